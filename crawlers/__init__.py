@@ -1,0 +1,1 @@
+"""Getting bytes and reading them: WARC reading, HTTP fetching, HTML extraction, media decoding."""

@@ -1,0 +1,1 @@
+"""Airflow DAGs that run the build jobs as scheduled multi-step builds."""

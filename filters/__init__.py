@@ -1,0 +1,1 @@
+"""Plain-Python keep/drop decisions over schema objects, and dedup signatures (no Beam)."""

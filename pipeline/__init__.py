@@ -1,0 +1,1 @@
+"""The Beam layer: composite transforms, shard writing, the three jobs, the CLI."""

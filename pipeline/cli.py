@@ -1,0 +1,65 @@
+"""The `flamingo` console script: a table of subcommands, each loaded only when run.
+
+Data commands must start fast and never import torch, so nothing here imports a
+subcommand's module until that subcommand is chosen. Each entry names `module:function`;
+the function takes the remaining argv and returns an exit code (or None for 0).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+# (words, "module:function", one-line help)
+COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
+    (("build", "m3w"), "pipeline.jobs.m3w:main", "web pages (WARC files or URL lists) -> interleaved document shards"),
+    (("build", "pairs"), "pipeline.jobs.pairs:main", "image-text pair lists or img2dataset shards -> pair shards"),
+    (("build", "videos"), "pipeline.jobs.videos:main", "video-text lists -> frame shards sampled at a fixed fps"),
+    (("extract",), "crawlers.extract_cli:main", "print the Document extracted from an HTML file as JSON"),
+    (("inspect",), "pipeline.inspect:main", "summarise a shard, a directory of shards or a manifest"),
+    (("report",), "pipeline.report:main", "regenerate report.html for a build directory"),
+    (("sample", "write"), "pipeline.sample.cli:write_main", "write the embedded sample web (pages, images, WARC, lists)"),
+    (("sample", "serve"), "pipeline.sample.cli:serve_main", "serve the sample web on a loopback HTTP server"),
+    (("train",), "flamingo.train:main", "train a Flamingo model on shards (config file + overrides)"),
+    (("eval",), "flamingo.eval:main", "few-shot evaluation of a trained Flamingo model"),
+    (("params",), "flamingo.params:main", "parameter counts of a model preset (computed on the meta device)"),
+    (("demo",), "pipeline.demo:main", "the whole mission on the embedded sample, offline"),
+]
+
+
+def _usage() -> str:
+    lines = ["usage: flamingo COMMAND [ARGS...]", "", "commands:"]
+    for words, _, help_text in COMMANDS:
+        lines.append(f"  {' '.join(words):<15} {help_text}")
+    lines.append("")
+    lines.append("Run `flamingo COMMAND --help` for a command's options.")
+    return "\n".join(lines)
+
+
+def _resolve(argv: list[str]) -> tuple[str, list[str]] | None:
+    for words, target, _ in sorted(COMMANDS, key=lambda c: -len(c[0])):
+        if tuple(argv[: len(words)]) == words:
+            return target, argv[len(words) :]
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        sys.stdout.write(_usage() + "\n")
+        return 0
+    found = _resolve(argv)
+    if found is None:
+        sys.stderr.write(f"flamingo: unknown command {' '.join(argv[:2])!r}\n\n{_usage()}\n")
+        return 2
+    target, rest = found
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    module_name, func_name = target.split(":")
+    func = getattr(importlib.import_module(module_name), func_name)
+    code = func(rest)
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

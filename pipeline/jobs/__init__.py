@@ -1,0 +1,1 @@
+"""The build jobs; each module exposes run(argv=None) and main(argv) for the CLI."""

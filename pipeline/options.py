@@ -1,0 +1,57 @@
+"""Arguments every build job shares, and the split between ours and Beam's.
+
+A job parses its own flags with argparse (`parse_known_args`); whatever it does not know is
+handed to Beam untouched, so any runner flag (`--runner`, `--project`, `--temp_location`,
+`--direct_num_workers`, ...) works on every job. The local default runner is named explicitly:
+offline, Beam's default (Prism) cannot download its binary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+DEFAULT_RUNNER = "DirectRunner"
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    g = parser.add_argument_group("output")
+    g.add_argument("--output", required=True, help="output directory (local path, gs://, s3://)")
+    g.add_argument("--shard-name", default=None, help="shard name prefix (default: the job's name)")
+    g.add_argument("--samples-per-shard", type=int, default=1000, help="at most this many samples per tar")
+    g.add_argument(
+        "--max-shard-bytes", type=int, default=512 * 2**20, help="at most this many member bytes per tar"
+    )
+    g.add_argument("--filters", default=None, help="YAML file configuring the filter chain (default: the paper's)")
+    g.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    return parser
+
+
+def has_flag(beam_args: list[str], name: str) -> bool:
+    return any(a == f"--{name}" or a.startswith(f"--{name}=") for a in beam_args)
+
+
+def make_pipeline_options(beam_args: list[str], **overrides: Any) -> PipelineOptions:
+    """Beam options from the flags the job did not consume, with an explicit default runner."""
+    args = list(beam_args)
+    if not has_flag(args, "runner"):
+        args.append(f"--runner={DEFAULT_RUNNER}")
+    return PipelineOptions(args, **overrides)
+
+
+def resolved_config(args: argparse.Namespace, beam_args: list[str]) -> dict[str, Any]:
+    """The job's resolved configuration as plain JSON (written into the manifest)."""
+    config = {k: v for k, v in vars(args).items() if _jsonable(v)}
+    config["beam_args"] = list(beam_args)
+    return config
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except TypeError:
+        return False
+    return True

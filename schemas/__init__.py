@@ -1,0 +1,39 @@
+"""The data contracts every stage shares. Small, and free of I/O."""
+
+from schemas.arrow import (
+    DOCUMENT_SCHEMA,
+    IMAGE_TEXT_PAIR_SCHEMA,
+    REJECT_SCHEMA,
+    VIDEO_TEXT_PAIR_SCHEMA,
+    from_table,
+    to_table,
+)
+from schemas.document import Document, ImageRef
+from schemas.keys import bucket_of, stable_key, url_key, warc_key
+from schemas.pairs import ImageTextPair, VideoTextPair
+from schemas.reasons import RETRYABLE, RejectReason
+from schemas.record import Record, SchemaError
+from schemas.shard import RejectRecord, ShardSample
+
+__all__ = [
+    "DOCUMENT_SCHEMA",
+    "IMAGE_TEXT_PAIR_SCHEMA",
+    "REJECT_SCHEMA",
+    "RETRYABLE",
+    "VIDEO_TEXT_PAIR_SCHEMA",
+    "Document",
+    "ImageRef",
+    "ImageTextPair",
+    "Record",
+    "RejectReason",
+    "RejectRecord",
+    "SchemaError",
+    "ShardSample",
+    "VideoTextPair",
+    "bucket_of",
+    "from_table",
+    "stable_key",
+    "to_table",
+    "url_key",
+    "warc_key",
+]
