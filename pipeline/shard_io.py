@@ -1,0 +1,148 @@
+"""Writing one shard: a WebDataset tar, its parquet sidecar and its stats, atomically.
+
+Every file goes through Beam's `FileSystems`, so the same code writes local paths, `gs://`
+and `s3://`. Each file is written under a temporary name and renamed when complete; the tar
+is renamed last, so a visible `NAME-SSSSS.tar` means its sidecars are complete too, and a
+re-run that finds it skips the shard. Tar members get fixed metadata (mtime, owner, mode) so
+the same samples give byte-identical shards on every run.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import tarfile
+import uuid
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from schemas import ShardSample
+
+log = logging.getLogger(__name__)
+
+TAR_MTIME = 946684800  # 2000-01-01T00:00:00Z: fixed so shard bytes do not depend on the clock
+TMP_MARK = ".tmp-"
+
+
+def shard_base(output_dir: str, name: str, index: int) -> str:
+    return FileSystems.join(output_dir, f"{name}-{index:05d}")
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    with FileSystems.create(path) as f:
+        f.write(data)
+
+
+def read_json(path: str) -> Any:
+    with FileSystems.open(path) as f:
+        return json.loads(f.read().decode("utf-8"))
+
+
+def _tar_member(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = TAR_MTIME
+    info.mode = 0o444
+    info.uname = info.gname = ""
+    tar.addfile(info, io.BytesIO(data))
+
+
+def _write_tar(path: str, samples: list[ShardSample]) -> int:
+    total = 0
+    with FileSystems.create(path) as f:
+        # "w|": a pure stream, no seeks, so it works on object stores' write streams.
+        with tarfile.open(fileobj=f, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+            for sample in samples:
+                for ext in sorted(sample.members):
+                    data = bytes(sample.members[ext])
+                    _tar_member(tar, f"{sample.key}.{ext}", data)
+                    total += len(data)
+    return total
+
+
+def sidecar_table(samples: list[ShardSample], row_schema: pa.Schema | None = None) -> pa.Table:
+    rows = [{"key": s.key, **{k: v for k, v in s.row.items() if k != "key"}} for s in samples]
+    if row_schema is not None:
+        return pa.Table.from_pylist(rows, schema=row_schema)
+    return pa.Table.from_pylist(rows)
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    return buf.getvalue()
+
+
+def write_shard(
+    output_dir: str,
+    name: str,
+    index: int,
+    samples: list[ShardSample],
+    *,
+    row_schema: pa.Schema | None = None,
+    crash_before_rename: bool = False,
+) -> dict[str, Any]:
+    """Write shard `index` unless it is already complete; return its stats.
+
+    `crash_before_rename` exists for the crash test: it stops after the temporary files are
+    written, as a killed worker would.
+    """
+    base = shard_base(output_dir, name, index)
+    tar_path, parquet_path, stats_path = f"{base}.tar", f"{base}.parquet", f"{base}_stats.json"
+    if FileSystems.exists(tar_path) and FileSystems.exists(stats_path):
+        stats = read_json(stats_path)
+        if stats.get("count") == len(samples) and stats.get("first_key") == (samples[0].key if samples else None):
+            log.info("shard %s is complete; skipping", tar_path)
+            return {**stats, "skipped": True}
+        log.warning("shard %s exists but holds other samples; rewriting it", tar_path)
+
+    tmp = f"{TMP_MARK}{uuid.uuid4().hex}"
+    statuses: dict[str, int] = {}
+    for s in samples:
+        status = str(s.row.get("status", "success"))
+        statuses[status] = statuses.get(status, 0) + 1
+    _write_bytes(parquet_path + tmp, _parquet_bytes(sidecar_table(samples, row_schema)))
+    member_bytes = _write_tar(tar_path + tmp, samples)
+    stats = {
+        "shard": f"{name}-{index:05d}",
+        "index": index,
+        "tar": tar_path.rsplit("/", 1)[-1],
+        "count": len(samples),
+        "successes": statuses.get("success", 0),
+        "status_counts": dict(sorted(statuses.items())),
+        "bytes": member_bytes,
+        "first_key": samples[0].key if samples else None,
+        "last_key": samples[-1].key if samples else None,
+    }
+    _write_bytes(stats_path + tmp, json.dumps(stats, indent=2, sort_keys=True).encode())
+    if crash_before_rename:
+        raise RuntimeError(f"simulated crash before renaming {tar_path}")
+    # The tar last: its presence is the marker that the shard is complete.
+    FileSystems.rename([parquet_path + tmp, stats_path + tmp, tar_path + tmp], [parquet_path, stats_path, tar_path])
+    return {**stats, "skipped": False}
+
+
+def write_parquet_atomic(path: str, table: pa.Table) -> None:
+    tmp = f"{path}{TMP_MARK}{uuid.uuid4().hex}"
+    _write_bytes(tmp, _parquet_bytes(table))
+    FileSystems.rename([tmp], [path])
+
+
+def write_json_atomic(path: str, obj: Any) -> None:
+    tmp = f"{path}{TMP_MARK}{uuid.uuid4().hex}"
+    _write_bytes(tmp, json.dumps(obj, indent=2, sort_keys=True, default=str).encode())
+    FileSystems.rename([tmp], [path])
+
+
+def remove_stale_temporaries(output_dir: str) -> int:
+    """Delete temporary files a killed run left behind (called once every shard is final)."""
+    pattern = FileSystems.join(output_dir, f"*{TMP_MARK}*")
+    paths = [m.path for r in FileSystems.match([pattern]) for m in r.metadata_list]
+    if paths:
+        FileSystems.delete(paths)
+        log.info("removed %d stale temporary files", len(paths))
+    return len(paths)
