@@ -28,16 +28,16 @@ def _check_value(owner: str, name: str, value: Any, tp: Any) -> Any:
     """Check (and, for nested records, convert) one value against a type hint."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        errors = []
-        for arm in typing.get_args(tp):
-            if arm is type(None):
-                if value is None:
-                    return None
-                continue
+        arms = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None and len(arms) < len(typing.get_args(tp)):
+            return None
+        if len(arms) == 1:  # `X | None`: the error of X says more than "expected X | None"
+            return _check_value(owner, name, value, arms[0])
+        for arm in arms:
             try:
                 return _check_value(owner, name, value, arm)
-            except SchemaError as exc:
-                errors.append(str(exc))
+            except SchemaError:
+                continue
         raise SchemaError(f"{owner}.{name}: expected {_type_name(tp)}, got {type(value).__name__} {value!r:.60}")
     if origin is list:
         if not isinstance(value, (list, tuple)):
