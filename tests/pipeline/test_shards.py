@@ -129,3 +129,16 @@ def test_conservation_failure_fails_the_build(tmp_path):
 def test_empty_input_writes_an_empty_manifest(tmp_path):
     m = run_writer(tmp_path, [], [], 0)
     assert (m["inputs"], m["written"], m["num_shards"]) == (0, 0, 0)
+
+
+def test_inspect_reads_shards_dirs_and_manifests(tmp_path, capsys):
+    from pipeline.cli import main as cli
+
+    run_writer(tmp_path, make_samples(9), make_rejects(2), 11, samples_per_shard=4)
+    assert cli(["inspect", str(tmp_path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["written"] == 9 and summary["rejected_by_reason"] == {"http_404": 2}
+    assert sum(summary["samples_per_shard"].values()) == 9
+    assert cli(["inspect", str(tmp_path / "pairs-00000.tar")]) == 0
+    assert "samples" in capsys.readouterr().out
+    assert cli(["inspect", str(tmp_path / "nope")]) == 2
