@@ -55,6 +55,7 @@ class RejectReason(str, enum.Enum):
     VIDEO_TOO_SHORT = "video_too_short"
     VIDEO_TOO_LONG = "video_too_long"
     VIDEO_TOO_SMALL = "video_too_small"
+    VIDEO_TOO_LARGE = "video_too_large"
     VIDEO_STATIC = "video_static"
     UNSAFE = "unsafe"
     NO_CONTENT = "no_content"
