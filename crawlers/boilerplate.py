@@ -1,0 +1,210 @@
+"""Main-content heuristics: what to drop, how much text each element holds, where the article is.
+
+The rules are the ones the good extractors share (trafilatura, readability, jusText), kept
+cheap enough to run in one linear pass over the DOM:
+- drop by tag (scripts, navigation, forms, ...), by ARIA role, by hidden-ness, and by
+  class/id tokens (cookie, share, related, comment, ad, sidebar, ...);
+- count text and link text per element (post-order, iterative: no recursion limit);
+- pick the main container: a semantic one (<article>, <main>, role=main, articleBody) when
+  it holds a fair share of the page's text, else the readability-style densest container;
+- prune link-heavy blocks (menus, tag clouds, "read more" lists) inside it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+# Never content. `header` is separate: an article's own <header> holds its title.
+DROP_TAGS = frozenset({
+    "script", "style", "noscript", "iframe", "button", "form", "nav", "aside", "footer", "template",
+    "svg", "canvas", "select", "input", "textarea", "object", "embed", "head", "title", "meta", "link",
+    "dialog", "menu", "audio", "video", "map", "option", "label",
+})
+SEMANTIC_TAGS = frozenset({"article", "main"})
+DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu",
+                        "menubar", "dialog", "alertdialog", "toolbar", "tablist"})
+# class/id tokens that mark page chrome; exact tokens, and prefixes (`comment` -> `comments`).
+BOILERPLATE_TOKENS = frozenset({
+    "ad", "ads", "adv", "advert", "adverts", "advertisement", "advertising", "banner", "breadcrumb",
+    "breadcrumbs", "comment", "comments", "cookie", "cookies", "consent", "gdpr", "footer", "header",
+    "masthead", "menu", "nav", "navbar", "navigation", "newsletter", "popup", "modal", "promo",
+    "related", "share", "sharing", "sidebar", "social", "sponsor", "sponsored", "subscribe",
+    "subscription", "widget", "disqus", "outbrain", "taboola", "signup", "pagination", "pager",
+    "toolbar", "topbar", "skiplink", "copyright",
+})
+BOILERPLATE_PREFIXES = ("advert", "sponsor", "cookie", "comment", "share", "social", "related",
+                        "newsletter", "subscri", "breadcrumb", "sidebar", "navbar", "promo")
+NEVER_ATTR_DROPPED = frozenset({"html", "body", "main", "article"})
+# Blocks whose link share is judged (trafilatura and jusText both use ~0.5 for lists/divs).
+LINK_DENSITY_TAGS = frozenset({"div", "section", "ul", "ol", "dl", "table", "header", "center"})
+MAX_LINK_DENSITY = 0.5
+# A short paragraph that is almost all link ("Read more", "Next article >").
+PARAGRAPH_LINK_DENSITY, SHORT_PARAGRAPH = 0.8, 200
+# A semantic container must hold this share of the page's non-link text to be trusted over
+# the density pick (a listing page's teaser <article>s each hold a small share).
+SEMANTIC_MIN_SHARE = 0.25
+PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "dd"})
+# A class-dropped element is rescued when it holds more text than the rest of the page and
+# at least this much (a real article, not a two-line widget).
+RESCUE_MIN_CHARS = 100
+CONTENT_TOKENS = frozenset({"post", "content", "article", "entry", "story", "body", "main", "text", "blog"})
+IMAGE_BONUS = 40  # an image counts like 40 characters of text when scoring containers
+
+_TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def attr_tokens(el) -> list[str]:
+    value = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return [t for t in _TOKEN_SPLIT.split(value) if t]
+
+
+def is_chrome_by_attr(el) -> bool:
+    """class/id tokens or role say this is page chrome (cookie banner, share bar, ...)."""
+    if (el.get("role") or "").strip().lower() in DROP_ROLES:
+        return True
+    for token in attr_tokens(el):
+        if token in BOILERPLATE_TOKENS or token.startswith(BOILERPLATE_PREFIXES):
+            return True
+    return False
+
+
+def is_hidden(el) -> bool:
+    if el.get("hidden") is not None or (el.get("aria-hidden") or "").lower() == "true":
+        return True
+    style = el.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+def _tlen(s: str | None) -> int:
+    return len(s.strip()) if s else 0
+
+
+@dataclasses.dataclass
+class Analysis:
+    """Per-element text and link-text lengths of the kept DOM, and what was dropped."""
+
+    text_len: dict
+    link_len: dict
+    score: dict
+    dropped: set
+    shadowed: set
+    soft_dropped: list  # dropped by class/id only: may be rescued if it holds most of the text
+    num_nodes: int
+    node_cap_hit: bool
+
+    def non_link(self, el) -> int:
+        return self.text_len.get(el, 0) - self.link_len.get(el, 0)
+
+    def link_density(self, el) -> float:
+        total = self.text_len.get(el, 0)
+        return self.link_len.get(el, 0) / total if total else 0.0
+
+
+def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysis:
+    """One iterative post-order pass: drop decisions, text/link lengths, container scores."""
+    text_len, link_len, score = {}, {}, {}
+    dropped, soft = set(), []
+    num_nodes, cap_hit = 0, False
+    shadowed = set()  # inside a class-dropped subtree: measured, never a container candidate
+    stack = [(root, False, False, False)]  # (element, children done?, in <article>/<main>, shadowed)
+    while stack:
+        el, done, in_semantic, in_soft = stack.pop()
+        tag = el.tag
+        if not done:
+            if not isinstance(tag, str):  # comment or processing instruction: its tail counts only
+                dropped.add(el)
+                continue
+            num_nodes += 1
+            if num_nodes > max_nodes:
+                cap_hit = True
+                dropped.add(el)
+                continue
+            tag = tag.lower()
+            if tag in DROP_TAGS or is_hidden(el) or (tag == "header" and not in_semantic):
+                dropped.add(el)
+                continue
+            if in_soft:
+                shadowed.add(el)
+            if tag not in NEVER_ATTR_DROPPED and el not in exempt and is_chrome_by_attr(el):
+                dropped.add(el)
+                soft.append(el)  # still measured below, so the rescue rule can judge it
+                in_soft = True
+            in_sem = in_semantic or tag in SEMANTIC_TAGS or (el.get("role") or "").lower() == "main"
+            stack.append((el, True, in_sem, in_soft))
+            stack.extend((child, False, in_sem, in_soft) for child in reversed(el))
+            continue
+        t, links, images = _tlen(el.text), 0, 0
+        for child in el:
+            if child not in dropped:
+                t += text_len[child]
+                links += link_len[child]
+            t += _tlen(child.tail)
+        tag = tag.lower()
+        if tag == "a":
+            links = t
+        text_len[el], link_len[el] = t, links
+        if tag in ("img", "picture"):
+            images = IMAGE_BONUS
+        own = _tlen(el.text) + sum(_tlen(c.tail) for c in el)
+        if tag in PARAGRAPH_TAGS or (tag == "div" and own > 0) or images:
+            # readability: a paragraph credits its parent fully and its grandparent half.
+            credit = max(t - links, 0) + images
+            parent = el.getparent()
+            if parent is not None:
+                score[parent] = score.get(parent, 0) + credit
+                grand = parent.getparent()
+                if grand is not None:
+                    score[grand] = score.get(grand, 0) + credit / 2
+    return Analysis(text_len, link_len, score, dropped, shadowed, soft, num_nodes, cap_hit)
+
+
+def analyse_with_rescue(root, *, max_nodes: int) -> Analysis:
+    """`analyse`, then once more if a class-dropped element holds more text than the rest.
+
+    Guards against token false positives on the content itself, e.g. a wrapper classed
+    `post has-comments` around the whole article: it must also carry a content token, so a
+    long `id=comments` section is not rescued.
+    """
+    first = analyse(root, max_nodes=max_nodes)
+    total = first.non_link(root)
+    rescued = frozenset(
+        el for el in first.soft_dropped
+        if first.non_link(el) > max(total, RESCUE_MIN_CHARS) and CONTENT_TOKENS.intersection(attr_tokens(el))
+    )
+    if not rescued:
+        return first
+    return analyse(root, max_nodes=max_nodes, exempt=rescued)
+
+
+def pick_container(body, analysis: Analysis):
+    """The element whose subtree is the main content (falls back to `body`)."""
+    total = analysis.non_link(body)
+    best_semantic, best_semantic_len = None, -1
+    best_dense, best_score = None, 0.0
+    # text_len holds the measured elements in post-order (descendants first), so on a tie
+    # the strict ">" keeps the deeper, tighter container.
+    for el in analysis.text_len:
+        if el in analysis.dropped or el in analysis.shadowed:
+            continue
+        tag = el.tag.lower()
+        semantic = (tag in SEMANTIC_TAGS or (el.get("role") or "").lower() == "main"
+                    or (el.get("itemprop") or "").lower() == "articlebody")
+        if semantic and analysis.non_link(el) > best_semantic_len:
+            best_semantic, best_semantic_len = el, analysis.non_link(el)
+        s = analysis.score.get(el, 0.0)
+        if s > best_score:
+            best_dense, best_score = el, s
+    if best_semantic is not None and total and best_semantic_len >= SEMANTIC_MIN_SHARE * total:
+        return best_semantic
+    return best_dense if best_dense is not None else body
+
+
+def is_link_heavy(el, tag: str, analysis: Analysis) -> bool:
+    if tag in LINK_DENSITY_TAGS:
+        return analysis.link_density(el) > MAX_LINK_DENSITY
+    if tag in ("p", "li"):
+        return (analysis.text_len.get(el, 0) < SHORT_PARAGRAPH
+                and analysis.link_density(el) > PARAGRAPH_LINK_DENSITY)
+    return False

@@ -1,0 +1,148 @@
+"""Which URL an <img> really shows, resolved to an absolute http(s) URL.
+
+OBELICS' published pipeline lost images here (document path and <base> ignored, srcset
+skipped, lazy-loading placeholders taken for the image), so each rule is explicit:
+- the base is `<base href>` (itself resolved against the page URL) or the page URL;
+- `srcset` / `data-srcset` (and `<picture><source>`): the largest candidate, by width
+  descriptor (`800w`) or else by density (`2x`);
+- lazy-loading attributes beat `src`, because `src` is then a placeholder (a spinner GIF or
+  a `data:` URI) and the real image sits in `data-src` and friends;
+- `data:` URIs and declared 1x1 tracking pixels are skipped, with a reason the caller counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import urljoin, urlsplit
+
+# srcset attributes in preference order (lazy first: a lazy page's `srcset` is a placeholder).
+SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "srcset")
+# Lazy-loading conventions of common libraries (lazysizes, jQuery lazyload, WordPress plugins).
+LAZY_SRC_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-lazy", "data-url",
+                  "data-hi-res-src", "data-full-src", "data-actualsrc", "data-echo")
+# <source type=...> we can decode; others (svg, jxl) would fail later, so prefer these.
+RASTER_TYPES = ("image/jpeg", "image/jpg", "image/png", "image/webp", "image/gif", "image/avif", "")
+
+SKIP_DATA_URI = "data_uri"
+SKIP_TRACKING_PIXEL = "tracking_pixel"
+SKIP_NO_URL = "no_url"
+SKIP_BAD_SCHEME = "bad_scheme"
+
+_DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$", re.IGNORECASE)
+_WS = re.compile(r"\s+")
+
+
+def document_base(page_url: str, base_href: str | None) -> str:
+    """The base every relative URL of the page resolves against (HTML's `<base href>` rule)."""
+    if base_href and base_href.strip():
+        return urljoin(page_url, base_href.strip())
+    return page_url
+
+
+def parse_srcset(value: str) -> list[tuple[str, float, str]]:
+    """[(url, size, unit)] with unit "w" or "x"; a candidate without a descriptor is 1x.
+
+    Follows the HTML spec's tokeniser: a URL runs to whitespace (commas inside it are legal,
+    e.g. Cloudinary's `w_300,h_200`); a URL ending in commas has no descriptor; descriptors
+    run to the next comma.
+    """
+    out, i, n = [], 0, len(value)
+    while i < n:
+        while i < n and (value[i].isspace() or value[i] == ","):
+            i += 1
+        start = i
+        while i < n and not value[i].isspace():
+            i += 1
+        url = value[start:i]
+        if not url:
+            break
+        size, unit = 1.0, "x"
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            start = i
+            while i < n and value[i] != ",":
+                i += 1
+            for token in value[start:i].split():
+                m = _DESCRIPTOR.match(token)
+                if m:
+                    size, unit = float(m.group(1)), m.group(2).lower()
+        out.append((url, size, unit))
+    return out
+
+
+def largest_candidate(candidates: list[tuple[str, float, str]]) -> str | None:
+    """Width descriptors win over densities (a `w` candidate states real pixels)."""
+    usable = [c for c in candidates if c[0] and not c[0].lower().startswith("data:")]
+    if not usable:
+        return None
+    with_width = [c for c in usable if c[2] == "w"]
+    pool = with_width or usable
+    return max(pool, key=lambda c: c[1])[0]
+
+
+def _is_tracking_pixel(attrs: Mapping[str, str]) -> bool:
+    def dim(name: str) -> float | None:
+        m = re.match(r"\s*(\d+(?:\.\d+)?)", attrs.get(name, "") or "")
+        return float(m.group(1)) if m else None
+
+    w, h = dim("width"), dim("height")
+    return w is not None and h is not None and w <= 1 and h <= 1
+
+
+def pick_image_url(attrs: Mapping[str, str], sources: list[Mapping[str, str]] = ()) -> tuple[str | None, str]:
+    """(raw URL, attribute it came from) or (None, skip reason); `sources` are <picture> siblings."""
+    if _is_tracking_pixel(attrs):
+        return None, SKIP_TRACKING_PIXEL
+    picture_candidates: list[tuple[str, float, str]] = []
+    for src in sources:
+        if (src.get("type") or "").lower().strip() not in RASTER_TYPES:
+            continue
+        for name in SRCSET_ATTRS:
+            if src.get(name):
+                picture_candidates.extend(parse_srcset(src[name]))
+                break
+    best = largest_candidate(picture_candidates)
+    if best:
+        return best, "source-srcset"
+    for name in SRCSET_ATTRS:
+        if attrs.get(name):
+            best = largest_candidate(parse_srcset(attrs[name]))
+            if best:
+                return best, name
+    saw_data_uri = False
+    for name in (*LAZY_SRC_ATTRS, "src"):
+        value = (attrs.get(name) or "").strip()
+        if not value:
+            continue
+        if value.lower().startswith("data:"):
+            saw_data_uri = True
+            continue
+        return value, name
+    return None, SKIP_DATA_URI if saw_data_uri else SKIP_NO_URL
+
+
+def absolutise(raw: str, base: str) -> str | None:
+    """An absolute http(s) URL, or None (javascript:, blob:, mailto:, unparsable)."""
+    raw = _WS.sub("%20", raw.strip())  # a literal space is invalid in a URL; browsers encode it
+    try:
+        url = urljoin(base, raw)
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def resolve_image(attrs: Mapping[str, str], base: str,
+                  sources: list[Mapping[str, str]] = ()) -> tuple[str | None, str]:
+    """(absolute URL, source attribute) or (None, skip reason) for one <img>."""
+    raw, where = pick_image_url(attrs, sources)
+    if raw is None:
+        return None, where
+    url = absolutise(raw, base)
+    if url is None:
+        return None, SKIP_BAD_SCHEME
+    return url, where
