@@ -1,0 +1,92 @@
+"""Image URL resolution rules, one test per rule, through extract_document."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawlers import extract_document
+from crawlers.image_urls import absolutise, document_base, largest_candidate, parse_srcset
+
+URL = "http://example.com/blog/2024/post.html"
+PARA = "Some main text that is long enough to be the content of this page, with words."
+
+
+def images(body: str, head: str = "", url: str = URL):
+    html = f"<html><head>{head}</head><body><article><p>{PARA}</p>{body}</article></body></html>"
+    doc = extract_document(html, url)
+    return [(i.url, i.source_attr) for i in doc.images if i is not None], doc.metadata.get("skipped_images", {})
+
+
+@pytest.mark.parametrize("src,expected", [
+    ("a.jpg", "http://example.com/blog/2024/a.jpg"),  # relative to the document's path
+    ("../a.jpg", "http://example.com/blog/a.jpg"),
+    ("/img/a.jpg", "http://example.com/img/a.jpg"),  # root-relative
+    ("//cdn.example.net/a.jpg", "http://cdn.example.net/a.jpg"),  # protocol-relative
+    ("https://other.org/a.jpg?x=1&y=2", "https://other.org/a.jpg?x=1&y=2"),
+    ("  a b.jpg ", "http://example.com/blog/2024/a%20b.jpg"),
+])
+def test_src_resolution(src, expected):
+    assert images(f"<img src='{src}'>")[0] == [(expected, "src")]
+
+
+def test_base_href_wins_and_is_itself_resolved():
+    assert images("<img src='a.jpg'>", head="<base href='/static/'>")[0] == [
+        ("http://example.com/static/a.jpg", "src")]
+    assert images("<img src='a.jpg'>", head="<base href='https://cdn.io/x/'>")[0] == [
+        ("https://cdn.io/x/a.jpg", "src")]
+
+
+def test_srcset_largest_by_width_then_density():
+    got, _ = images("<img src='s.jpg' srcset='m.jpg 400w, l.jpg 1200w, s.jpg 200w'>"
+                    "<img src='s.jpg' srcset='a.jpg 1x, b.jpg 3x, c.jpg 2x'>")
+    assert got == [("http://example.com/blog/2024/l.jpg", "srcset"), ("http://example.com/blog/2024/b.jpg", "srcset")]
+
+
+@pytest.mark.parametrize("attr", ["data-src", "data-original", "data-lazy-src"])
+def test_lazy_attributes_beat_placeholder_src(attr):
+    got, _ = images(f"<img src='spinner.gif' {attr}='/real.jpg'>")
+    assert got == [("http://example.com/real.jpg", attr)]
+
+
+def test_lazy_srcset_and_data_uri_placeholder():
+    got, _ = images("<img src='data:image/gif;base64,R0lGODlhAQABAAAAACw=' data-srcset='/a.jpg 300w, /b.jpg 900w'>")
+    assert got == [("http://example.com/b.jpg", "data-srcset")]
+
+
+def test_picture_sources_largest_candidate():
+    got, _ = images("<picture><source type='image/webp' srcset='/w1.webp 500w, /w2.webp 1000w'>"
+                    "<source type='image/svg+xml' srcset='/v.svg 5000w'>"
+                    "<img src='/fallback.jpg' alt='x'></picture>")
+    assert got == [("http://example.com/w2.webp", "source-srcset")]
+
+
+def test_data_uris_pixels_and_bad_schemes_are_skipped_and_counted():
+    got, skipped = images("<img src='data:image/png;base64,iVBORw0KGgo='>"
+                          "<img src='/t.gif' width='1' height='1'>"
+                          "<img src='javascript:void(0)'>"
+                          "<img alt='no source'>"
+                          "<img src='/ok.jpg' width='1' height='300'>")
+    assert got == [("http://example.com/ok.jpg", "src")]
+    assert skipped == {"bad_scheme": 1, "data_uri": 1, "no_url": 1, "tracking_pixel": 1}
+
+
+def test_images_keep_dom_order_alt_and_position_between_texts():
+    html = (f"<html><body><article><p>{PARA} One.</p><img src='/1.jpg' alt='first'>"
+            f"<p>{PARA} Two.</p><div><img src='/2.jpg' alt='second'></div></article></body></html>")
+    doc = extract_document(html, URL)
+    assert [t if t else i.alt for t, i in zip(doc.texts, doc.images)] == [PARA + " One.", "first", PARA + " Two.", "second"]
+    assert [p for p, _ in doc.image_slots()] == [1, 3]
+
+
+def test_every_image_url_is_absolute_http():
+    got, _ = images("<img src='ftp://x/a.jpg'><img src='mailto:a@b'><img src='a.jpg'>",
+                    url="https://example.com/")
+    assert [u for u, _ in got] == ["https://example.com/a.jpg"]
+
+
+def test_helpers():
+    assert document_base("http://a/b/c", "  ") == "http://a/b/c"
+    assert parse_srcset("https://r.io/w_300,h_200/a.jpg 300w, https://r.io/w_600,h_400/a.jpg 600w") == [
+        ("https://r.io/w_300,h_200/a.jpg", 300.0, "w"), ("https://r.io/w_600,h_400/a.jpg", 600.0, "w")]
+    assert largest_candidate([("data:x", 9000, "w"), ("a.jpg", 10, "w")]) == "a.jpg"
+    assert absolutise("http://[::1", "http://a/") is None
