@@ -32,7 +32,7 @@ from filters.image_size import ImageSizeFilter
 from filters.language import LanguageFilter, identify_language
 from filters.logo_url import LogoUrlFilter
 from filters.safety import SafetyFilter
-from filters.samples import ImageSample, UndecodableImage, VideoSample, images_of, text_of
+from filters.samples import ImageSample, UndecodableImage, VideoSample, images_of, sample_key, sample_source, text_of
 from filters.single_colour import SingleColourFilter
 from filters.text_filter import TextFilter
 from filters.text_quality import TextQualityFilter
@@ -77,5 +77,7 @@ __all__ = [
     "images_of",
     "load_filter_config",
     "register",
+    "sample_key",
+    "sample_source",
     "text_of",
 ]

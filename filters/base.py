@@ -27,9 +27,10 @@ class Dropped:
     """A part of a sample a filter removed: a paragraph ("text") or an image slot ("image")."""
 
     part: str
-    position: int
+    position: int  # in the sample as the filter saw it (earlier drops shift positions)
     reason: RejectReason
     detail: str = ""
+    source: str = ""  # the image URL for image slots
 
 
 @dataclasses.dataclass(frozen=True)

@@ -38,7 +38,7 @@ class ImageFilter(Filter):
             for pos, image in images:
                 verdict = self._check(image)
                 if verdict is not None:
-                    dropped.append(Dropped("image", pos, verdict.reason, verdict.detail))
+                    dropped.append(Dropped("image", pos, verdict.reason, verdict.detail, image.url))
             if not dropped:
                 return KEEP
             return Keep(sample.without_positions({d.position for d in dropped}), tuple(dropped))

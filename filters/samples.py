@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from schemas import Document, ImageRef, ImageTextPair, ShardSample, VideoTextPair
+from schemas import Document, ImageRef, ImageTextPair, ShardSample, VideoTextPair, url_key
 
 IMAGE_EXTS = ("jpg", "jpeg", "png", "webp", "gif", "bmp", "tiff")
 
@@ -118,3 +118,24 @@ def images_of(sample: Any) -> list[tuple[int | None, ImageSample]]:
             return []
         return [(None, ImageSample(url=row.get("url", ""), data=data, width=w, height=h))]
     return []
+
+
+def sample_key(sample: Any) -> str:
+    """The stable key of any sample kind (an ImageSample's is its URL's key)."""
+    if isinstance(sample, VideoSample):
+        return sample.pair.key
+    if isinstance(sample, ImageSample):
+        return url_key(sample.url)
+    key = getattr(sample, "key", None)
+    if not isinstance(key, str):
+        raise TypeError(f"cannot find the key of a {type(sample).__name__}")
+    return key
+
+
+def sample_source(sample: Any) -> str:
+    """The input identity written to the rejects table: the sample's URL, or its row's source."""
+    if isinstance(sample, VideoSample):
+        return sample.pair.url
+    if isinstance(sample, ShardSample):
+        return str(sample.row.get("source") or sample.row.get("url") or sample.key)
+    return str(getattr(sample, "url", "") or "")
