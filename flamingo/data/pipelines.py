@@ -1,0 +1,179 @@
+"""Per-dataset pipelines: one raw shard sample -> an `Example` (token ids, labels, media).
+
+- pairs (ALIGN/LTIP): `<image>{caption}<|endofchunk|>`, media [1, 1, C, H, W];
+- videos (VTP): the same text, media [1, T, C, H, W] with T frames picked evenly from the clip;
+- m3w: the document's texts and images interleaved, each text chunk paired with the previous
+  image or (p = 1/2, the paper's M3W recipe) the next one, then a random window of at most
+  `max_length` tokens (paper: 256) holding at most `max_images` images (paper: 5).
+The registry `PIPELINES` maps a dataset kind to its class; an unknown kind is an error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from random import Random
+
+import torch
+
+from flamingo.data.errors import SampleError
+from flamingo.data.media import ImageTransform, find_image_member
+from flamingo.data.tar_reader import RawSample
+from flamingo.data.tokens import Example, TextEncoder
+
+_FRAME = re.compile(r"^(\d{3,})\.(jpg|jpeg|png|webp)$")
+
+
+class Pipeline:
+    """Base: holds the text encoder and image transform; subclasses implement `__call__`."""
+
+    kind = ""
+
+    def __init__(self, *, encoder: TextEncoder, image: ImageTransform, max_length: int = 256,
+                 template: str = "{caption}"):
+        self.encoder, self.image, self.max_length, self.template = encoder, image, max_length, template
+
+    def __call__(self, sample: RawSample, rng: Random) -> Example:
+        raise NotImplementedError
+
+    def _caption(self, sample: RawSample) -> str:
+        data = sample.members.get("txt")
+        if data is None:
+            raise SampleError("missing_member", f"{sample.key} in {sample.url} has no .txt caption")
+        try:
+            caption = data.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            raise SampleError("bad_text", f"{sample.key}: caption is not UTF-8 ({exc})") from exc
+        if not caption:
+            raise SampleError("empty_text", f"{sample.key} in {sample.url} has an empty caption")
+        return caption
+
+    def _chunk_example(self, sample: RawSample, media: torch.Tensor) -> Example:
+        enc = self.encoder
+        text = f"{enc.media_token}{self.template.format(caption=self._caption(sample))}{enc.eoc_token}"
+        ids = enc.encode(text)[: self.max_length]
+        return Example(key=sample.key, input_ids=ids, labels=enc.labels_for(ids), media=media)
+
+
+class PairsPipeline(Pipeline):
+    kind = "pairs"
+
+    def __call__(self, sample: RawSample, rng: Random) -> Example:
+        name = find_image_member(sample.members)
+        if name is None:
+            raise SampleError("missing_member", f"{sample.key} in {sample.url} has no image member")
+        pixels = self.image(sample.members[name], f"{sample.url}:{sample.key}.{name}")
+        return self._chunk_example(sample, pixels[None, None])  # [1, 1, C, H, W]
+
+
+class VideosPipeline(Pipeline):
+    kind = "videos"
+
+    def __init__(self, *, num_frames: int, **kwargs):
+        super().__init__(**kwargs)
+        if num_frames < 1:
+            raise ValueError(f"num_frames must be >= 1, got {num_frames}")
+        self.num_frames = num_frames
+
+    def __call__(self, sample: RawSample, rng: Random) -> Example:
+        frames = sorted((int(m.group(1)), name) for name in sample.members if (m := _FRAME.match(name)))
+        if not frames:
+            raise SampleError("missing_member", f"{sample.key} in {sample.url} has no frames KEY.000.jpg ...")
+        # T frames spread evenly over the clip; a clip shorter than T repeats frames, so every
+        # video in a batch has the same T (the resampler's time embeddings index 0..T-1).
+        n, t = len(frames), self.num_frames
+        picks = [round(i * (n - 1) / max(t - 1, 1)) for i in range(t)]
+        where = f"{sample.url}:{sample.key}"
+        decoded = {i: self.image(sample.members[frames[i][1]], where) for i in sorted(set(picks))}
+        media = torch.stack([decoded[i] for i in picks])[None]  # [1, T, C, H, W]
+        return self._chunk_example(sample, media)
+
+
+class M3WPipeline(Pipeline):
+    kind = "m3w"
+
+    def __init__(self, *, max_images: int = 5, p_next: float = 0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.max_images, self.p_next = max_images, p_next
+
+    def _blocks(self, sample: RawSample) -> list[str | int]:
+        """The document as text strings and image ordinals (k-th image slot -> KEY.{k:03d}.jpg)."""
+        raw = sample.members.get("json")
+        if raw is None:
+            raise SampleError("missing_member", f"{sample.key} in {sample.url} has no .json document")
+        try:
+            doc = json.loads(raw)
+            texts, images = doc["texts"], doc["images"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SampleError("bad_json", f"{sample.key} in {sample.url}: {type(exc).__name__}: {exc}") from exc
+        blocks: list[str | int] = []
+        ordinal = 0
+        for text, image in zip(texts, images):
+            if image is not None:
+                # Slots whose image was not fetched have no member: the text stays, the slot goes.
+                if find_image_member(sample.members, f"{ordinal:03d}") is not None:
+                    blocks.append(ordinal)
+                ordinal += 1
+            elif isinstance(text, str) and text.strip():
+                blocks.append(text.strip())
+        if not any(isinstance(b, int) for b in blocks):
+            raise SampleError("no_images", f"{sample.key} in {sample.url}: no image slot has an image member")
+        return blocks
+
+    def _interleave(self, blocks: list[str | int], attach_next: bool) -> tuple[str, list[int]]:
+        """The interleaved string and the image ordinals in the order their `<image>` appears."""
+        if attach_next:
+            # Move every image before the text run that precedes it, so that text attends to
+            # the image that follows it in the page (paper: p = 1/2 per document here).
+            reordered, run = [], []
+            for block in blocks:
+                if isinstance(block, int):
+                    reordered += [block, *run]
+                    run = []
+                else:
+                    run.append(block)
+            blocks = reordered + run
+        enc, pieces, order, open_chunk = self.encoder, [], [], False
+        for block in blocks:
+            if isinstance(block, int):
+                pieces.append((enc.eoc_token if open_chunk else "") + enc.media_token)
+                order.append(block)
+                open_chunk = True
+            else:
+                pieces.append(" " + block)
+        if open_chunk:
+            pieces.append(enc.eoc_token)
+        return "".join(pieces), order
+
+    def __call__(self, sample: RawSample, rng: Random) -> Example:
+        enc = self.encoder
+        text, order = self._interleave(self._blocks(sample), rng.random() < self.p_next)
+        ids = enc.encode(text)
+        image_positions = [i for i, t in enumerate(ids) if t == enc.media_id]
+        start = 0
+        if len(ids) > self.max_length:
+            # A random window that holds at least one image (an image-free window has no target).
+            anchor = image_positions[rng.randrange(len(image_positions))]
+            start = rng.randint(max(0, anchor - self.max_length + 1), min(anchor, len(ids) - self.max_length))
+        window = ids[start : start + self.max_length]
+        first = sum(p < start for p in image_positions)
+        in_window = [p - start for p in image_positions if start <= p < start + self.max_length]
+        if len(in_window) > self.max_images:
+            window = window[: in_window[self.max_images]]  # cut before the (max_images+1)-th image
+            in_window = in_window[: self.max_images]
+        where = f"{sample.url}:{sample.key}"
+        media = [
+            self.image(sample.members[find_image_member(sample.members, f"{k:03d}")], where)
+            for k in order[first : first + len(in_window)]
+        ]
+        return Example(key=sample.key, input_ids=window, labels=enc.labels_for(window),
+                       media=torch.stack(media)[:, None])  # [N, 1, C, H, W]
+
+
+PIPELINES: dict[str, type[Pipeline]] = {p.kind: p for p in (PairsPipeline, VideosPipeline, M3WPipeline)}
+
+
+def build_pipeline(kind: str, **kwargs) -> Pipeline:
+    if kind not in PIPELINES:
+        raise ValueError(f"unknown dataset kind {kind!r}; valid kinds: {sorted(PIPELINES)}")
+    return PIPELINES[kind](**kwargs)

@@ -1,0 +1,121 @@
+"""Which samples each consumer (node x dataloader worker) reads, and where it stands.
+
+A consumer is one DataLoader worker on one node: `rank = node_rank * num_workers + worker_id`
+of `world = num_nodes * num_workers`. Per epoch, the shard list is put in an order drawn from
+(seed, epoch) that every consumer computes alike, then split:
+- "shard": consumer r reads shards r, r + world, ... (each shard read by exactly one consumer);
+- "sample": every consumer reads every shard and keeps the samples whose index in the epoch's
+  concatenated stream is r mod world (exact when there are fewer shards than consumers);
+- "auto": "shard" when every consumer gets at least one shard, else "sample".
+Either way the consumers' sample sets partition the epoch: no duplicates, no losses.
+"resampled" draws shards with replacement from (seed, rank, epoch) forever, the multi-node
+recipe when the shard count does not divide evenly.
+
+The position is (epoch, number of raw samples this consumer has emitted in that epoch). The
+stream is a pure function of (seed, epoch, rank), so resuming replays the epoch without
+decoding and skips that many: the remaining samples are exactly those of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from random import Random
+
+SPLIT_MODES = ("auto", "shard", "sample", "resampled")
+
+
+@dataclass(frozen=True)
+class Consumer:
+    rank: int
+    world: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.rank < self.world:
+            raise ValueError(f"consumer rank {self.rank} outside world of {self.world}")
+
+
+@dataclass(frozen=True)
+class Position:
+    epoch: int = 0
+    count: int = 0  # raw samples emitted in `epoch` (decoded or counted as errors)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    urls: list[str]  # shards this consumer opens, in order
+    stride: int  # keep every `stride`-th sample of the concatenated stream ...
+    offset: int  # ... starting at this one
+
+
+def expand_urls(spec: str | list[str]) -> list[str]:
+    """Brace patterns (`shards/pairs-{00000..00009}.tar`), lists, a directory or a manifest.json.
+
+    A directory or manifest resolves to the manifest's shards (or the directory's *.tar).
+    """
+    from braceexpand import braceexpand
+
+    specs = [spec] if isinstance(spec, str) else list(spec)
+    urls: list[str] = []
+    for item in specs:
+        for url in braceexpand(item):
+            urls.extend(_resolve_local(url))
+    if not urls:
+        raise ValueError(f"no shard URLs in {spec!r}")
+    return urls
+
+
+def _resolve_local(url: str) -> list[str]:
+    if "://" in url or url.startswith("pipe:"):
+        return [url]
+    if os.path.isdir(url):
+        manifest = os.path.join(url, "manifest.json")
+        if os.path.exists(manifest):
+            url = manifest
+        else:
+            tars = sorted(f for f in os.listdir(url) if f.endswith(".tar"))
+            if not tars:
+                raise ValueError(f"directory {url} has no manifest.json and no .tar shards")
+            return [os.path.join(url, f) for f in tars]
+    if url.endswith("manifest.json"):
+        with open(url, encoding="utf-8") as f:
+            manifest_data = json.load(f)
+        base = os.path.dirname(url)
+        return [os.path.join(base, s["tar"]) for s in manifest_data["shards"] if s.get("count", 1) > 0]
+    return [url]
+
+
+def epoch_order(urls: list[str], *, seed: int, epoch: int, shuffle: bool) -> list[str]:
+    order = list(urls)
+    if shuffle:
+        Random(f"shards:{seed}:{epoch}").shuffle(order)
+    return order
+
+
+def resolve_mode(mode: str, num_urls: int, world: int) -> str:
+    if mode not in SPLIT_MODES:
+        raise ValueError(f"unknown split mode {mode!r}; valid modes: {SPLIT_MODES}")
+    if mode == "auto":
+        return "shard" if num_urls >= world else "sample"
+    return mode
+
+
+def assign(urls: list[str], consumer: Consumer, *, mode: str, seed: int, epoch: int,
+           shuffle_shards: bool, resampled_length: int | None = None) -> Assignment:
+    """The shards consumer `consumer` reads in `epoch` and which of their samples it keeps."""
+    mode = resolve_mode(mode, len(urls), consumer.world)
+    if mode == "resampled":
+        rng = Random(f"resampled:{seed}:{consumer.rank}:{epoch}")
+        # One "epoch" of a resampled stream: as many draws as a shard split would give it.
+        length = resampled_length or max(1, len(urls) // consumer.world)
+        return Assignment(urls=[rng.choice(urls) for _ in range(length)], stride=1, offset=0)
+    ordered = epoch_order(urls, seed=seed, epoch=epoch, shuffle=shuffle_shards)
+    if mode == "shard":
+        return Assignment(urls=ordered[consumer.rank :: consumer.world], stride=1, offset=0)
+    return Assignment(urls=ordered, stride=consumer.world, offset=consumer.rank)
+
+
+def consumer_for(node_rank: int, num_nodes: int, worker_id: int, num_workers: int) -> Consumer:
+    workers = max(1, num_workers)
+    return Consumer(rank=node_rank * workers + worker_id, world=num_nodes * workers)

@@ -1,0 +1,65 @@
+"""Tiny WebDataset shards made in code for the data, train and eval tests (DESIGN §4 layouts)."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+from random import Random
+
+from PIL import Image
+
+COLOURS = {"red": (220, 30, 30), "green": (30, 160, 60), "blue": (30, 70, 210), "yellow": (240, 220, 40)}
+
+
+def jpeg(colour: str, size: int = 32) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (size, size), COLOURS[colour]).save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
+
+
+def write_tar(path: Path, samples: list[tuple[str, dict[str, bytes]]]) -> Path:
+    with tarfile.open(path, "w") as tar:
+        for key, members in samples:
+            for ext in sorted(members):
+                info = tarfile.TarInfo(f"{key}.{ext}")
+                info.size = len(members[ext])
+                tar.addfile(info, io.BytesIO(members[ext]))
+    return path
+
+
+def pair_sample(i: int, colour: str | None = None) -> tuple[str, dict[str, bytes]]:
+    colour = colour or sorted(COLOURS)[i % len(COLOURS)]
+    return f"k{i:05d}", {"jpg": jpeg(colour), "txt": f"a {colour} square".encode(), "json": b"{}"}
+
+
+def write_pair_shards(directory: Path, num_shards: int, per_shard: int, name: str = "pairs") -> list[str]:
+    directory.mkdir(parents=True, exist_ok=True)
+    urls = []
+    for s in range(num_shards):
+        samples = [pair_sample(s * per_shard + j) for j in range(per_shard)]
+        urls.append(str(write_tar(directory / f"{name}-{s:05d}.tar", samples)))
+    return urls
+
+
+def m3w_sample(i: int, num_images: int = 3, words: int = 6) -> tuple[str, dict[str, bytes]]:
+    rng = Random(i)
+    texts, images, members = [], [], {}
+    for k in range(num_images):
+        colour = rng.choice(sorted(COLOURS))
+        texts += [" ".join(["the", colour, "square"] * (words // 3)), None]
+        images += [None, {"url": f"http://x.test/{i}/{k}.jpg"}]
+        members[f"{k:03d}.jpg"] = jpeg(colour)
+    texts.append("that is all")
+    images.append(None)
+    members["json"] = json.dumps({"key": f"d{i:05d}", "texts": texts, "images": images}).encode()
+    return f"d{i:05d}", members
+
+
+def video_sample(i: int, num_frames: int = 3) -> tuple[str, dict[str, bytes]]:
+    colour = sorted(COLOURS)[i % len(COLOURS)]
+    members = {f"{t:03d}.jpg": jpeg(colour) for t in range(num_frames)}
+    members["txt"] = f"a {colour} circle".encode()
+    members["json"] = json.dumps({"num_frames": num_frames}).encode()
+    return f"v{i:05d}", members
