@@ -6,7 +6,7 @@ milliseconds whatever the file's length. Its numbers are rounded (duration to 10
 decimals), which is enough to choose a clip window: frame times themselves come from the
 decoder's timestamps in crawlers/video_frames.py. Only when the container states no duration
 (some streamed WebM/MPEG-TS/raw streams) does `measure_duration` run a stream-copy pass to the
-null muxer: packets are read, nothing is decoded, so it costs one read of the file.
+framecrc muxer: packets are read, nothing is decoded, so it costs one read of the file.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ _SIZE = re.compile(r"[ ,](\d+)x(\d+)(?=[ ,\[]|$)")
 _FPS = re.compile(r"(\d+(?:\.\d+)?)(k?) fps")
 _TBR = re.compile(r"(\d+(?:\.\d+)?)(k?) tbr")
 _ROTATION = re.compile(r"rotation of (-?\d+(?:\.\d+)?) degrees", re.I)
-_OUT_TIME_US = re.compile(r"out_time_us=(\d+)")
+_CRC_TB = re.compile(r"^#tb 0: (\d+)/(\d+)$", re.M)
+_CRC_PACKET = re.compile(r"^0,\s*-?\d+,\s*(-?\d+),\s*(\d+),", re.M)  # stream, dts, pts, duration,
 
 
 class ProbeError(Exception):
@@ -122,19 +123,24 @@ def parse_probe(stderr: str, path: str) -> VideoProbe:
 
 
 def measure_duration(path: str, timeout: float) -> float:
-    """Seconds of the first video stream by a stream-copy pass (reads packets, decodes nothing)."""
-    run = run_ffmpeg(
-        ["-i", path, "-map", "0:v:0", "-c", "copy", "-f", "null", "-", "-nostats", "-progress", "pipe:1"],
-        timeout=timeout,
-    )
+    """Seconds of the first video stream by a stream-copy pass (reads packets, decodes nothing).
+
+    The framecrc muxer lists every packet's pts and duration (timestamps shifted so the container
+    starts at 0), so the end is max(pts + duration): exact, where the copy pass's progress time
+    lags by the B-frame reorder delay.
+    """
+    args = ["-loglevel", "error", "-i", path, "-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"]
+    run = run_ffmpeg(args, timeout=timeout)
     if run.timed_out:
         raise ProbeError(RejectReason.TIMEOUT, f"duration pass exceeded {timeout:.0f} s")
-    times = _OUT_TIME_US.findall(run.stdout.decode("ascii", "replace"))
-    if run.returncode != 0 or not times:
+    text = run.stdout.decode("ascii", "replace")
+    tb, packets = _CRC_TB.search(text), _CRC_PACKET.findall(text)
+    if run.returncode != 0 or tb is None or not packets:
         raise ProbeError(
             RejectReason.UNDECODABLE, f"no duration (exit {run.returncode}): {run.stderr_tail(600)}"
         )
-    return int(times[-1]) / 1e6
+    end = max(int(pts) + int(dur) for pts, dur in packets)
+    return end * int(tb.group(1)) / int(tb.group(2))
 
 
 def probe_video(path: str, timeout: float = 30.0) -> VideoProbe:
