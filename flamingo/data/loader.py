@@ -35,6 +35,7 @@ class StreamingLoader:
         self.positions: dict[int, Position] = dict(spec.start)
         self.worker_errors: dict[int, dict[str, int]] = dict(spec.start_errors)
         self.samples_seen = 0
+        self.next_role = 0  # the worker role whose batch comes next (round-robin order)
 
     @property
     def urls(self) -> list[str]:
@@ -49,6 +50,7 @@ class StreamingLoader:
 
     def __iter__(self):
         self.spec.start, self.spec.start_errors = dict(self.positions), dict(self.worker_errors)
+        self.spec.role_offset = self.next_role
         kwargs: dict[str, Any] = {}
         if self.num_workers > 0:
             kwargs = dict(num_workers=self.num_workers, prefetch_factor=self.prefetch_factor)
@@ -58,6 +60,7 @@ class StreamingLoader:
             worker = batch.pop("_worker")
             self.positions[worker] = Position(*batch.pop("_position"))
             self.worker_errors[worker] = batch.pop("_errors")
+            self.next_role = (worker + 1) % max(1, self.num_workers)
             received += 1
             self.samples_seen += len(batch["keys"])
             yield batch
@@ -73,6 +76,7 @@ class StreamingLoader:
             "node_rank": self.spec.node_rank,
             "seed": self.spec.seed,
             "samples_seen": self.samples_seen,
+            "next_role": self.next_role,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -86,6 +90,7 @@ class StreamingLoader:
         self.positions = {int(w): Position(*p) for w, p in state["positions"].items()}
         self.worker_errors = {int(w): dict(e) for w, e in state["errors"].items()}
         self.samples_seen = state.get("samples_seen", 0)
+        self.next_role = state.get("next_role", 0)
 
 
 def _distributed_rank() -> tuple[int, int]:

@@ -43,6 +43,9 @@ class StreamSpec:
     resampled_length: int | None = None
     start: dict[int, Position] = field(default_factory=dict)  # worker id -> resume position
     start_errors: dict[int, dict[str, int]] = field(default_factory=dict)
+    # The DataLoader asks its workers in turn starting with worker 0; after a resume the role
+    # whose turn was next must go first, so worker w plays role (w + role_offset) % workers.
+    role_offset: int = 0
 
 
 def shuffle_buffered(samples: Iterator[RawSample], size: int, rng: Random) -> Iterator[RawSample]:
@@ -125,6 +128,7 @@ class ShardStream(IterableDataset):
         spec = self.spec
         info = get_worker_info()
         worker_id, num_workers = (info.id, info.num_workers) if info is not None else (0, 1)
+        worker_id = (worker_id + spec.role_offset) % num_workers  # the role this worker plays
         consumer = consumer_for(spec.node_rank, spec.num_nodes, worker_id, num_workers)
         errors = ErrorCounts(spec.start_errors.get(worker_id))
         examples: list[Example] = []

@@ -63,3 +63,13 @@ def video_sample(i: int, num_frames: int = 3) -> tuple[str, dict[str, bytes]]:
     members["txt"] = f"a {colour} circle".encode()
     members["json"] = json.dumps({"num_frames": num_frames}).encode()
     return f"v{i:05d}", members
+
+
+def tiny_tokenizer():
+    """The tiny preset's word-level tokenizer with the Flamingo tokens (no model needed)."""
+    from flamingo.config import DEFAULT_TINY_CORPUS
+    from flamingo.tokenizer import add_flamingo_tokens, build_tiny_tokenizer
+
+    tok = build_tiny_tokenizer(DEFAULT_TINY_CORPUS)
+    add_flamingo_tokens(tok, media_token="<image>", eoc_token="<|endofchunk|>")
+    return tok
