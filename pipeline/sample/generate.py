@@ -153,6 +153,7 @@ def write_sample_web(out_dir: str | Path, seed: int = 0, num_pages: int = 50) ->
     """Write the whole sample web under out_dir; returns a summary (paths, counts, expectations)."""
     out = Path(out_dir)
     site, eval_dir = out / "site", out / "eval"
+    out.mkdir(parents=True, exist_ok=True)
     _prepare_dir(site, "_headers.json")
     _prepare_dir(eval_dir, "eval.csv")
     eval_items = _eval_split(seed, eval_dir)

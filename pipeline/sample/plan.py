@@ -105,7 +105,8 @@ def _add_variants(img: SiteImage) -> None:
 def _article_blocks(rng: Random, writer: ProseWriter, slots: list[Slot], with_data_uri: bool) -> list:
     blocks: list[tuple[str, object]] = [("p", writer.paragraph(4))]
     for n, slot in enumerate(slots):
-        blocks.append(("p", writer.paragraph(rng.randint(2, 4)) + " " + writer.figure_lead(slot.image.caption)))
+        spelled = slot.image.caption if slot.style == "inline" else None  # inline images show no caption
+        blocks.append(("p", writer.paragraph(rng.randint(2, 4)) + " " + writer.figure_lead(spelled)))
         blocks.append(("img", slot))
         if n == 1:
             blocks.append(("ul", [writer.paragraph(1) for _ in range(3)]))

@@ -3,7 +3,7 @@
 The text has to look like real prose to the text-quality filters (MassiveText/Gopher
 rules: at least 50 words, mean word length 3-10, stop words such as "the", "and",
 "of", "to", "that", "with" present, few repeated lines or n-grams). Each page draws its
-sentence templates without replacement from a pool of ~48, so no template repeats
+sentence templates and figure leads without replacement from pools of ~48 and ~8, so no template repeats
 within one article and duplicate n-gram fractions stay far below Gopher's limits.
 """
 
@@ -17,7 +17,7 @@ TOPICS = (
     ("bread baking class", "bakers", "the bakery on Mill Street"),
     ("night sky festival", "stargazers", "the hill above the village"),
     ("railway museum", "volunteers", "the restored engine shed"),
-    ("bicycle repair cafe", "riders", "the church hall on Friday evenings"),
+    ("bicycle repair cafe", "riders", "the church hall"),
     ("river clean-up", "neighbours", "the footpath along the river"),
     ("library reading club", "readers", "the reading room upstairs"),
     ("pottery workshop", "potters", "the studio behind the market"),
@@ -78,13 +78,24 @@ TEMPLATES = (
     "On a busy evening there can be as many as {m} people crowded into {place}.",
     "The volunteers meet once a month to look at the accounts and to plan future sessions.",
 )
-# Sentences that introduce or follow a figure; {caption} is the image's grammar caption.
-FIGURE_LEADS = (
+# Sentences that introduce a figure. Only images shown without a visible caption get a lead
+# that spells the caption out: repeating it in both lead and figcaption would duplicate 5-grams
+# and trip Gopher's duplicate n-gram rule (> 0.15 of characters) on image-rich pages.
+CAPTIONED_LEADS = (
     "The picture below shows {caption}.",
     "In the next image you can see {caption}.",
-    "Here is a photograph of {caption}, taken during the session.",
     "One of the volunteers made a drawing of {caption} for the notice board.",
     "The following figure is simply {caption}.",
+)
+PLAIN_LEADS = (
+    "One of the volunteers made the drawing below for the notice board.",
+    "The next picture was pinned up near the door.",
+    "Here is one of the simple pictures the children made.",
+    "The figure below hangs in the hall during every session.",
+    "Someone left the drawing below on a table, and it has stayed there since.",
+    "A regular visitor sent in this picture after the last meeting.",
+    "This small sketch was found in the box of spare materials.",
+    "The image that follows was chosen for the cover of the newsletter.",
 )
 
 
@@ -97,6 +108,10 @@ class ProseWriter:
         self.name, self.other = rng.sample(NAMES, 2)
         self._pool = list(TEMPLATES)
         rng.shuffle(self._pool)
+        # Lead sentences are also drawn without replacement (cycling), so none repeats on a page.
+        self._leads = {True: rng.sample(CAPTIONED_LEADS, len(CAPTIONED_LEADS)),
+                       False: rng.sample(PLAIN_LEADS, len(PLAIN_LEADS))}
+        self._lead_count = {True: 0, False: 0}
 
     def _fill(self, template: str) -> str:
         rng = self._rng
@@ -113,8 +128,13 @@ class ProseWriter:
         picked, self._pool = self._pool[:num_sentences], self._pool[num_sentences:]
         return " ".join(self._fill(t) for t in picked)
 
-    def figure_lead(self, caption: str) -> str:
-        return self._rng.choice(FIGURE_LEADS).format(caption=caption)
+    def figure_lead(self, caption: str | None) -> str:
+        """A sentence before a figure; pass the caption only when the figure shows none itself."""
+        spelled = caption is not None
+        leads = self._leads[spelled]
+        lead = leads[self._lead_count[spelled] % len(leads)]
+        self._lead_count[spelled] += 1
+        return lead.format(caption=caption) if spelled else lead
 
     def title(self) -> str:
         return self._rng.choice((

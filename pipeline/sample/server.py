@@ -33,6 +33,7 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
     server_version = SERVER_NAME
     sys_version = ""
     protocol_version = "HTTP/1.1"  # keep-alive, so pooled fetchers reuse connections
+    timeout = 30  # seconds an idle keep-alive connection may hold a handler thread
 
     def __init__(self, *args, site_dir: Path, site_headers: SiteHeaders, **kwargs) -> None:
         self.site_dir = site_dir
