@@ -1,0 +1,121 @@
+"""Eval decontamination: drop training samples that overlap the evaluation sets.
+
+The paper deduplicates its training images against the evaluation benchmarks (appendix A.3.4).
+Given evaluation images (as pHashes, see `eval_phashes`) and evaluation texts:
+- a sample with an image within `max_distance` pHash bits of an eval image is dropped;
+- a sample whose text contains a run of `ngram` words (13, as in GPT-3's contamination
+  analysis) of an eval text is dropped; an eval text shorter than `ngram` words (a caption)
+  matches when the whole text occurs, if it has at least `min_words` words.
+Matching is case-insensitive over word tokens. Eval sets are small next to training data, so
+they travel with the DoFn and are indexed once per worker (`setup`); pHash candidates come from
+the same band keys as perceptual dedup. Each drop is a RejectRecord(stage="decontaminate",
+reason=EVAL_CONTAMINATION, kept_key=None) whose detail names the eval item: that is the report
+of what was removed; counters `decontaminate/image` and `decontaminate/text` count them.
+
+    result = samples | Decontaminate(eval_phashes({"coco-1": jpeg_bytes}), [("coco-1-cap", caption)])
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from PIL import Image
+
+from filters.phash import hamming, phash, phash_band_keys
+from filters.samples import sample_key, sample_source
+from pipeline.dedup import REJECTS, sample_phashes, sample_text
+from schemas import RejectReason, RejectRecord
+
+STAGE = "decontaminate"
+_WORD = re.compile(r"\w+")
+
+
+def eval_phashes(images: Mapping[str, bytes]) -> list[tuple[str, int]]:
+    """(eval id, pHash) for encoded evaluation images."""
+    return [(eval_id, phash(Image.open(io.BytesIO(data)))) for eval_id, data in sorted(images.items())]
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.lower()))
+
+
+class _DecontaminateFn(beam.DoFn):
+    def __init__(self, eval_images, eval_texts, max_distance, ngram, min_words, phashes_fn, text_fn, key_fn, source_fn):
+        self._eval_images, self._eval_texts = list(eval_images), list(eval_texts)
+        self._max_distance, self._ngram, self._min_words = max_distance, ngram, min_words
+        self._phashes_fn, self._text_fn, self._key_fn, self._source_fn = phashes_fn, text_fn, key_fn, source_fn
+        self._image_hits = Metrics.counter(STAGE, "image")
+        self._text_hits = Metrics.counter(STAGE, "text")
+
+    def setup(self):
+        self._bands = defaultdict(list)
+        for eval_id, value in self._eval_images:
+            for band in phash_band_keys(value, self._max_distance):
+                self._bands[band].append((eval_id, value))
+        self._grams: dict[tuple[str, ...], str] = {}
+        for eval_id, text in self._eval_texts:
+            words = _words(text)
+            if len(words) >= self._ngram:
+                for i in range(len(words) - self._ngram + 1):
+                    self._grams.setdefault(words[i : i + self._ngram], eval_id)
+            elif len(words) >= self._min_words:
+                self._grams.setdefault(words, eval_id)
+        self._lengths = sorted({len(g) for g in self._grams})
+
+    def _image_match(self, sample) -> str | None:
+        if not self._bands:
+            return None
+        for value in self._phashes_fn(sample):
+            hits = sorted(
+                (hamming(value, ev), eval_id)
+                for band in phash_band_keys(value, self._max_distance)
+                for eval_id, ev in self._bands.get(band, ())
+                if hamming(value, ev) <= self._max_distance
+            )
+            if hits:
+                return f"image within {hits[0][0]} pHash bits of eval image {hits[0][1]}"
+        return None
+
+    def _text_match(self, sample) -> str | None:
+        if not self._grams:
+            return None
+        words = _words(self._text_fn(sample) or "")
+        for n in self._lengths:
+            for i in range(len(words) - n + 1):
+                eval_id = self._grams.get(words[i : i + n])
+                if eval_id is not None:
+                    return f"shares a {n}-word run with eval text {eval_id}"
+        return None
+
+    def process(self, sample):
+        detail = self._image_match(sample)
+        counter = self._image_hits
+        if detail is None:
+            detail, counter = self._text_match(sample), self._text_hits
+        if detail is None:
+            yield sample
+            return
+        counter.inc()
+        yield beam.pvalue.TaggedOutput(
+            REJECTS,
+            RejectRecord(self._key_fn(sample), self._source_fn(sample), STAGE, RejectReason.EVAL_CONTAMINATION, detail),
+        )
+
+
+class Decontaminate(beam.PTransform):
+    """samples -> (kept, rejects) without samples that overlap the evaluation images or texts."""
+
+    def __init__(self, eval_images=(), eval_texts=(), max_distance: int = 8, ngram: int = 13, min_words: int = 8,
+                 phashes_fn=sample_phashes, text_fn=sample_text, key_fn=sample_key, source_fn=sample_source, label=None):
+        super().__init__(label)
+        self._fn = _DecontaminateFn(
+            eval_images, eval_texts, max_distance, ngram, min_words, phashes_fn, text_fn, key_fn, source_fn
+        )
+
+    def expand(self, samples):
+        return samples | "Decontaminate" >> beam.ParDo(self._fn).with_outputs(REJECTS, main="kept")
