@@ -63,6 +63,7 @@ class WarcImage:
     warc_file: str
     offset: int
     content_type: str
+    robots: tuple[str, ...] = ()  # X-Robots-Tag values the capture carried (opt-out applies to archives too)
 
 
 @dataclasses.dataclass
@@ -113,6 +114,13 @@ def _is_html(content_type: str, head: bytes) -> bool:
     if mime in ("", "application/octet-stream", "text/plain", "unk"):
         return head.lstrip()[:20].lower().startswith(_HTML_SNIFF)
     return False
+
+
+def _robots(record) -> tuple[str, ...]:
+    headers = record.http_headers
+    if headers is None:
+        return ()
+    return tuple(v for k, v in headers.headers if k.lower() == "x-robots-tag")
 
 
 def _status(record) -> int:
@@ -174,12 +182,12 @@ def _classify(record, warc_file: str, offset: int) -> Iterator[WarcItem]:
         return
     mime = content_type.split(";")[0].strip().lower()
     if mime.startswith("image/"):
-        yield WarcImage(url, warc_file, offset, mime)
+        yield WarcImage(url, warc_file, offset, mime, _robots(record))
         return
     body = record.content_stream().read(MAX_PAGE_BYTES + 1)
     if not _is_html(content_type, body[:512]):
         if body[:4].startswith(_IMAGE_MAGIC):
-            yield WarcImage(url, warc_file, offset, mime or "image/unknown")
+            yield WarcImage(url, warc_file, offset, mime or "image/unknown", _robots(record))
         else:
             yield WarcSkip(warc_file, offset, "not_html")
         return

@@ -116,3 +116,12 @@ def test_not_a_warc(junk):
 def test_image_without_content_type_is_sniffed():
     data = write([("response", "http://x.test/i", "200 OK", "application/octet-stream", JPEG, None)])
     assert isinstance(items(data)[0], WarcImage)
+
+
+def test_image_opt_out_header_is_kept_in_the_index():
+    buf = io.BytesIO()
+    w = WARCWriter(buf, gzip=True)
+    http = StatusAndHeaders("200 OK", [("Content-Type", "image/jpeg"), ("X-Robots-Tag", "noai")], protocol="HTTP/1.1")
+    w.write_record(w.create_warc_record("http://x.test/a.jpg", "response", payload=io.BytesIO(JPEG), http_headers=http))
+    (img,) = items(buf.getvalue())
+    assert isinstance(img, WarcImage) and img.robots == ("noai",)
