@@ -7,7 +7,7 @@ import torch
 from flamingo.config import FlamingoConfig
 from flamingo.model import Flamingo
 
-torch.set_num_threads(2)
+torch.set_num_threads(1)
 
 
 def tiny_model(**overrides) -> Flamingo:
@@ -16,10 +16,13 @@ def tiny_model(**overrides) -> Flamingo:
 
 
 def set_gates(model: Flamingo, value: float) -> None:
-    """Open every tanh gate (they start at 0, where images cannot change anything)."""
+    """Open every tanh gate (they start at 0, where images cannot change anything).
+
+    Only trainable parameters: Llama-family LMs have frozen `mlp.gate_proj` weights.
+    """
     with torch.no_grad():
         for name, param in model.named_parameters():
-            if "gate" in name:
+            if param.requires_grad and name.endswith("_gate"):
                 param.fill_(value)
 
 

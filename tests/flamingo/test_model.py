@@ -181,3 +181,36 @@ def test_batch_with_different_numbers_of_images(trained):
         trained(bad.input_ids, media, media_mask=media_mask)
     with pytest.raises(ValueError, match="no media"):
         trained(batch.input_ids)
+
+
+def test_generate_stops_rows_at_stop_tokens_and_pads_them(trained):
+    tok = trained.tokenizer
+    tok.padding_side = "left"
+    batch = tok(["<image>a red circle<|endofchunk|><image>a", "<image>the"], return_tensors="pt", padding=True)
+    media = random_media(trained, 2, 2)
+    length = batch.input_ids.shape[1]
+    free = trained.generate(batch.input_ids, media, batch.attention_mask, max_new_tokens=4, stop_token_ids=[])
+    assert free.shape == (2, length + 4)
+    first = int(free[0, length])
+    stopped = trained.generate(batch.input_ids, media, batch.attention_mask, max_new_tokens=4, stop_token_ids=[first])
+    assert stopped[0, length] == first
+    assert (stopped[0, length + 1:] == tok.pad_token_id).all()
+    row1_stop = (free[1, length:] == first).nonzero()
+    if row1_stop.numel() == 0:  # row 1 never emits the stop token: it runs to the end unchanged
+        assert torch.equal(stopped[1], free[1])
+
+
+def test_generate_stops_at_endofchunk_by_default(trained, monkeypatch):
+    import flamingo.model as model_module
+
+    seen = {}
+    monkeypatch.setattr(model_module, "generate_tokens", lambda *a, **kw: seen.update(kw))
+    trained.generate(torch.tensor([[trained.media_token_id]]), random_media(trained, 1, 1))
+    assert seen["stop_token_ids"] == [trained.eoc_token_id, trained.tokenizer.eos_token_id]
+    assert seen["use_media_cache"] and seen["use_cache"]
+
+
+def test_generate_rejects_right_padded_prompts(trained):
+    ids = torch.tensor([[trained.media_token_id, 5], [trained.media_token_id, 0]])
+    with pytest.raises(ValueError, match="left-padded"):
+        trained.generate(ids, random_media(trained, 2, 1), torch.tensor([[1, 1], [1, 0]]))
