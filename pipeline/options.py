@@ -3,7 +3,8 @@
 A job parses its own flags with argparse (`parse_known_args`); whatever it does not know is
 handed to Beam untouched, so any runner flag (`--runner`, `--project`, `--temp_location`,
 `--direct_num_workers`, ...) works on every job. The local default runner is named explicitly:
-offline, Beam's default (Prism) cannot download its binary.
+offline, Beam's default (Prism) cannot download its binary. `--profile` (pipeline/profiles.py)
+fills in the flags for an engine (local, dataflow, spark, flink); explicit Beam flags win.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import json
 from typing import Any
 
 from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline.profiles import DEFAULT_PROFILE, PROFILES, expand_profile
 
 DEFAULT_RUNNER = "DirectRunner"
 
@@ -27,6 +30,13 @@ def add_common_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     g.add_argument("--filters", default=None, help="YAML file configuring the filter chain (default: the paper's)")
     g.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    g.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default=DEFAULT_PROFILE,
+        help="runner profile: Beam flags for local, dataflow, spark or flink (explicit Beam flags win); "
+        "see pipeline/profiles.py",
+    )
     return parser
 
 
@@ -34,9 +44,17 @@ def has_flag(beam_args: list[str], name: str) -> bool:
     return any(a == f"--{name}" or a.startswith(f"--{name}=") for a in beam_args)
 
 
-def make_pipeline_options(beam_args: list[str], **overrides: Any) -> PipelineOptions:
-    """Beam options from the flags the job did not consume, with an explicit default runner."""
+def make_pipeline_options(
+    beam_args: list[str], *, profile: str | None = None, output: str | None = None, **overrides: Any
+) -> PipelineOptions:
+    """Beam options from the flags the job did not consume, with an explicit default runner.
+
+    Jobs pass `profile=args.profile, output=args.output`; the output lets the dataflow profile
+    put temp/staging files in the output's bucket. Without a profile only the runner is defaulted.
+    """
     args = list(beam_args)
+    if profile is not None:
+        args = expand_profile(profile, args, output=output)
     if not has_flag(args, "runner"):
         args.append(f"--runner={DEFAULT_RUNNER}")
     return PipelineOptions(args, **overrides)

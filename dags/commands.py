@@ -1,0 +1,56 @@
+"""The shell commands the DAGs run: plain Python, no Airflow and no Beam, so they can be tested
+(and reused by another scheduler) without either installed.
+
+Every task is one `flamingo` CLI call. Values come from environment variables that the DAG fills
+from its Airflow params (`env=` is templated), never from text pasted into the command line, so
+a glob or path with spaces or `;` in it stays one argument. Every command is safe to re-run: a
+build skips shards that are already complete (pipeline/shard_io.py), and the report, dedup,
+decontamination and publish steps rewrite their outputs atomically from their inputs.
+"""
+
+from __future__ import annotations
+
+JOBS = ("m3w", "pairs", "videos")
+PROFILES = ("local", "dataflow", "spark", "flink")
+FLAMINGO = "${FLAMINGO_BIN:-flamingo}"  # the console script; override where it is not on PATH
+
+# The CLI subcommands the DAGs call (see pipeline/cli.py COMMANDS): release steps need all of them.
+BUILD_WORDS = {job: ("build", job) for job in JOBS}
+REPORT_WORDS = ("report",)
+DEDUP_WORDS = ("dedup",)
+DECONTAMINATE_WORDS = ("decontaminate",)
+PUBLISH_WORDS = ("publish",)
+
+
+def build_command(job: str) -> str:
+    """`flamingo build JOB` reading INPUT, writing OUTPUT under PROFILE; EXTRA_ARGS are Beam flags
+    (deliberately word-split: `--region europe-west4 --max_num_workers 50`)."""
+    if job not in JOBS:
+        raise ValueError(f"unknown job {job!r}; valid jobs: {', '.join(JOBS)}")
+    return (
+        f'{FLAMINGO} build {job} --input "$INPUT" --output "$OUTPUT" --profile "$PROFILE" --no-progress $EXTRA_ARGS'
+    )
+
+
+def report_command() -> str:
+    return f'{FLAMINGO} report "$OUTPUT"'
+
+
+def dedup_command() -> str:
+    """Cross-job dedup: images shared between M3W, pairs and videos outputs; drops go to rejects."""
+    return f'{FLAMINGO} dedup --inputs "$M3W_OUT" "$PAIRS_OUT" "$VIDEOS_OUT" --output "$DEDUP_OUT" --profile "$PROFILE"'
+
+
+def decontaminate_command() -> str:
+    """Drop training samples that match the evaluation sets (images and texts)."""
+    return f'{FLAMINGO} decontaminate --inputs "$DEDUP_OUT" --eval "$EVAL_INPUT" --output "$CLEAN_OUT" --profile "$PROFILE"'
+
+
+def publish_command() -> str:
+    """Write the release manifest (all shards, counts, configs) to RELEASE_OUT, atomically, last."""
+    return f'{FLAMINGO} publish --inputs "$CLEAN_OUT" --output "$RELEASE_OUT"'
+
+
+def cli_words() -> list[tuple[str, ...]]:
+    """Every CLI subcommand some DAG runs (the test checks each is in the CLI's table)."""
+    return [*BUILD_WORDS.values(), REPORT_WORDS, DEDUP_WORDS, DECONTAMINATE_WORDS, PUBLISH_WORDS]

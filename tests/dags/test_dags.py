@@ -1,0 +1,141 @@
+"""dags/: the commands the tasks run (main venv) and the DAGs as Airflow loads them (.venv-airflow)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dags import commands
+from pipeline.cli import COMMANDS
+
+REPO = Path(__file__).resolve().parents[2]
+AIRFLOW_PYTHON = REPO / ".venv-airflow" / "bin" / "python"
+# Loads dags/ with Airflow's DagBag and prints the graph as JSON on the last line.
+DAGBAG_SCRIPT = """
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(dag_folder=sys.argv[1])
+out = {"import_errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": {}}
+for dag_id, dag in bag.dags.items():
+    out["dags"][dag_id] = {
+        "params": sorted(dag.params.keys()),
+        "max_active_runs": dag.max_active_runs,
+        "tasks": {t.task_id: {"upstream": sorted(t.upstream_task_ids), "retries": t.retries,
+                              "timeout_s": t.execution_timeout.total_seconds() if t.execution_timeout else None,
+                              "env": t.env, "bash": t.bash_command} for t in dag.tasks},
+    }
+print("\\n" + json.dumps(out))
+"""
+
+
+def _cli_has(words: tuple[str, ...]) -> bool:
+    return any(entry[0] == words for entry in COMMANDS)
+
+
+def test_build_and_report_commands_are_cli_subcommands():
+    for words in [*commands.BUILD_WORDS.values(), commands.REPORT_WORDS]:
+        assert _cli_has(words), words
+
+
+def test_release_step_commands_are_cli_subcommands():
+    missing = [" ".join(w) for w in commands.cli_words() if not _cli_has(w)]
+    if missing:
+        pytest.skip(f"pipeline/cli.py has no subcommand yet for: {', '.join(missing)} (dataset_release needs them)")
+
+
+def test_unknown_job_is_an_error_listing_valid_ones():
+    with pytest.raises(ValueError, match="valid jobs: m3w, pairs, videos"):
+        commands.build_command("audio")
+
+
+def test_build_command_keeps_each_param_one_argument(tmp_path):
+    """Params reach the CLI as single arguments whatever they contain; EXTRA_ARGS is word-split."""
+    fake = tmp_path / "flamingo"
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do echo "[$a]"; done\n')
+    fake.chmod(0o755)
+    env = {
+        "PATH": os.environ["PATH"],
+        "FLAMINGO_BIN": str(fake),
+        "INPUT": "gs://b/my lists/*.csv; rm -rf /",
+        "OUTPUT": "gs://b/out",
+        "PROFILE": "dataflow",
+        "EXTRA_ARGS": "--region europe-west4",
+    }
+    res = subprocess.run(["bash", "-c", commands.build_command("pairs")], env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split("\n")[:-1] == [
+        "[build]", "[pairs]", "[--input]", "[gs://b/my lists/*.csv; rm -rf /]", "[--output]", "[gs://b/out]",
+        "[--profile]", "[dataflow]", "[--no-progress]", "[--region]", "[europe-west4]",
+    ]
+
+
+@pytest.fixture(scope="module")
+def dagbag(tmp_path_factory) -> dict:
+    if not AIRFLOW_PYTHON.exists():
+        if os.environ.get("FLAMINGO_REQUIRE_AIRFLOW"):
+            pytest.fail(f"{AIRFLOW_PYTHON} missing: run `make airflow-venv`")
+        pytest.skip(f"{AIRFLOW_PYTHON} missing: run `make airflow-venv` to load dags/ with Airflow")
+    home = tmp_path_factory.mktemp("airflow_home")
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "PYTHONPATH": str(REPO),
+    }
+    res = subprocess.run(
+        [str(AIRFLOW_PYTHON), "-c", DAGBAG_SCRIPT, str(REPO / "dags")],
+        env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def test_dagbag_loads_without_import_errors(dagbag):
+    assert dagbag["import_errors"] == {}
+    assert sorted(dagbag["dags"]) == ["build_m3w", "build_pairs", "build_videos", "dataset_release"]
+
+
+@pytest.mark.parametrize("job", commands.JOBS)
+def test_build_dag_graph(dagbag, job):
+    dag = dagbag["dags"][f"build_{job}"]
+    assert dag["params"] == ["extra_args", "input", "output", "profile"]
+    assert dag["max_active_runs"] == 1
+    tasks = dag["tasks"]
+    assert {t: v["upstream"] for t, v in tasks.items()} == {f"build_{job}": [], f"report_{job}": [f"build_{job}"]}
+    build = tasks[f"build_{job}"]
+    assert build["bash"] == commands.build_command(job)
+    assert build["env"]["INPUT"] == "{{ params.input }}"
+    assert (build["retries"], build["timeout_s"]) == (2, 24 * 3600)
+    assert tasks[f"report_{job}"]["timeout_s"] == 30 * 60
+
+
+def test_release_dag_graph(dagbag):
+    dag = dagbag["dags"]["dataset_release"]
+    assert dag["params"] == [
+        "eval_input", "extra_args", "m3w_input", "output_root", "pairs_input", "profile", "release", "videos_input"
+    ]
+    upstream = {t: v["upstream"] for t, v in dag["tasks"].items()}
+    assert upstream == {
+        "build_m3w": [],
+        "build_pairs": [],
+        "build_videos": [],
+        "dedup_across_jobs": ["build_m3w", "build_pairs", "build_videos"],
+        "decontaminate": ["dedup_across_jobs"],
+        "publish_manifest": ["decontaminate"],
+    }
+    assert all(t["retries"] == 2 and t["timeout_s"] for t in dag["tasks"].values())
+    # each build writes under the release folder, which the later steps read
+    root = "{{ params.output_root }}/{{ params.release }}"
+    assert dag["tasks"]["build_pairs"]["env"]["OUTPUT"] == f"{root}/pairs"
+    assert dag["tasks"]["dedup_across_jobs"]["env"]["PAIRS_OUT"] == f"{root}/pairs"
+
+
+def test_dags_import_neither_beam_nor_torch():
+    code = "import sys, dags.commands; bad = {'apache_beam', 'torch'} & set(sys.modules); print(sorted(bad))"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert res.stdout.strip() == "[]"

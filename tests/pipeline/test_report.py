@@ -1,0 +1,146 @@
+"""report.html: built from sidecars of every job's shape, hooked into the writer, never fails a build."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+from pathlib import Path
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.test_pipeline import TestPipeline
+
+from pipeline import report
+from pipeline.shards import WriteShards
+from schemas import DOCUMENT_SCHEMA, RejectReason, RejectRecord, ShardSample, url_key
+
+
+def _pair_samples(n: int) -> list[ShardSample]:
+    out = []
+    for i in range(n):
+        url = f"http://example.com/{i}.jpg"
+        out.append(
+            ShardSample(
+                key=url_key(url),
+                members={"jpg": b"\xff" * 10, "txt": b"x"},
+                row={
+                    "url": url,
+                    "caption": "c" * (10 + i),
+                    "width": 224,
+                    "height": 224,
+                    "original_width": 100 * (i + 1),
+                    "original_height": 50 * (i + 1),
+                    "extra": json.dumps({"language": "en" if i % 2 else "de"}),
+                    "status": "success",
+                },
+            )
+        )
+    return out
+
+
+def _build(out: Path, samples, rejects, num_inputs) -> dict:
+    opts = PipelineOptions(["--runner=DirectRunner"])
+    with TestPipeline(options=opts) as p:
+        _ = {
+            "samples": p | "S" >> beam.Create(samples),
+            "rejects": p | "R" >> beam.Create(rejects),
+            "inputs": p | "I" >> beam.Create(list(range(num_inputs))),
+        } | WriteShards(str(out), job="pairs", samples_per_shard=2)
+    return json.loads((out / "manifest.json").read_text())
+
+
+def _images(page: str) -> dict[str, bytes]:
+    found = re.findall(r"<img alt='([^']+)' src='data:image/png;base64,([^']+)'>", page)
+    return {alt: base64.b64decode(b64) for alt, b64 in found}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, dict]:
+    """One real build for the whole module (a Beam run is the slow part of these tests)."""
+    out = tmp_path_factory.mktemp("build")
+    rejects = [
+        RejectRecord(key=url_key("http://bad/1"), source="http://bad/1", stage="fetch", reason=RejectReason.HTTP_404),
+        RejectRecord(key=url_key("http://bad/2"), source="http://bad/2", stage="filter", reason=RejectReason.ASPECT_RATIO),
+    ]
+    return out, _build(out, _pair_samples(4), rejects, 6)
+
+
+def test_writer_writes_report_next_to_manifest(built):
+    out, manifest = built
+    assert manifest["written"] == 4
+    page = (out / report.REPORT_NAME).read_text()
+    charts = _images(page)
+    assert set(charts) == {
+        "Counts per stage", "Rejects by reason", "Image sizes", "Aspect ratios", "Text lengths", "Languages",
+        "Throughput",
+    }
+    assert all(png.startswith(b"\x89PNG") for png in charts.values())
+    assert "<td>fetch</td><td>http_404</td><td>1</td>" in page
+    assert "<td>filter</td><td>aspect_ratio</td><td>1</td>" in page
+    assert not (out / report.ERROR_NAME).exists()
+
+
+def test_collect_reads_pair_columns(built):
+    out, manifest = built
+    data = report.collect(str(out), manifest)
+    assert sorted(data.image_sizes) == [(100, 50), (200, 100), (300, 150), (400, 200)]  # source sizes
+    assert sorted(data.text_lengths) == [10, 11, 12, 13]
+    assert data.languages == {"en": 2, "de": 2}
+    assert sum(n for _, n in data.shard_times) == 4
+    assert data.rejects_by_stage_reason == {("fetch", "http_404"): 1, ("filter", "aspect_ratio"): 1}
+
+
+def test_collect_reads_documents_and_tolerates_missing_columns(tmp_path):
+    docs = pa.Table.from_pylist(
+        [
+            {
+                "key": "a",
+                "url": "http://x/a",
+                "texts": ["hello", None, "world!"],
+                "images": [None, {"url": "http://x/i.jpg", "width": 224, "height": 224, "original_width": 640,
+                                  "original_height": 480}, None],
+                "metadata": json.dumps({"language": "fr"}),
+            }
+        ],
+        schema=DOCUMENT_SCHEMA,
+    )
+    pq.write_table(docs, tmp_path / "m3w-00000.parquet")
+    pq.write_table(pa.table({"key": ["b"], "something_else": [1]}), tmp_path / "m3w-00001.parquet")
+    data = report.collect(str(tmp_path), {"job": "m3w", "name": "m3w", "shards": []})
+    assert data.image_sizes == [(640, 480)]
+    assert data.text_lengths == [11]
+    assert data.languages == {"fr": 1}
+    page = report.render_html({"job": "m3w", "name": "m3w", "inputs": 2, "written": 2}, data)
+    assert set(_images(page)) == {"Counts per stage", "Image sizes", "Aspect ratios", "Text lengths", "Languages"}
+
+
+def test_report_failure_is_recorded_not_raised(tmp_path, caplog):
+    (tmp_path / "pairs-00000.parquet").write_bytes(b"not parquet at all")
+    assert report.write_report(str(tmp_path), {"job": "pairs", "name": "pairs", "shards": []}) is None
+    error = (tmp_path / report.ERROR_NAME).read_text()
+    assert "ArrowInvalid" in error
+    assert not (tmp_path / report.REPORT_NAME).exists()
+    assert "report for" in caplog.text
+    # once the cause is gone, a regeneration clears the stale error
+    (tmp_path / "pairs-00000.parquet").unlink()
+    assert report.write_report(str(tmp_path), {"job": "pairs", "name": "pairs", "shards": []})
+    assert not (tmp_path / report.ERROR_NAME).exists()
+
+
+def test_cli_regenerates_report(built, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(built[0], copy)
+    (copy / report.REPORT_NAME).unlink()
+    assert report.main([str(copy)]) == 0
+    assert "Image sizes" in (copy / report.REPORT_NAME).read_text()
+
+
+def test_cli_rejects_directory_without_manifest(tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        report.main([str(tmp_path)])
+    assert exc.value.code == 2
