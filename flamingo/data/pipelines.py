@@ -19,7 +19,7 @@ import torch
 from flamingo.data.errors import SampleError
 from flamingo.data.media import ImageTransform, find_image_member
 from flamingo.data.tar_reader import RawSample
-from flamingo.data.tokens import Example, TextEncoder
+from flamingo.data.tokens import IGNORE, Example, TextEncoder
 
 _FRAME = re.compile(r"^(\d{3,})\.(jpg|jpeg|png|webp)$")
 
@@ -161,12 +161,15 @@ class M3WPipeline(Pipeline):
         if len(in_window) > self.max_images:
             window = window[: in_window[self.max_images]]  # cut before the (max_images+1)-th image
             in_window = in_window[: self.max_images]
+        labels = enc.labels_for(window)
+        if all(label == IGNORE for label in labels):
+            raise SampleError("no_targets", f"{sample.key}: the window holds no text after an image")
         where = f"{sample.url}:{sample.key}"
         media = [
             self.image(sample.members[find_image_member(sample.members, f"{k:03d}")], where)
             for k in order[first : first + len(in_window)]
         ]
-        return Example(key=sample.key, input_ids=window, labels=enc.labels_for(window),
+        return Example(key=sample.key, input_ids=window, labels=labels,
                        media=torch.stack(media)[:, None])  # [N, 1, C, H, W]
 
 
