@@ -1,0 +1,137 @@
+"""The pairs job end to end on a loopback server: exact outcome per URL, conservation, shards."""
+
+import csv
+import io
+import json
+import tarfile
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+import pytest
+import webdataset as wds
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+from PIL import Image
+
+from pipeline.jobs.pairs import build_pairs, build_parser, run
+from pipeline.pair_transforms import validate_row
+from pipeline.readers import RowError
+from schemas import RejectReason, url_key
+from tests.http_fixture import DEFAULT_ROUTES, HttpFixture, image_bytes, install_default_routes
+
+FAST = ["--allow-private", "--timeout", "0.5", "--total-timeout", "0.5", "--retries", "1",
+        "--max-bytes", str(2**20), "--no-progress", "--image-size", "32"]
+
+
+def rejects_of(out) -> dict[str, str]:
+    table = pq.read_table(out / "rejects-00000.parquet").to_pylist()
+    return {r["key"]: r["reason"] for r in table}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("pairs")
+    (tmp / "nofilters.yaml").write_text("pair: []\n")
+    with HttpFixture() as server:
+        install_default_routes(server)
+        with open(tmp / "in.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["url", "caption", "licence"])
+            for i, path in enumerate(DEFAULT_ROUTES):
+                w.writerow([server.url(path), f"caption {i}", f"cc-{i}"])
+            w.writerow(["", "no url", "x"])
+            w.writerow(["ftp://example.com/a.jpg", "ftp", "x"])
+            w.writerow([server.url("/good.jpg?empty"), "", "x"])  # empty caption
+            w.writerow(["a", "b", "c", "d"])  # too many fields
+        manifest = run(["--input", str(tmp / "in.csv"), "--output", str(tmp / "out"),
+                        "--filters", str(tmp / "nofilters.yaml"), *FAST])
+        yield tmp, server, manifest
+
+
+def test_every_url_has_its_exact_outcome(built):
+    tmp, server, manifest = built
+    rejects = rejects_of(tmp / "out")
+    got = {path: rejects.get(url_key(server.url(path)), "ok") for path in DEFAULT_ROUTES}
+    assert got == DEFAULT_ROUTES
+    row_reasons = sorted(v for k, v in rejects.items() if k not in {url_key(server.url(p)) for p in DEFAULT_ROUTES})
+    assert row_reasons == ["empty_caption", "malformed_row", "missing_url", "unsupported_scheme"]
+
+
+def test_conservation(built):
+    _, _, manifest = built
+    ok = sum(v == "ok" for v in DEFAULT_ROUTES.values())
+    assert manifest["inputs"] == len(DEFAULT_ROUTES) + 4
+    assert (manifest["written"], manifest["rejected"]) == (ok, len(DEFAULT_ROUTES) - ok + 4)
+
+
+def test_shards_open_with_webdataset_in_img2dataset_layout(built):
+    tmp, server, _ = built
+    samples = list(wds.WebDataset(str(tmp / "out" / "pairs-00000.tar"), shardshuffle=False))
+    assert len(samples) == sum(v == "ok" for v in DEFAULT_ROUTES.values())
+    by_url = {json.loads(s["json"])["url"]: s for s in samples}
+    s = by_url[server.url("/good.jpg")]
+    meta = json.loads(s["json"])
+    assert s["txt"].decode() == meta["caption"] and meta["licence"].startswith("cc-")
+    assert {k: meta[k] for k in ("key", "status", "error_message", "width", "height", "original_width",
+                                 "original_height")} == {"key": url_key(server.url("/good.jpg")), "status": "success",
+                                                         "error_message": None, "width": 32, "height": 32,
+                                                         "original_width": 64, "original_height": 48}
+    assert len(meta["sha256"]) == 64 and meta["exif"] == "{}"
+    assert Image.open(io.BytesIO(s["jpg"])).size == (32, 32)
+    sidecar = pq.read_table(tmp / "out" / "pairs-00000.parquet").to_pylist()
+    assert {r["key"] for r in sidecar} == {json.loads(x["json"])["key"] for x in samples}
+
+
+def test_retry_failed_refetches_only_transient_failures(built, tmp_path):
+    tmp, server, _ = built
+    server.add("/always500", image_bytes())  # the server has recovered
+    server.add("/missing", image_bytes())  # a 404 is not retried even if it would now work
+    hits_404 = server.hits["/missing"]
+    manifest = run(["--input", str(tmp / "in.csv"), "--output", str(tmp_path / "retry"),
+                    "--retry-failed", str(tmp / "out"), "--filters", str(tmp / "nofilters.yaml"), *FAST])
+    retryable = [p for p, v in DEFAULT_ROUTES.items() if v != "ok" and RejectReason(v).retryable]
+    assert manifest["inputs"] == len(retryable)
+    assert manifest["written"] == 1 and server.hits["/missing"] == hits_404
+    assert rejects_of(tmp_path / "retry")[url_key(server.url("/429-long"))] == "http_429"
+
+
+def test_img2dataset_shards_are_resharded_without_downloading(tmp_path):
+    src = tmp_path / "i2d"
+    src.mkdir()
+    with tarfile.open(src / "00000.tar", "w") as tar:
+        for i in range(3):
+            meta = {"url": f"http://example.com/{i}.jpg", "caption": f"c{i}", "key": f"00000000{i}", "status": "success"}
+            for ext, data in (("jpg", image_bytes((80, 80))), ("txt", f"c{i}".encode()), ("json", json.dumps(meta).encode())):
+                info = tarfile.TarInfo(f"00000000{i}.{ext}")
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    # the job's front half under TestPipeline: the writer is tested on its own (tests/pipeline/test_shards.py)
+    args = build_parser().parse_known_args(["--input", str(src), "--input-format", "img2dataset", "--output", "unused"])[0]
+    with TestPipeline(options=PipelineOptions(["--runner=DirectRunner"])) as p:
+        samples, rejects, inputs = build_pairs(p, args)
+        assert_that(samples | beam.Map(lambda s: (s.key, s.row["caption"], sorted(s.members))),
+                    equal_to([(url_key(f"http://example.com/{i}.jpg"), f"c{i}", ["jpg", "json", "txt"]) for i in range(3)]),
+                    label="Samples")
+        assert_that(rejects, equal_to([]), label="Rejects")
+        assert_that(inputs | beam.combiners.Count.Globally(), equal_to([3]), label="Inputs")
+
+
+@pytest.mark.parametrize(
+    "row,reason",
+    [({"url": None, "caption": "x"}, RejectReason.MISSING_URL), ({"url": "  ", "caption": "x"}, RejectReason.MISSING_URL),
+     ({"url": "example.com/a.jpg", "caption": "x"}, RejectReason.INVALID_URL),
+     ({"url": "data:image/png;base64,xx", "caption": "x"}, RejectReason.UNSUPPORTED_SCHEME),
+     ({"url": "http:///a.jpg", "caption": "x"}, RejectReason.INVALID_URL),
+     ({"url": "http://a.com/a b.jpg", "caption": "x"}, RejectReason.INVALID_URL),
+     ({"url": "http://a.com/a.jpg", "caption": " "}, RejectReason.EMPTY_CAPTION),
+     (RowError("bad json"), RejectReason.MALFORMED_ROW)],
+)
+def test_validate_row_reasons(row, reason):
+    assert validate_row("f.csv:2", row, "url", "caption", True).reason is reason
+
+
+def test_validate_row_keeps_extra_columns():
+    pair = validate_row("f.csv:2", {"url": " http://a.com/x.jpg ", "caption": "hi", "n": 3, "b": b"\x00"}, "url", "caption", True)
+    assert (pair.url, pair.caption, pair.extra, pair.key) == ("http://a.com/x.jpg", "hi", {"n": 3, "b": "b'\\x00'"},
+                                                             url_key("http://a.com/x.jpg"))
