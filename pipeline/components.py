@@ -6,12 +6,13 @@ component by min-label propagation with pointer jumping, a fixed number of round
 the Beam graph (a pipeline cannot loop): each round sets `label(v) = min(label(u) for u in
 N(v) + v)` and then `label(v) = label(label(v))`. The jump makes labels travel exponentially far
 per round, and the dedup stages feed it star edges (each LSH bucket is already merged to its
-minimum), so components have a small diameter and a handful of rounds converge. An edge whose
-ends still disagree after the last round is counted (`components/unconverged_edges`) and
-logged: raise `rounds` if it is ever non-zero. Min is commutative and associative, so the result
-does not depend on bundle splits, worker counts or input order.
+minimum), so components have a small diameter and a handful of rounds converge. A node whose
+label still moves in a final propagation is counted (`components/unconverged_nodes`) and
+logged: raise `rounds` if it is ever non-zero (no movement means a fixed point, where both ends
+of every edge agree). Min is commutative and associative, so the result does not depend on
+bundle splits, worker counts or input order.
 
-    labels = edges | ConnectedComponents(rounds=6)   # edges: PCollection[(u, v)] -> (node, label)
+    labels = edges | ConnectedComponents(rounds=4)   # edges: PCollection[(u, v)] -> (node, label)
 """
 
 from __future__ import annotations
@@ -46,14 +47,37 @@ def local_components(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str
 
 
 def _propagate(element):
+    """One node's current label to itself (flagged) and to each neighbour."""
     node, groups = element
     labels = list(groups["label"])
     if not labels:
         return
     label = min(labels)
-    yield node, label
+    yield node, (label, True)
     for neighbour in groups["adj"]:
-        yield neighbour, label
+        yield neighbour, (label, False)
+
+
+def _min_label(element):
+    node, offers = element
+    return node, min(label for label, _ in offers)
+
+
+class _FinalMin(beam.DoFn):
+    """The last propagation: a label that still moves means the rounds did not reach a fixed point."""
+
+    def __init__(self):
+        self._unconverged = Metrics.counter("components", "unconverged_nodes")
+
+    def process(self, element):
+        node, offers = element
+        offers = list(offers)
+        own = min(label for label, is_self in offers if is_self)
+        best = min(label for label, _ in offers)
+        if best != own:
+            self._unconverged.inc()
+            log.warning("connected components not converged at %s (%s -> %s): raise rounds", node, own, best)
+        yield node, best
 
 
 def _jump(element):
@@ -63,46 +87,25 @@ def _jump(element):
         yield node, min([target, *target_labels])
 
 
-def _edge_disagreements(element):
-    node, groups = element
-    labels = list(groups["label"])
-    if not labels:
-        return
-    for neighbour in groups["adj"]:
-        yield neighbour, labels[0]
-
-
-class _CheckEdges(beam.DoFn):
-    def __init__(self):
-        self._counter = Metrics.counter("components", "unconverged_edges")
-
-    def process(self, element):
-        node, groups = element
-        own = list(groups["label"])
-        for seen in groups["seen"]:
-            if own and seen != own[0]:
-                self._counter.inc()
-                log.warning("connected components not converged at %s (%s != %s): raise rounds", node, seen, own[0])
-
-
 class ConnectedComponents(beam.PTransform):
     """Edges (u, v) -> (node, smallest node of its component), for every node with an edge."""
 
-    def __init__(self, rounds: int = 6, label: str | None = None):
+    def __init__(self, rounds: int = 4, label: str | None = None):
         super().__init__(label)
         if rounds < 1:
             raise ValueError(f"rounds must be >= 1, got {rounds}")
         self._rounds = rounds
 
     def expand(self, edges):
-        adj = edges | "Symmetric" >> beam.FlatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]) | "DistinctAdj" >> beam.Distinct()
-        labels = adj | "InitLabels" >> beam.Map(lambda e: (e[0], min(e))) | "InitMin" >> beam.CombinePerKey(min)
+        adj = edges | "Symmetric" >> beam.FlatMap(lambda e: [(e[0], e[1]), (e[1], e[0])])
+        labels = adj | "InitLabels" >> beam.Map(lambda e: (e[0], min(e)))  # repeats are harmless: min
         for r in range(self._rounds):
             labels = (
                 {"adj": adj, "label": labels}
                 | f"Round{r}Join" >> beam.CoGroupByKey()
                 | f"Round{r}Propagate" >> beam.FlatMap(_propagate)
-                | f"Round{r}Min" >> beam.CombinePerKey(min)
+                | f"Round{r}Group" >> beam.GroupByKey()
+                | f"Round{r}Min" >> beam.Map(_min_label)
             )
             pointers = labels | f"Round{r}Pointers" >> beam.Map(lambda nl: (nl[1], nl[0]))
             labels = (
@@ -110,10 +113,10 @@ class ConnectedComponents(beam.PTransform):
                 | f"Round{r}JumpJoin" >> beam.CoGroupByKey()
                 | f"Round{r}Jump" >> beam.FlatMap(_jump)
             )
-        seen = (
+        return (
             {"adj": adj, "label": labels}
-            | "CheckJoin" >> beam.CoGroupByKey()
-            | "NeighbourLabels" >> beam.FlatMap(_edge_disagreements)
+            | "FinalJoin" >> beam.CoGroupByKey()
+            | "FinalPropagate" >> beam.FlatMap(_propagate)
+            | "FinalGroup" >> beam.GroupByKey()
+            | "FinalMin" >> beam.ParDo(_FinalMin())
         )
-        _ = {"seen": seen, "label": labels} | "CheckJoin2" >> beam.CoGroupByKey() | "CheckEdges" >> beam.ParDo(_CheckEdges())
-        return labels

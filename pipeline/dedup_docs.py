@@ -76,7 +76,7 @@ def jaccard_edges(members: list[tuple[str, bytes]], threshold: float) -> list[tu
 class DedupNearDocuments(beam.PTransform):
     def __init__(self, threshold: float = 0.7, num_perm: int = 128, num_bands: int = 32, ngram: int = 5,
                  seed: int = 1, text_fn=sample_text, key_fn=sample_key, source_fn=sample_source,
-                 rounds: int = 6, label=None):
+                 rounds: int = 4, label=None):
         super().__init__(label)
         self._hasher = MinHasher(num_perm=num_perm, ngram=ngram, num_bands=num_bands, seed=seed)
         self._threshold, self._rounds = threshold, rounds

@@ -58,7 +58,7 @@ def components_to_drops(labels, reason: RejectReason, detail: str):
 
 class DedupPerceptualImages(beam.PTransform):
     def __init__(self, max_distance: int = 8, phash_fn=sample_phash, key_fn=sample_key, source_fn=sample_source,
-                 rounds: int = 6, label=None):
+                 rounds: int = 4, label=None):
         super().__init__(label)
         self._max_distance, self._phash_fn, self._rounds = max_distance, phash_fn, rounds
         self._key_fn, self._source_fn = key_fn, source_fn

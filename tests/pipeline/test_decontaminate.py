@@ -1,0 +1,45 @@
+"""Eval decontamination: perceptual image matches and long n-gram text overlap, with reports."""
+
+from __future__ import annotations
+
+from pipeline.decontaminate import Decontaminate, eval_phashes
+from schemas import RejectReason, ShardSample
+from tests.pipeline.beam_collect import run_collect
+from tests.pipeline.test_dedup_images import jpeg, picture
+
+EVAL_CAPTION = "a red circle on a blue background next to a small green square"
+
+
+def sample(key, image, caption):
+    return ShardSample(key=key, members={"jpg": image, "txt": caption.encode()}, row={"url": f"http://x.test/{key}.jpg"})
+
+
+def test_drops_eval_images_and_texts(tmp_path):
+    eval_img = picture(5)
+    evals = eval_phashes({"coco-5": jpeg(eval_img)})
+    texts = [("cap-1", EVAL_CAPTION), ("cap-short", "a dog")]
+    samples = [
+        sample("t1", jpeg(eval_img.resize((100, 100)), 50), "unrelated caption"),
+        sample("t2", jpeg(picture(6)), f"Photo: {EVAL_CAPTION.upper()}!"),
+        sample("t3", jpeg(picture(7)), "a dog"),  # eval text under min_words: never a match
+        sample("t4", jpeg(picture(8)), "a red circle on a blue background"),  # a prefix, not the whole caption
+    ]
+    out = run_collect(samples, Decontaminate(evals, texts), tmp_path)
+    assert sorted(s.key for s in out["kept"]) == ["t3", "t4"]
+    rejects = sorted(out["rejects"], key=lambda r: r.key)
+    assert [(r.key, r.stage, r.reason, r.kept_key) for r in rejects] == [
+        ("t1", "decontaminate", RejectReason.EVAL_CONTAMINATION, None),
+        ("t2", "decontaminate", RejectReason.EVAL_CONTAMINATION, None),
+    ]
+    assert rejects[0].detail.startswith("image within ") and rejects[0].detail.endswith("pHash bits of eval image coco-5")
+    assert rejects[1].detail == "shares a 13-word run with eval text cap-1"
+
+
+def test_long_documents_match_on_13_grams(tmp_path):
+    eval_text = " ".join(f"w{i}" for i in range(30))
+    train = "intro words " + " ".join(f"w{i}" for i in range(10, 23)) + " outro"
+    near_miss = "intro " + " ".join(f"w{i}" for i in range(10, 22)) + " outro"
+    samples = [sample("a", jpeg(picture(1)), train), sample("b", jpeg(picture(2)), near_miss)]
+    out = run_collect(samples, Decontaminate((), [("ev", eval_text)]), tmp_path)
+    assert [s.key for s in out["kept"]] == ["b"]
+    assert [r.detail for r in out["rejects"]] == ["shares a 13-word run with eval text ev"]

@@ -1,0 +1,100 @@
+"""Document dedup: exact text, same image set, MinHash near-duplicates (planted), determinism."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from pipeline.dedup_docs import DedupExactText, DedupNearDocuments, DedupSameImageSet
+from schemas import Document, ImageRef, RejectReason
+from tests.pipeline.beam_collect import SPLITS, run_collect
+
+VOCAB = [f"{a}{b}{c}" for a in "bcdfgklm" for b in "aeiou" for c in "nrst"]
+
+
+def sentence(r, n=12):
+    return " ".join(r.choice(VOCAB) for _ in range(n)) + "."
+
+
+def article(seed, num_sentences=14):
+    r = random.Random(seed)
+    return [sentence(r) for _ in range(num_sentences)]
+
+
+def doc(key, sentences, images=()):
+    blocks = [" ".join(sentences)] + [ImageRef(url=u) for u in images]
+    return Document.from_blocks(key, f"http://x.test/{key}", blocks)
+
+
+def planted_documents(num_groups=24):
+    """Originals plus copies with boilerplate added and one sentence edited; key -> group."""
+    docs, group_of = [], {}
+    for g in range(num_groups):
+        base = article(g)
+        r = random.Random(1000 + g)
+        edited = base[:]
+        edited[r.randrange(len(edited))] = sentence(r)
+        variants = [
+            base,
+            ["Home | News | Contact us | Subscribe today."] + base + ["Copyright 2024 all rights reserved."],
+            edited,
+        ]
+        for v, sentences in enumerate(variants[: 1 + g % 3]):
+            key = f"d{(g * 7919 + v * 104729) % 1000003:07d}"
+            docs.append(doc(key, sentences))
+            group_of[key] = g
+    return docs, group_of
+
+
+RESULTS = []
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_near_duplicates_found_with_precision_and_recall(tmp_path, split):
+    docs, group_of = planted_documents()
+    shuffled = docs[:]
+    random.Random(7 + len(split)).shuffle(shuffled)
+    out = run_collect(shuffled, DedupNearDocuments(), tmp_path, args=split)
+    groups = {}
+    for key, g in group_of.items():
+        groups.setdefault(g, []).append(key)
+    expected = {k for keys in groups.values() for k in sorted(keys)[1:]}
+    found = {r.key for r in out["rejects"]}
+    precision = len(found & expected) / max(len(found), 1)
+    recall = len(found & expected) / len(expected)
+    assert precision >= 0.95 and recall >= 0.95, (precision, recall)
+    for r in out["rejects"]:
+        assert (r.stage, r.reason) == ("dedup", RejectReason.DUPLICATE_NEAR)
+        assert r.kept_key == min(groups[group_of[r.key]])
+    assert len(out["kept"]) + len(out["rejects"]) == len(docs)
+    RESULTS.append(sorted((r.key, r.kept_key, r.detail) for r in out["rejects"]))
+    if len(RESULTS) == len(SPLITS):
+        assert all(r == RESULTS[0] for r in RESULTS)
+
+
+def test_exact_text_dedup_collapses_whitespace(tmp_path):
+    docs = [
+        doc("b", ["Same text here.", "Two."]),
+        Document.from_blocks("a", "http://x.test/a", ["Same  text here.\nTwo."]),
+        doc("c", ["Other text."]),
+    ]
+    out = run_collect(docs, DedupExactText(), tmp_path)
+    assert sorted(d.key for d in out["kept"]) == ["a", "c"]
+    [r] = out["rejects"]
+    assert (r.key, r.kept_key, r.reason, r.stage) == ("b", "a", RejectReason.DUPLICATE_EXACT, "dedup")
+    assert r.detail.startswith("same text (") and r.detail.endswith(") as a")
+
+
+def test_same_image_set_dedup(tmp_path):
+    u1, u2, u3 = (f"http://x.test/{i}.jpg" for i in range(3))
+    docs = [
+        doc("p3", ["text three"], [u2, u1]),
+        doc("p1", ["text one"], [u1, u2]),
+        doc("p2", ["text two"], [u1, u3]),
+        doc("p4", ["no images"]),
+        doc("p5", ["also no images"]),
+    ]
+    out = run_collect(docs, DedupSameImageSet(), tmp_path)
+    assert sorted(d.key for d in out["kept"]) == ["p1", "p2", "p4", "p5"]
+    assert [(r.key, r.kept_key) for r in out["rejects"]] == [("p3", "p1")]
