@@ -6,14 +6,15 @@
     for source, members in read_webdataset_tar(path):  # {"jpg": b"...", "txt": b"...", "json": b"..."}
 
 Formats by extension (parquet, csv, tsv, jsonl, json, txt, each optionally .gz) or forced with
-`fmt=`. All I/O goes through Beam's FileSystems (local, gs://, s3://); `.gz` is decompressed by
-FileSystems' AUTO compression. A line that cannot be parsed is yielded as a RowError so the
+`fmt=`. All I/O goes through Beam's FileSystems (local, gs://, s3://); `.gz` is decompressed while
+streaming. A line that cannot be parsed is yielded as a RowError so the
 job rejects it with a reason and the count of inputs stays exact.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import tarfile
@@ -83,7 +84,10 @@ def _has_ext(path: str, exts: tuple[str, ...]) -> bool:
 
 
 def _open_text(path: str) -> io.TextIOWrapper:
-    raw = FileSystems.open(path, compression_type=CompressionTypes.AUTO)
+    raw = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+    if path.lower().endswith(".gz"):
+        # Beam's own gzip reader lacks the io methods TextIOWrapper needs; GzipFile has them
+        raw = gzip.GzipFile(fileobj=raw, mode="rb")
     return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
 
 
