@@ -135,19 +135,20 @@ def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysi
             stack.append((el, True, in_sem, in_soft))
             stack.extend((child, False, in_sem, in_soft) for child in reversed(el))
             continue
-        t, links, images = _tlen(el.text), 0, 0
+        own = _tlen(el.text)  # text directly inside el, not in a child element
+        t, links, images = 0, 0, 0
         for child in el:
             if child not in dropped:
                 t += text_len[child]
                 links += link_len[child]
-            t += _tlen(child.tail)
+            own += _tlen(child.tail)
+        t += own
         tag = tag.lower()
         if tag == "a":
             links = t
         text_len[el], link_len[el] = t, links
         if tag in ("img", "picture"):
             images = IMAGE_BONUS
-        own = _tlen(el.text) + sum(_tlen(c.tail) for c in el)
         if tag in PARAGRAPH_TAGS or (tag == "div" and own > 0) or images:
             # readability: a paragraph credits its parent fully and its grandparent half.
             credit = max(t - links, 0) + images

@@ -83,7 +83,7 @@ def test_blocks_lists_tables_quotes_figures_in_dom_order():
         "<p>Line one<br>line   two</p>"
     )
     doc = extract_document(html, URL)
-    blocks = [t if t is not None else ("IMG", i.url, i.alt) for t, i in zip(doc.texts, doc.images)]
+    blocks = [t if t is not None else ("IMG", i.url, i.alt) for t, i in zip(doc.texts, doc.images, strict=False)]
     assert blocks == [
         PARA, "Heading", "First item\nSecond item", "Name | Value\nx | 1", "To be or not to be.",
         ("IMG", "http://example.com/a.jpg", "A red circle"), "Figure 1.", "Line one\nline two",

@@ -74,7 +74,7 @@ def test_images_keep_dom_order_alt_and_position_between_texts():
     html = (f"<html><body><article><p>{PARA} One.</p><img src='/1.jpg' alt='first'>"
             f"<p>{PARA} Two.</p><div><img src='/2.jpg' alt='second'></div></article></body></html>")
     doc = extract_document(html, URL)
-    assert [t if t else i.alt for t, i in zip(doc.texts, doc.images)] == [PARA + " One.", "first", PARA + " Two.", "second"]
+    assert [t if t else i.alt for t, i in zip(doc.texts, doc.images, strict=False)] == [PARA + " One.", "first", PARA + " Two.", "second"]
     assert [p for p, _ in doc.image_slots()] == [1, 3]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import tarfile
 import urllib.request
@@ -42,7 +41,7 @@ def _rejects(out: Path) -> list[dict]:
 
 def _shape(doc: dict) -> list:
     """A document modulo host: texts, and image URL paths."""
-    return [t if t is not None else ("IMG", urlsplit(i["url"]).path) for t, i in zip(doc["texts"], doc["images"])]
+    return [t if t is not None else ("IMG", urlsplit(i["url"]).path) for t, i in zip(doc["texts"], doc["images"], strict=False)]
 
 
 def test_warc_job_conserves_inputs_and_writes_consistent_samples(web, tmp_path):

@@ -1,0 +1,126 @@
+"""Extraction speed and quality: crawlers.extract_document vs trafilatura vs resiliparse, one run.
+
+    python -m bench.extract [DIR_OF_PAGES] [--rounds 3] [--labels bench/data/extract_labels.json]
+
+With no DIR, the sample web (pipeline.sample, seed 0) is written to a temp dir and its pages
+used. Speed: each extractor runs over every page `rounds` times; per page the median time is
+kept; pages/s = pages / sum of medians. trafilatura runs with include_images=True (it then
+does the image work we do); resiliparse with main_content=True (text only, its fastest mode).
+Quality proxy (labels hand-written for three sample-web pages): recall = share of labelled
+main-content sentences found in the output; boilerplate kept = share of labelled boilerplate
+sentences found (lower is better). Whitespace is collapsed before matching.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from crawlers.extract import extract_document
+
+DEFAULT_LABELS = Path(__file__).parent / "data" / "extract_labels.json"
+BASE_URL = "http://sample.flamingo.test/"
+
+
+def ours(html: str, url: str) -> str:
+    return extract_document(html, url).text("\n")
+
+
+def _trafilatura() -> Callable[[str, str], str] | None:
+    try:
+        import trafilatura
+    except ImportError:
+        return None
+    return lambda html, url: trafilatura.extract(html, url=url, include_images=True) or ""
+
+
+def _resiliparse() -> Callable[[str, str], str] | None:
+    try:
+        from resiliparse.extract.html2text import extract_plain_text
+        from resiliparse.parse.html import HTMLTree
+    except ImportError:
+        return None
+    return lambda html, url: extract_plain_text(HTMLTree.parse(html), main_content=True)
+
+
+def load_pages(root: Path) -> dict[str, str]:
+    files = sorted(p for p in root.rglob("*.html") if p.is_file())
+    return {p.relative_to(root).as_posix(): p.read_text("utf-8", "replace") for p in files}
+
+
+def time_extractor(fn, pages: dict[str, str], rounds: int) -> float:
+    """Pages per second from the median time of each page over `rounds` runs."""
+    medians = []
+    for name, html in pages.items():
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            fn(html, BASE_URL + name)
+            times.append(time.perf_counter() - start)
+        medians.append(statistics.median(times))
+    return len(pages) / sum(medians)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def quality(fn, pages: dict[str, str], labels: dict) -> tuple[float, float, int]:
+    """(main-sentence recall, boilerplate-sentence share kept, labelled pages found)."""
+    found_main = total_main = found_boiler = total_boiler = used = 0
+    for name, lab in labels.get("pages", {}).items():
+        if name not in pages:
+            continue
+        used += 1
+        out = _norm(fn(pages[name], BASE_URL + name))
+        found_main += sum(_norm(s) in out for s in lab["main"])
+        total_main += len(lab["main"])
+        found_boiler += sum(_norm(s) in out for s in lab["boilerplate"])
+        total_boiler += len(lab["boilerplate"])
+    if not used:
+        return float("nan"), float("nan"), 0
+    return found_main / total_main, found_boiler / total_boiler, used
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("pages_dir", nargs="?", help="directory of .html pages (default: the sample web)")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--labels", default=str(DEFAULT_LABELS))
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(args.pages_dir) if args.pages_dir else None
+        if root is None:
+            from pipeline.sample import write_sample_web
+
+            write_sample_web(tmp, seed=0)
+            root = Path(tmp) / "site"
+        pages = load_pages(root)
+    labels = json.loads(Path(args.labels).read_text()) if Path(args.labels).exists() else {}
+    extractors = {"flamingo": ours, "trafilatura": _trafilatura(), "resiliparse": _resiliparse()}
+    ours(next(iter(pages.values())), BASE_URL)  # warm the language model once, outside timing
+    results = {}
+    for name, fn in extractors.items():
+        if fn is None:
+            sys.stdout.write(f"{name}: not installed (pip install '.[bench]')\n")
+            continue
+        rate = time_extractor(fn, pages, args.rounds)
+        recall, boiler, used = quality(fn, pages, labels)
+        results[name] = rate
+        sys.stdout.write(f"{name:12s} {rate:9.1f} pages/s   main recall {recall:.2f}   "
+                         f"boilerplate kept {boiler:.2f}   ({used} labelled pages)\n")
+    sys.stdout.write(f"{len(pages)} pages, {args.rounds} rounds, median per page\n")
+    for peer in ("trafilatura", "resiliparse"):
+        if peer in results:
+            sys.stdout.write(f"flamingo / {peer}: {results['flamingo'] / results[peer]:.1f}x\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
