@@ -59,9 +59,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def parse_row(row: dict[str, Any], url_col: str = "url", caption_col: str = "caption") -> VideoRow:
-    if "__malformed__" in row:
-        raise RowError(RejectReason.MALFORMED_ROW, str(row["__malformed__"]))
+def parse_row(row: Any, url_col: str = "url", caption_col: str = "caption") -> VideoRow:
+    """A validated row; `row` is a dict, or the reader's RowError for a line that is no row."""
+    if not isinstance(row, dict):
+        raise RowError(RejectReason.MALFORMED_ROW, str(getattr(row, "detail", row)))
     url = row.get(url_col)
     if url is None or not str(url).strip():
         raise RowError(RejectReason.MISSING_URL, f"no {url_col!r} value")
@@ -81,6 +82,12 @@ def parse_row(row: dict[str, Any], url_col: str = "url", caption_col: str = "cap
     key = url_key(url) if start is None and end is None else stable_key("url", url, start, end)
     extra = {k: _jsonable(v) for k, v in row.items() if k not in (url_col, caption_col, "start", "end")}
     return VideoRow(key=key, url=url, caption=caption, start=start, end=end, extra=extra)
+
+
+def list_dir_of(source: str) -> str | None:
+    """The local folder of the list a row came from ("PATH:LINE"), for relative video paths."""
+    path = source.rsplit(":", 1)[0]
+    return None if "://" in path else os.path.dirname(os.path.abspath(path))
 
 
 def local_path(url: str, list_dir: str | None) -> str | None:

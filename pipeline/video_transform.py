@@ -20,7 +20,7 @@ from apache_beam.io.filesystems import CompressionTypes, FileSystems
 from apache_beam.metrics import Metrics
 
 from crawlers.video_processor import VideoProcessor, VideoProcessorConfig
-from pipeline.video_rows import FETCHED_SCHEMES, RowError, local_path, parse_row
+from pipeline.video_rows import FETCHED_SCHEMES, RowError, list_dir_of, local_path, parse_row
 from schemas import RejectReason, RejectRecord, ShardSample, VideoTextPair, stable_key
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,6 @@ class _ProcessVideo(beam.DoFn):
         fetch_config: Any = None,
         filters: Any = None,
         apply_filters: bool = True,
-        list_dir: str | None = None,
         max_bytes: int = 512 * 2**20,
         url_col: str = "url",
         caption_col: str = "caption",
@@ -49,7 +48,7 @@ class _ProcessVideo(beam.DoFn):
         # filters: a YAML path or config for filters.build_chain(kind="video"); None = the defaults
         self.processor_config, self.fetch_config, self.filters = processor_config, fetch_config, filters
         self.apply_filters = apply_filters
-        self.list_dir, self.max_bytes = list_dir, max_bytes
+        self.max_bytes = max_bytes
         self.url_col, self.caption_col = url_col, caption_col
         self.written = Metrics.counter("videos", "written")
 
@@ -85,7 +84,7 @@ class _ProcessVideo(beam.DoFn):
             yield self._reject(stable_key("row", source), source, "read", exc.reason, exc.detail)
             return
         with tempfile.TemporaryDirectory(prefix="flamingo-video-") as tmp:
-            path, failure = self._materialise(video.url, tmp)
+            path, failure = self._materialise(video.url, tmp, list_dir_of(source))
             if failure is not None:
                 yield self._reject(video.key, video.url, "fetch", *failure)
                 return
@@ -121,7 +120,9 @@ class _ProcessVideo(beam.DoFn):
         self.written.inc()
         yield ShardSample(key=video.key, members=members, row=pair_row(pair))
 
-    def _materialise(self, url: str, tmp: str) -> tuple[str, tuple[RejectReason, str] | None]:
+    def _materialise(
+        self, url: str, tmp: str, list_dir: str | None
+    ) -> tuple[str, tuple[RejectReason, str] | None]:
         """A local file holding the video, or (path, (reason, detail)) when it cannot be had."""
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
         dest = os.path.join(tmp, "video")
@@ -130,7 +131,7 @@ class _ProcessVideo(beam.DoFn):
             if not result.ok:
                 return dest, (result.reason or RejectReason.CONNECTION_ERROR, result.detail)
             return dest, None
-        path = local_path(url, self.list_dir)
+        path = local_path(url, list_dir)  # relative paths: relative to the list's folder
         if path is not None:
             if not os.path.isfile(path):
                 return path, (RejectReason.HTTP_404, f"no such local file: {path}")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from typing import Any
 
 import apache_beam as beam
@@ -26,9 +25,9 @@ from crawlers.video_frames import RESIZE_MODES, FrameSamplerConfig
 from crawlers.video_processor import SHORT_POLICIES, VideoProcessorConfig
 from pipeline.options import add_common_args, make_pipeline_options, resolved_config
 from pipeline.progress import ShowProgress
+from pipeline.readers import expand_inputs, read_rows
 from pipeline.shard_io import read_json
 from pipeline.shards import WriteShards
-from pipeline.video_list import read_rows
 from pipeline.video_transform import ProcessVideos
 from schemas import VIDEO_TEXT_PAIR_SCHEMA
 
@@ -40,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--input",
         required=True,
-        help="video list: csv/tsv/parquet/jsonl (.gz ok) with url, caption[, start, end]",
+        help="video list(s): a file, glob or folder of csv/tsv/parquet/jsonl (.gz ok): url, caption[, start, end]",
     )
     p.add_argument("--url-col", default="url")
     p.add_argument("--caption-col", default="caption")
@@ -104,9 +103,9 @@ def fetch_config(args: argparse.Namespace):
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:
     args, beam_args = build_parser().parse_known_args(argv)
-    rows = read_rows(args.input)
+    # Lists are read on the driver (fine up to millions of rows), then spread to workers.
+    rows = [item for path in expand_inputs(args.input) for item in read_rows(path)]
     log.info("videos: %d rows from %s", len(rows), args.input)
-    list_dir = os.path.dirname(os.path.abspath(args.input)) if "://" not in args.input else None
     config = resolved_config(args, beam_args)
     with beam.Pipeline(options=make_pipeline_options(beam_args)) as pipeline:
         inputs = (
@@ -122,7 +121,6 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
                 processor_config(args),
                 fetch_config=fetch_config(args),
                 filters=args.filters,
-                list_dir=list_dir,
                 max_bytes=args.max_video_bytes,
                 url_col=args.url_col,
                 caption_col=args.caption_col,
