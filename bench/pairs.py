@@ -1,0 +1,115 @@
+"""Pairs download throughput: this project's job vs img2dataset, same URLs, same machine.
+
+    python -m bench.pairs [--num-images 500] [--threads 16] [--repeats 3] [--image-size 224]
+
+Serves N distinct-URL 256 px JPEGs from a loopback server, then downloads, resizes (border,
+same size, same JPEG quality) and shards them with img2dataset (processes_count=1, the same
+thread count, its opt-out header check off so loopback is not refused) and with
+`flamingo build pairs` (DirectRunner, filters off, same thread count). Prints samples/s per
+tool (median of the repeats, wall clock including each tool's start-up) and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import logging
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+from PIL import Image
+
+from tests.http_fixture import HttpFixture
+
+
+def make_images(count: int, size: int = 256) -> list[bytes]:
+    """Distinct photo-like JPEGs (gradients and noise, so they compress like real images)."""
+    out = []
+    for i in range(count):
+        im = Image.linear_gradient("L").resize((size, size)).rotate(i * 23).convert("RGB")
+        noise = Image.effect_noise((size, size), 40 + i).convert("RGB")
+        im = Image.blend(im, noise, 0.3)
+        buf = io.BytesIO()
+        im.save(buf, "JPEG", quality=90)
+        out.append(buf.getvalue())
+    return out
+
+
+def run_img2dataset(url_csv: str, out: str, args) -> int:
+    from img2dataset import download
+
+    download(
+        url_list=url_csv, input_format="csv", url_col="url", caption_col="caption", output_folder=out,
+        output_format="webdataset", image_size=args.image_size, resize_mode="border", encode_quality=95,
+        processes_count=1, thread_count=args.threads, number_sample_per_shard=10_000, timeout=10, retries=0,
+        disallowed_header_directives=[], distributor="multiprocessing", enable_wandb=False,
+    )
+    return sum(1 for name in os.listdir(out) if name.endswith(".tar"))
+
+
+def run_ours(url_csv: str, out: str, filters_yaml: str, args) -> int:
+    from pipeline.jobs.pairs import run
+
+    manifest = run([
+        "--input", url_csv, "--output", out, "--allow-private", "--no-progress", "--filters", filters_yaml,
+        "--image-size", str(args.image_size), "--resize-mode", "border", "--encode-quality", "95",
+        "--thread-count", str(args.threads), "--per-host-concurrency", str(args.threads),
+        "--samples-per-shard", "10000", "--runner", "DirectRunner",
+    ])
+    return manifest["written"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--num-images", type=int, default=500)
+    p.add_argument("--threads", type=int, default=16)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--image-size", type=int, default=224)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    # imports outside the timed region: both tools' start-up in a fresh process is not the point
+    import img2dataset  # noqa: F401
+
+    import crawlers.images  # noqa: F401
+    import pipeline.jobs.pairs  # noqa: F401
+
+    tmp = tempfile.mkdtemp(prefix="bench-pairs-")
+    images = make_images(32)
+    times: dict[str, list[float]] = {"img2dataset": [], "flamingo-data": []}
+    with HttpFixture() as server:
+        url_csv = os.path.join(tmp, "pairs.csv")
+        with open(url_csv, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["url", "caption"])
+            for i in range(args.num_images):
+                w.writerow([server.add(f"/img/{i}.jpg", images[i % len(images)]), f"a picture number {i}"])
+        filters_yaml = os.path.join(tmp, "nofilters.yaml")
+        with open(filters_yaml, "w") as f:
+            f.write("pair: []\n")  # img2dataset filters nothing; neither do we here
+        for rep in range(args.repeats):
+            for name in times:
+                out = os.path.join(tmp, f"{name}-{rep}")
+                start = time.perf_counter()
+                if name == "img2dataset":
+                    run_img2dataset(url_csv, out, args)
+                else:
+                    written = run_ours(url_csv, out, filters_yaml, args)
+                    if written != args.num_images:
+                        print(f"warning: flamingo-data wrote {written}/{args.num_images}", file=sys.stderr)
+                times[name].append(time.perf_counter() - start)
+                shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+    rates = {name: args.num_images / statistics.median(ts) for name, ts in times.items()}
+    for name, rate in rates.items():
+        print(f"{name:>14}: {rate:8.1f} samples/s  (median of {args.repeats}; runs {[round(t, 2) for t in times[name]]} s)")
+    print(f"ratio flamingo-data / img2dataset: {rates['flamingo-data'] / rates['img2dataset']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
