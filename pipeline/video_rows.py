@@ -22,7 +22,7 @@ LOCAL_SCHEMES = ("", "file")
 FILESYSTEM_SCHEMES = ("gs", "s3", "hdfs")  # read through Beam FileSystems
 
 
-class RowError(ValueError):
+class VideoRowError(ValueError):
     def __init__(self, reason: RejectReason, detail: str):
         super().__init__(f"{reason.value}: {detail}")
         self.reason, self.detail = reason, detail
@@ -45,9 +45,11 @@ def _seconds(row: dict[str, Any], name: str) -> float | None:
     try:
         seconds = float(value)
     except (TypeError, ValueError):
-        raise RowError(RejectReason.MALFORMED_ROW, f"{name}={value!r} is not a number of seconds") from None
+        raise VideoRowError(
+            RejectReason.MALFORMED_ROW, f"{name}={value!r} is not a number of seconds"
+        ) from None
     if not math.isfinite(seconds) or seconds < 0:
-        raise RowError(RejectReason.MALFORMED_ROW, f"{name}={value!r} must be a finite number >= 0")
+        raise VideoRowError(RejectReason.MALFORMED_ROW, f"{name}={value!r} must be a finite number >= 0")
     return seconds
 
 
@@ -60,25 +62,25 @@ def _jsonable(value: Any) -> Any:
 
 
 def parse_row(row: Any, url_col: str = "url", caption_col: str = "caption") -> VideoRow:
-    """A validated row; `row` is a dict, or the reader's RowError for a line that is no row."""
+    """A validated row; `row` is a dict, or pipeline.readers.RowError for a line that is no row."""
     if not isinstance(row, dict):
-        raise RowError(RejectReason.MALFORMED_ROW, str(getattr(row, "detail", row)))
+        raise VideoRowError(RejectReason.MALFORMED_ROW, str(getattr(row, "detail", row)))
     url = row.get(url_col)
     if url is None or not str(url).strip():
-        raise RowError(RejectReason.MISSING_URL, f"no {url_col!r} value")
+        raise VideoRowError(RejectReason.MISSING_URL, f"no {url_col!r} value")
     url = str(url).strip()
     scheme = urlsplit(url).scheme.lower()
     if len(scheme) == 1:  # a Windows drive letter, "C:\\videos\\a.mp4"
         scheme = ""
     if scheme not in FETCHED_SCHEMES + LOCAL_SCHEMES + FILESYSTEM_SCHEMES:
-        raise RowError(RejectReason.UNSUPPORTED_SCHEME, f"scheme {scheme!r} of {url[:200]!r}")
+        raise VideoRowError(RejectReason.UNSUPPORTED_SCHEME, f"scheme {scheme!r} of {url[:200]!r}")
     caption = row.get(caption_col)
     caption = "" if caption is None else str(caption).strip()
     if not caption:
-        raise RowError(RejectReason.EMPTY_CAPTION, f"no {caption_col!r} text")
+        raise VideoRowError(RejectReason.EMPTY_CAPTION, f"no {caption_col!r} text")
     start, end = _seconds(row, "start"), _seconds(row, "end")
     if start is not None and end is not None and end <= start:
-        raise RowError(RejectReason.MALFORMED_ROW, f"end {end} <= start {start}")
+        raise VideoRowError(RejectReason.MALFORMED_ROW, f"end {end} <= start {start}")
     key = url_key(url) if start is None and end is None else stable_key("url", url, start, end)
     extra = {k: _jsonable(v) for k, v in row.items() if k not in (url_col, caption_col, "start", "end")}
     return VideoRow(key=key, url=url, caption=caption, start=start, end=end, extra=extra)

@@ -20,7 +20,7 @@ from apache_beam.io.filesystems import CompressionTypes, FileSystems
 from apache_beam.metrics import Metrics
 
 from crawlers.video_processor import VideoProcessor, VideoProcessorConfig
-from pipeline.video_rows import FETCHED_SCHEMES, RowError, list_dir_of, local_path, parse_row
+from pipeline.video_rows import FETCHED_SCHEMES, VideoRowError, list_dir_of, local_path, parse_row
 from schemas import RejectReason, RejectRecord, ShardSample, VideoTextPair, stable_key
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class _ProcessVideo(beam.DoFn):
         source, row = element
         try:
             video = parse_row(row, self.url_col, self.caption_col)
-        except RowError as exc:
+        except VideoRowError as exc:
             yield self._reject(stable_key("row", source), source, "read", exc.reason, exc.detail)
             return
         with tempfile.TemporaryDirectory(prefix="flamingo-video-") as tmp:

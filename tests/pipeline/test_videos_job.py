@@ -14,6 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.jobs import videos
+from pipeline.readers import RowError
+from pipeline.video_rows import VideoRowError, list_dir_of, local_path, parse_row
 from schemas import VideoTextPair, stable_key, url_key
 from tests.crawlers.video_media import ffmpeg, make_testsrc
 
@@ -150,3 +152,58 @@ def test_cli_table_names_this_job():
     from pipeline.cli import COMMANDS
 
     assert (("build", "videos"), "pipeline.jobs.videos:main") in [(w, t) for w, t, _ in COMMANDS]
+
+
+@pytest.mark.parametrize(
+    "row,reason",
+    [
+        ({"caption": "x"}, "missing_url"),
+        ({"url": "  ", "caption": "x"}, "missing_url"),
+        ({"url": "a.mp4", "caption": " "}, "empty_caption"),
+        ({"url": "mailto:a@b.c", "caption": "x"}, "unsupported_scheme"),
+        ({"url": "a.mp4", "caption": "x", "start": "abc"}, "malformed_row"),
+        ({"url": "a.mp4", "caption": "x", "start": "-1"}, "malformed_row"),
+        ({"url": "a.mp4", "caption": "x", "end": "nan"}, "malformed_row"),
+        (RowError("3 fields where the header has 4"), "malformed_row"),
+    ],
+)
+def test_bad_rows_are_rejected_with_a_reason(row, reason):
+    with pytest.raises(VideoRowError) as err:
+        parse_row(row)
+    assert err.value.reason.value == reason
+
+
+def test_row_keys_extra_and_local_paths(tmp_path):
+    whole = parse_row({"url": "v.mp4", "caption": " a cat ", "lang": "en"})
+    assert (whole.key, whole.caption, whole.extra) == (url_key("v.mp4"), "a cat", {"lang": "en"})
+    seg = parse_row({"url": "v.mp4", "caption": "x", "start": "1", "end": "2.5"})
+    assert seg.key == stable_key("url", "v.mp4", 1.0, 2.5) and (seg.start, seg.end) == (1.0, 2.5)
+    assert local_path("v.mp4", str(tmp_path)) == str(tmp_path / "v.mp4")
+    assert local_path("file:///data/v.mp4", str(tmp_path)) == "/data/v.mp4"
+    assert local_path("gs://bucket/v.mp4", str(tmp_path)) is None
+    assert list_dir_of(f"{tmp_path}/list.csv:3") == str(tmp_path)
+
+
+def test_process_videos_transform_emits_one_output_per_row(media):
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from crawlers.video_frames import FrameSamplerConfig
+    from crawlers.video_processor import VideoProcessorConfig
+    from pipeline.video_transform import ProcessVideos
+
+    config = VideoProcessorConfig(sampler=FrameSamplerConfig(image_size=16, num_frames=2))
+    rows = [
+        (f"{media}/l.csv:2", {"url": "moving.mp4", "caption": "ok"}),
+        (f"{media}/l.csv:3", {"url": "random.mp4", "caption": "bad"}),
+    ]
+    with TestPipeline(options=PipelineOptions(["--runner=DirectRunner"])) as p:
+        out = p | beam.Create(rows) | ProcessVideos(config, apply_filters=False)
+        samples = out.samples | "SampleKeys" >> beam.Map(lambda s: (s.key, sorted(s.members)))
+        rejects = out.rejects | "Reasons" >> beam.Map(lambda r: (r.key, r.stage, r.reason.value))
+        assert_that(
+            samples, equal_to([(url_key("moving.mp4"), ["000.jpg", "001.jpg", "json", "txt"])]), label="S"
+        )
+        assert_that(rejects, equal_to([(url_key("random.mp4"), "probe", "not_a_video")]), label="R")
