@@ -58,7 +58,7 @@ def duplicate_ngram_char_fraction(words: list[str], n: int, total_chars: int) ->
     for i, gram in enumerate(grams):
         if counts[gram] > 1:
             covered[i : i + n] = [True] * n
-    return sum(len(w) for w, c in zip(words, covered) if c) / total_chars
+    return sum(len(w) for w, c in zip(words, covered, strict=True) if c) / total_chars
 
 
 @register("text_repetition")

@@ -27,7 +27,7 @@ def _gray(frame: Any, side: int) -> np.ndarray:
 def max_frame_motion(frames: list[Any], side: int = 32) -> float:
     """The largest mean absolute difference between consecutive frames."""
     grays = [_gray(f, side) for f in frames]
-    return max(float(np.abs(a - b).mean()) for a, b in zip(grays, grays[1:]))
+    return max(float(np.abs(a - b).mean()) for a, b in zip(grays, grays[1:], strict=False))
 
 
 @register("video_static")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -41,7 +42,7 @@ from PIL import Image, UnidentifiedImageError
 
 from filters.phash import phash
 from filters.samples import IMAGE_EXTS, ImageSample, sample_key, sample_source, text_of
-from schemas import Document, ImageTextPair, RejectReason, RejectRecord, SchemaError, ShardSample
+from schemas import Document, ImageTextPair, RejectReason, RejectRecord, SchemaError, ShardSample, VideoTextPair
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,33 @@ def sample_document(sample: Any) -> Document | None:
     return None
 
 
+def without_image_slots(sample: Any, positions: set[int]) -> Any:
+    """The sample with the given Document image slots removed (a Document, or an M3W ShardSample).
+
+    An M3W ShardSample names each slot's member in `metadata["image_members"]` (pipeline/jobs/m3w.py);
+    the removed slots' members go, and the json member and the row are rewritten to match.
+    """
+    if isinstance(sample, Document):
+        return sample.without_positions(positions)
+    doc = sample_document(sample)
+    if doc is None:
+        raise TypeError(f"cannot remove image slots from a {type(sample).__name__}")
+    names = doc.metadata.get("image_members")
+    slot_positions = [pos for pos, _ in doc.image_slots()]
+    gone = set()
+    if isinstance(names, list) and len(names) == len(slot_positions):
+        gone = {name for pos, name in zip(slot_positions, names, strict=True) if pos in positions and name}
+        doc.metadata["image_members"] = [n for pos, n in zip(slot_positions, names, strict=True) if pos not in positions]
+    doc = doc.without_positions(positions)
+    members = {ext: data for ext, data in sample.members.items() if ext not in gone}
+    members["json"] = doc.to_json().encode("utf-8")
+    row = dict(sample.row)
+    row.update(doc.to_dict())
+    if isinstance(sample.row.get("metadata"), str):
+        row["metadata"] = json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True)
+    return ShardSample(sample.key, members, row)
+
+
 def sample_text(sample: Any) -> str | None:
     doc = sample_document(sample)
     return doc.text() if doc is not None else text_of(sample)
@@ -81,7 +109,7 @@ def sample_text(sample: Any) -> str | None:
 
 def sample_sha256(sample: Any) -> str | None:
     """The content hash of the sample's image (pairs): recorded, else computed from the bytes."""
-    if isinstance(sample, ImageTextPair):
+    if isinstance(sample, (ImageTextPair, VideoTextPair)):
         return sample.sha256
     if isinstance(sample, ImageSample):
         return hashlib.sha256(sample.data).hexdigest() if sample.data is not None else None

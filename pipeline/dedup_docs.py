@@ -21,7 +21,14 @@ import numpy as np
 from filters.minhash import MinHasher, estimate_jaccard
 from filters.samples import sample_key, sample_source
 from pipeline.components import ConnectedComponents, local_components
-from pipeline.dedup import DEDUP_STAGE, ApplyDrops, DedupByHash, normalized_text_hash, sample_document, sample_text
+from pipeline.dedup import (
+    DEDUP_STAGE,
+    ApplyDrops,
+    DedupByHash,
+    normalized_text_hash,
+    sample_document,
+    sample_text,
+)
 from pipeline.dedup_images import components_to_drops, image_id
 from schemas import RejectReason
 
@@ -52,7 +59,7 @@ class _Signatures(beam.DoFn):
 
     def process(self, batch):
         sigs = self._hasher.signatures([text for _, text in batch])
-        for (key, _), sig in zip(batch, sigs):
+        for (key, _), sig in zip(batch, sigs, strict=True):
             yield key, sig.tobytes()
 
 

@@ -24,7 +24,16 @@ from apache_beam.metrics import Metrics
 from filters.phash import phash_band_keys
 from filters.samples import sample_key, sample_source
 from pipeline.components import ConnectedComponents, local_components
-from pipeline.dedup import DEDUP_STAGE, ApplyDrops, DedupByHash, Drop, sample_phash, sample_sha256
+from pipeline.dedup import (
+    DEDUP_STAGE,
+    ApplyDrops,
+    DedupByHash,
+    Drop,
+    sample_document,
+    sample_phash,
+    sample_sha256,
+    without_image_slots,
+)
 from pipeline.filtering import IMAGE_STAGE, image_reject_key
 from schemas import RejectReason, RejectRecord
 
@@ -45,7 +54,7 @@ def hamming_edges(members: list[tuple[str, int]], max_distance: int) -> list[tup
     values = np.array([v for _, v in members], dtype=np.uint64)
     dist = np.bitwise_count(values[:, None] ^ values[None, :])
     i, j = np.nonzero(np.triu(dist <= max_distance, k=1))
-    roots = local_components(keys, [(keys[a], keys[b]) for a, b in zip(i.tolist(), j.tolist())])
+    roots = local_components(keys, [(keys[a], keys[b]) for a, b in zip(i.tolist(), j.tolist(), strict=True)])
     return [(n, r) for n, r in roots.items() if n != r]
 
 
@@ -98,7 +107,11 @@ class _RemoveSlots(beam.DoFn):
     def process(self, element):
         key, groups = element
         frequent = dict(groups["frequent"])
-        for doc in groups["docs"]:
+        for sample in groups["docs"]:
+            doc = sample_document(sample) if frequent else None
+            if doc is None:
+                yield sample
+                continue
             positions = {pos for pos, ref in doc.image_slots() if image_id(ref) in frequent}
             for pos in sorted(positions):
                 ref = doc.images[pos]
@@ -106,15 +119,16 @@ class _RemoveSlots(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(
                     "rejects",
                     RejectRecord(
-                        image_reject_key(doc.key, ref.url), ref.url, IMAGE_STAGE, RejectReason.OVER_FREQUENT,
-                        f"image on {frequent[image_id(ref)]} pages > {self._max} (page {doc.key})",
+                        image_reject_key(key, ref.url), ref.url, IMAGE_STAGE, RejectReason.OVER_FREQUENT,
+                        f"image on {frequent[image_id(ref)]} pages > {self._max} (page {key})",
                     ),
                 )
-            yield doc.without_positions(positions) if positions else doc
+            yield without_image_slots(sample, positions) if positions else sample
 
 
 class RemoveOverFrequentImages(beam.PTransform):
-    """Documents -> documents without images that appear on more than `max_documents` pages."""
+    """Pages (Documents or M3W ShardSamples) -> the same pages without images found on more than
+    `max_documents` pages; samples that are not pages pass unchanged."""
 
     def __init__(self, max_documents: int = 10, label=None):
         super().__init__(label)
@@ -128,13 +142,17 @@ class RemoveOverFrequentImages(beam.PTransform):
             doc_keys = sorted(set(doc_keys))
             return [(k, (image, len(doc_keys))) for k in doc_keys] if len(doc_keys) > limit else []
 
+        def image_ids(sample):
+            doc = sample_document(sample)
+            return [] if doc is None else [(i, doc.key) for i in {image_id(r) for _, r in doc.image_slots()}]
+
         flagged = (
             docs
-            | "ImageIds" >> beam.FlatMap(lambda d: [(i, d.key) for i in {image_id(r) for _, r in d.image_slots()}])
+            | "ImageIds" >> beam.FlatMap(image_ids)
             | "GroupByImage" >> beam.GroupByKey()
             | "Frequent" >> beam.FlatMap(frequent)
         )
-        keyed = docs | "KeyDocs" >> beam.Map(lambda d: (d.key, d))
+        keyed = docs | "KeyDocs" >> beam.Map(lambda d: (sample_key(d), d))
         return (
             {"docs": keyed, "frequent": flagged}
             | "JoinFrequent" >> beam.CoGroupByKey()

@@ -43,3 +43,23 @@ def test_long_documents_match_on_13_grams(tmp_path):
     out = run_collect(samples, Decontaminate((), [("ev", eval_text)]), tmp_path)
     assert [s.key for s in out["kept"]] == ["b"]
     assert [r.detail for r in out["rejects"]] == ["shares a 13-word run with eval text ev"]
+
+
+def test_deduplicate_pairs_chains_exact_perceptual_and_decontamination(tmp_path):
+    from pipeline.dedup_defaults import Deduplicate
+
+    a, b, c = picture(11), picture(12), picture(13)
+    samples = [
+        sample("k1", jpeg(a), "one"),
+        sample("k2", jpeg(a), "exact copy"),
+        sample("k3", jpeg(a.resize((100, 100)), 60), "resized copy"),
+        sample("k4", jpeg(b), "two"),
+        sample("k5", jpeg(c), "eval image"),
+    ]
+    out = run_collect(samples, Deduplicate("pair", eval_images=eval_phashes({"ev-c": jpeg(c)})), tmp_path)
+    assert sorted(s.key for s in out["kept"]) == ["k1", "k4"]
+    assert sorted((r.key, r.stage, r.reason.value, r.kept_key) for r in out["rejects"]) == [
+        ("k2", "dedup", "duplicate_exact", "k1"),
+        ("k3", "dedup", "duplicate_perceptual", "k1"),
+        ("k5", "decontaminate", "eval_contamination", None),
+    ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
 
+from pipeline.dedup_defaults import Deduplicate
 from pipeline.dedup_docs import DedupExactText, DedupNearDocuments, DedupSameImageSet
-from schemas import Document, ImageRef, RejectReason
+from schemas import Document, ImageRef, RejectReason, ShardSample
 from tests.pipeline.beam_collect import SPLITS, run_collect
 
 VOCAB = [f"{a}{b}{c}" for a in "bcdfgklm" for b in "aeiou" for c in "nrst"]
@@ -98,3 +100,39 @@ def test_same_image_set_dedup(tmp_path):
     out = run_collect(docs, DedupSameImageSet(), tmp_path)
     assert sorted(d.key for d in out["kept"]) == ["p1", "p2", "p4", "p5"]
     assert [(r.key, r.kept_key) for r in out["rejects"]] == [("p3", "p1")]
+
+
+def m3w_sample(key, text, image_urls):
+    """An M3W ShardSample as pipeline/jobs/m3w.py writes it: json member + one member per slot."""
+    doc = Document.from_blocks(key, f"http://x.test/{key}", [text] + [ImageRef(url=u) for u in image_urls])
+    names = [f"{i:03d}.jpg" for i in range(len(image_urls))]
+    doc.metadata["image_members"] = names
+    members = {n: b"img" + n.encode() for n in names}
+    members["json"] = doc.to_json().encode()
+    row = doc.to_dict()
+    row["metadata"] = json.dumps(row["metadata"])
+    return ShardSample(key, members, row)
+
+
+def test_deduplicate_documents_on_m3w_shard_samples(tmp_path):
+    logo = "http://x.test/logo.png"
+    text = " ".join(article(1))
+    samples = [
+        m3w_sample("p1", text, [logo, "http://x.test/1.jpg"]),
+        m3w_sample("p2", text + " extra words at the end here", [logo, "http://x.test/2.jpg"]),  # near duplicate of p1
+        m3w_sample("p3", " ".join(article(2)), [logo, "http://x.test/3.jpg"]),
+        m3w_sample("p4", " ".join(article(3)), [logo, "http://x.test/3.jpg"]),  # same image set as p3 once the logo is gone
+    ]
+    out = run_collect(samples, Deduplicate("document", max_image_pages=3), tmp_path)
+    kept = {s.key: s for s in out["kept"]}
+    assert sorted(kept) == ["p1", "p3"]
+    assert sorted(kept["p1"].members) == ["001.jpg", "json"]
+    assert json.loads(kept["p1"].members["json"])["metadata"]["image_members"] == ["001.jpg"]
+    assert json.loads(kept["p1"].row["metadata"])["image_members"] == ["001.jpg"]
+    assert kept["p1"].row["images"][1]["url"] == "http://x.test/1.jpg"
+    by_stage = sorted((r.stage, r.reason.value, r.key if r.stage == "dedup" else r.source, r.kept_key) for r in out["rejects"])
+    assert by_stage == [
+        ("dedup", "duplicate_exact", "p4", "p3"),
+        ("dedup", "duplicate_near", "p2", "p1"),
+        *[("image", "over_frequent", logo, None)] * 4,
+    ]
