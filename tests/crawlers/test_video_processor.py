@@ -122,3 +122,12 @@ def test_choose_window_rejects_bad_segments():
         choose_window("k", 10.0, fps=1, num_frames=8, start=12.0)
     with pytest.raises(WindowError, match="need 0 <= start < end"):
         choose_window("k", 10.0, fps=1, num_frames=8, start=5.0, end=4.0)
+
+
+def test_rotated_video_frames_come_out_upright(media, tmp_path):
+    rotated = tmp_path / "rotated.mp4"
+    ffmpeg("-display_rotation", "90", "-i", str(media / "long.mp4"), "-c", "copy", str(rotated))
+    r = _processor().process(str(rotated), "k")
+    assert r.ok, r.detail
+    assert (r.fields["width"], r.fields["height"], r.probe_info["rotation"]) == (48, 64, 90)
+    assert r.frames[0].shape == (64, 48, 3)
