@@ -167,6 +167,8 @@ def sample_from_webdataset(source: str, members: dict[str, bytes], image_exts=("
     ext = next((e for e in image_exts if e in members), None)
     if ext is None:
         return RejectRecord(key, url or source, "read", RejectReason.MALFORMED_RECORD, f"no image member in {sorted(members)}")
+    if "key" in meta and meta["key"] != key:
+        meta["img2dataset_key"] = meta["key"]  # its running-counter key, kept for tracing back
     meta["key"] = key
     meta.setdefault("status", "success")
     out = {ext: members[ext], "json": json.dumps(meta, ensure_ascii=False).encode("utf-8")}
