@@ -151,7 +151,7 @@ class Flamingo(nn.Module):
             lm_kwargs[self._cache_arg] = cache
         if media_tokens is not None:
             self._check_media_counts(index, media_tokens, media_mask)
-            lm_kwargs[XATTN_KWARG] = XattnInputs(media_tokens=media_tokens, text_media_index=index)
+            lm_kwargs[XATTN_KWARG] = XattnInputs.build(media_tokens, index)
         elif bool(index.gt(0).any()):
             raise ValueError("input_ids contain <image> tokens but no media were given")
         out = self.lm(input_ids=input_ids, **lm_kwargs)

@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from flamingo.attention import attend
+
 
 class SquaredReLU(nn.Module):
     """relu(x)**2 (So et al., Primer), the activation of the paper's resampler and xattn FFWs."""
@@ -58,7 +60,7 @@ class PerceiverAttention(nn.Module):
         q = self.to_q(latents)
         k, v = self.to_kv(torch.cat([x_f, latents], dim=-2)).chunk(2, dim=-1)  # [B, N, T*S+R, inner]
         q, k, v = (t.unflatten(-1, (self.num_heads, -1)).transpose(-3, -2) for t in (q, k, v))
-        out = F.scaled_dot_product_attention(q, k, v)  # [B, N, H, R, dh]
+        out = attend(q, k, v)  # [B, N, H, R, dh]
         return self.to_out(out.transpose(-3, -2).flatten(-2))  # [B, N, R, d]
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from flamingo.attention import attend
 from flamingo.resampler import FeedForward
 
 
@@ -21,12 +21,30 @@ from flamingo.resampler import FeedForward
 class XattnInputs:
     """What every GATED XATTN-DENSE block of one LM forward call reads.
 
-    Built by `Flamingo.forward` and passed down the LM as a forward keyword argument
-    (`flamingo_xattn=`); never stored on a module.
+    Built once per forward by `Flamingo.forward` (`XattnInputs.build`) and passed down the LM
+    as a forward keyword argument (`flamingo_xattn=`); never stored on a module. The mask is
+    built here once rather than in each of the blocks.
     """
 
     media_tokens: torch.Tensor  # [B, N, R, D_visual] resampler outputs
     text_media_index: torch.Tensor  # [B, L] long, 0 = no image yet
+    attn_mask: torch.Tensor  # [B, 1, L, N*R] bool, True = may attend
+    has_media: torch.Tensor  # [B, L, 1] 1.0 where an image precedes the token, else 0.0
+
+    @classmethod
+    def build(cls, media_tokens: torch.Tensor, text_media_index: torch.Tensor) -> XattnInputs:
+        num_media, num_latents = media_tokens.shape[1], media_tokens.shape[2]
+        # Visual token j belongs to image 1 + j // R.
+        key_media = torch.arange(1, num_media + 1, device=media_tokens.device).repeat_interleave(num_latents)
+        index = text_media_index.to(media_tokens.device)
+        has_media = index > 0  # [B, L]
+        # A row with no visible key would give softmax over nothing (NaN); let it see every key
+        # instead and zero its output, so 0 * output stays exactly 0.
+        allowed = (index.unsqueeze(-1) == key_media) | ~has_media.unsqueeze(-1)  # [B, L, N*R]
+        return cls(
+            media_tokens=media_tokens, text_media_index=index, attn_mask=allowed.unsqueeze(1),
+            has_media=has_media.unsqueeze(-1).to(media_tokens.dtype),
+        )
 
 
 class MaskedCrossAttention(nn.Module):
@@ -42,22 +60,12 @@ class MaskedCrossAttention(nn.Module):
         self.to_out = nn.Linear(inner, dim, bias=False)
 
     def forward(self, x: torch.Tensor, inputs: XattnInputs) -> torch.Tensor:
-        media, index = inputs.media_tokens, inputs.text_media_index
-        num_media, num_latents = media.shape[1], media.shape[2]
         q = self.to_q(self.norm(x))  # [B, L, inner]
-        k, v = self.to_kv(media.flatten(1, 2)).chunk(2, dim=-1)  # [B, N*R, inner]
+        k, v = self.to_kv(inputs.media_tokens.flatten(1, 2)).chunk(2, dim=-1)  # [B, N*R, inner]
         q, k, v = (t.unflatten(-1, (self.num_heads, -1)).transpose(1, 2) for t in (q, k, v))
-
-        # Visual token j belongs to image 1 + j // R.
-        key_media = torch.arange(1, num_media + 1, device=x.device).repeat_interleave(num_latents)
-        allowed = index.unsqueeze(-1) == key_media  # [B, L, N*R]
-        has_media = index > 0  # [B, L]
-        # A row with no visible key would give softmax over nothing (NaN); let it see every key
-        # instead and zero its output below, so 0 * output stays exactly 0.
-        allowed = allowed | ~has_media.unsqueeze(-1)
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed.unsqueeze(1))  # [B, H, L, dh]
+        out = attend(q, k, v, inputs.attn_mask)  # [B, H, L, dh]
         out = self.to_out(out.transpose(1, 2).flatten(-2))  # [B, L, D]
-        return out * has_media.unsqueeze(-1).to(out.dtype)
+        return out * inputs.has_media.to(out.dtype)  # exactly 0 before the first image
 
 
 class GatedCrossAttentionBlock(nn.Module):

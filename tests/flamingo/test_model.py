@@ -94,7 +94,7 @@ def _xattn_inputs(model, ids, media):
     from flamingo.xattn import XattnInputs
 
     index = (ids == model.media_token_id).cumsum(1)
-    return XattnInputs(media_tokens=model.encode_media(media), text_media_index=index)
+    return XattnInputs.build(model.encode_media(media), index)
 
 
 def test_text_before_first_image_is_unaffected_and_xattn_output_is_zero(trained):
