@@ -18,8 +18,10 @@ bundle splits, worker counts or input order.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import apache_beam as beam
+import numpy as np
 from apache_beam.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,38 @@ def local_components(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str
     roots = {n: find(n) for n in nodes}
     linked = {n for e in edges for n in e}
     return {n: r for n, r in roots.items() if n in linked}
+
+
+MAX_PAIRWISE = 512  # bucket members compared all-pairs; bigger buckets are clustered around pivots
+
+
+def link_bucket(keys: list[str], close: Callable[[int, np.ndarray], np.ndarray], max_pairwise: int = MAX_PAIRWISE):
+    """Star edges (member, smallest member of its local component) for one LSH bucket.
+
+    `keys` are sorted; `close(i, js)` says which members `js` are duplicates of member `i`.
+    Up to `max_pairwise` members every pair is compared (O(m^2) time, O(m) memory). A larger
+    bucket (a template shared by thousands of pages) is clustered greedily: the smallest
+    unassigned member is a pivot and takes every unassigned member close to it, so the cost is
+    O(m x clusters); a link between two non-pivots can then be missed here, but other bands
+    usually recover it. Both modes depend only on the sorted keys: deterministic.
+    """
+    m = len(keys)
+    edges = []
+    if m <= max_pairwise:
+        for i in range(m - 1):
+            js = np.arange(i + 1, m)
+            edges.extend((keys[i], keys[j]) for j in js[close(i, js)].tolist())
+    else:
+        Metrics.counter("components", "large_buckets").inc()
+        log.info("LSH bucket of %d members: clustering around pivots", m)
+        unassigned = np.arange(m)
+        while len(unassigned) > 1:
+            pivot, rest = unassigned[0], unassigned[1:]
+            hit = close(int(pivot), rest)
+            edges.extend((keys[pivot], keys[j]) for j in rest[hit].tolist())
+            unassigned = rest[~hit]
+    roots = local_components(keys, edges)
+    return [(n, r) for n, r in roots.items() if n != r]
 
 
 def _propagate(element):

@@ -18,9 +18,9 @@ import hashlib
 import apache_beam as beam
 import numpy as np
 
-from filters.minhash import MinHasher, estimate_jaccard
+from filters.minhash import MinHasher
 from filters.samples import sample_key, sample_source
-from pipeline.components import ConnectedComponents, local_components
+from pipeline.components import ConnectedComponents, link_bucket
 from pipeline.dedup import (
     DEDUP_STAGE,
     ApplyDrops,
@@ -68,16 +68,8 @@ def jaccard_edges(members: list[tuple[str, bytes]], threshold: float) -> list[tu
     members = sorted(set(members))
     if len(members) < 2:
         return []
-    keys = [k for k, _ in members]
-    sigs = [np.frombuffer(s, dtype=np.uint32) for _, s in members]
-    pairs = [
-        (keys[a], keys[b])
-        for a in range(len(keys))
-        for b in range(a + 1, len(keys))
-        if estimate_jaccard(sigs[a], sigs[b]) >= threshold
-    ]
-    roots = local_components(keys, pairs)
-    return [(n, r) for n, r in roots.items() if n != r]
+    sigs = np.stack([np.frombuffer(s, dtype=np.uint32) for _, s in members])
+    return link_bucket([k for k, _ in members], lambda i, js: (sigs[js] == sigs[i]).mean(axis=1) >= threshold)
 
 
 class DedupNearDocuments(beam.PTransform):

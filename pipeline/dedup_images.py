@@ -23,7 +23,7 @@ from apache_beam.metrics import Metrics
 
 from filters.phash import phash_band_keys
 from filters.samples import sample_key, sample_source
-from pipeline.components import ConnectedComponents, local_components
+from pipeline.components import ConnectedComponents, link_bucket
 from pipeline.dedup import (
     DEDUP_STAGE,
     ApplyDrops,
@@ -46,16 +46,12 @@ class DedupExactImages(DedupByHash):
 
 
 def hamming_edges(members: list[tuple[str, int]], max_distance: int) -> list[tuple[str, str]]:
-    """Star edges (member, smallest member of its local component) within one bucket."""
+    """Star edges within one bucket between members whose pHashes differ in <= max_distance bits."""
     members = sorted(set(members))
     if len(members) < 2:
         return []
-    keys = [k for k, _ in members]
     values = np.array([v for _, v in members], dtype=np.uint64)
-    dist = np.bitwise_count(values[:, None] ^ values[None, :])
-    i, j = np.nonzero(np.triu(dist <= max_distance, k=1))
-    roots = local_components(keys, [(keys[a], keys[b]) for a, b in zip(i.tolist(), j.tolist(), strict=True)])
-    return [(n, r) for n, r in roots.items() if n != r]
+    return link_bucket([k for k, _ in members], lambda i, js: np.bitwise_count(values[js] ^ values[i]) <= max_distance)
 
 
 def components_to_drops(labels, reason: RejectReason, detail: str):

@@ -119,3 +119,22 @@ def test_connected_components_of_a_long_chain(tmp_path):
     out = run_collect(edges, ConnectedComponents(rounds=6), tmp_path)
     labels = dict(out[None])
     assert labels == {**{f"n{i:03d}": "n000" for i in range(41)}, "x0": "x0", "x1": "x0", "x2": "x0"}
+
+
+def test_link_bucket_pairwise_and_pivot_modes_agree_on_clear_clusters():
+    import numpy as np
+
+    from pipeline.components import link_bucket
+
+    def close_within(values):
+        return lambda i, js: np.abs(values[js] - values[i]) <= 2
+
+    keys = [f"k{i}" for i in range(6)]
+    clusters = close_within(np.array([0, 1, 2, 1000, 1001, 5000]))
+    expected = [("k1", "k0"), ("k2", "k0"), ("k4", "k3")]
+    assert sorted(link_bucket(keys, clusters)) == expected
+    assert sorted(link_bucket(keys, clusters, max_pairwise=2)) == expected
+    # a chain 0 ~ 2 ~ 4: all pairs link it whole; pivots (documented trade-off) only around 0
+    chain = close_within(np.array([0, 2, 4]))
+    assert sorted(link_bucket(keys[:3], chain)) == [("k1", "k0"), ("k2", "k0")]
+    assert sorted(link_bucket(keys[:3], chain, max_pairwise=2)) == [("k1", "k0")]
