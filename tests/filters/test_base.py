@@ -96,3 +96,45 @@ def test_yaml_flat_list(tmp_path):
 def test_keep_carries_replacement():
     assert Keep().sample is None and KEEP.dropped == ()
     assert Reject("aspect_ratio").reason is RejectReason.ASPECT_RATIO
+
+
+def test_default_document_chain_keeps_a_good_page_and_trims_its_bad_images():
+    from schemas import Document, ImageRef
+
+    prose = (
+        "The river town grew slowly over the last century, and most of the old houses still stand near the water. "
+        "Visitors come in summer to walk the long path by the bank, to eat at the small cafes, and to see the bridge "
+        "that was built with stone from the hills. In winter the streets are quiet, and the people who live there "
+        "have time to repair their boats and to talk about the year that has passed."
+    )
+    blocks = [
+        prose,
+        ImageRef(url="http://x.test/photos/bridge.jpg", width=640, height=480),
+        ImageRef(url="http://x.test/static/logo.png", width=200, height=200),
+        ImageRef(url="http://x.test/photos/banner-strip.jpg", width=900, height=100),
+        "Later the council opened a museum in the former mill, with maps, tools and letters that show how "
+        "families worked with the current of the water and traded wool with the cities along the coast.",
+    ]
+    doc = Document.from_blocks("page1", "http://x.test/", blocks)
+    result = build_chain(None, kind="document").apply(doc)
+    assert result.reject is None
+    assert [ref.url for _, ref in result.sample.image_slots()] == ["http://x.test/photos/bridge.jpg"]
+    assert sorted((name, d.reason) for name, d in result.dropped) == [
+        ("aspect_ratio", RejectReason.ASPECT_RATIO),
+        ("logo_url", RejectReason.LOGO_URL),
+    ]
+
+
+def test_chains_conserve_samples_property():
+    """Every sample is kept or rejected, never both, whatever its size."""
+    import random
+
+    chain = build_chain(None, kind="pair")
+    r = random.Random(0)
+    for i in range(300):
+        w, h = r.randint(1, 500), r.randint(1, 500)
+        result = chain.apply(pair(w, h, key=f"k{i}"))
+        small, elongated = min(w, h) < 64, max(w, h) / min(w, h) > 3
+        assert (result.reject is None) == (not small and not elongated)
+        if result.reject is not None:
+            assert result.reject.reason == (RejectReason.IMAGE_TOO_SMALL if small else RejectReason.ASPECT_RATIO)
