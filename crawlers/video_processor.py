@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import io
 import os
+import tempfile
 from typing import Any
 
 from PIL import Image
@@ -115,17 +116,17 @@ class VideoProcessor:
             return VideoResult.reject(
                 "window", RejectReason.VIDEO_TOO_SHORT, self._short_detail(window, probe)
             )
-        clip_path = path + ".clip.mp4" if cfg.keep_clip else None
-        try:
-            sampled = sample_frames(
-                path, window.start, probe.width, probe.height, max(1, window.num_frames), scfg, clip_path
-            )
+        # the kept clip goes to a private temporary folder: never beside the source (which may be
+        # read-only, or shared by several rows that caption segments of one video)
+        with tempfile.TemporaryDirectory(prefix="flamingo-clip-") as tmp:
+            clip_path = os.path.join(tmp, "clip.mp4") if cfg.keep_clip else None
+            try:
+                sampled = sample_frames(
+                    path, window.start, probe.width, probe.height, max(1, window.num_frames), scfg, clip_path
+                )
+            except FrameError as exc:
+                return VideoResult.reject("decode", exc.reason, exc.detail)
             clip = self._read_clip(clip_path)
-        except FrameError as exc:
-            return VideoResult.reject("decode", exc.reason, exc.detail)
-        finally:
-            if clip_path is not None and os.path.exists(clip_path):
-                os.remove(clip_path)
         frames, timestamps = list(sampled.frames), list(sampled.timestamps)
         real = len(frames)
         if real < window.num_frames and sampled.stderr:

@@ -101,44 +101,50 @@ def fetch_config(args: argparse.Namespace):
     )
 
 
+def build_pipeline(pipeline: beam.Pipeline, args: argparse.Namespace, beam_args: list[str] | None = None):
+    """The job's graph on `pipeline`, WriteShards included, without running it (nothing is read here:
+    lists are expanded and read by workers, so the graph builds for gs:// inputs on any runner)."""
+    inputs = (
+        pipeline
+        | "Input" >> beam.Create([args.input])
+        | "ExpandInputs" >> beam.FlatMap(expand_inputs)
+        | "SpreadFiles" >> beam.Reshuffle()
+        | "ReadRows" >> beam.FlatMap(read_rows)
+        | ShowProgress("videos", enabled=not args.no_progress)
+    )
+    results = (
+        inputs
+        | "SpreadRows" >> beam.Reshuffle()  # one video is seconds of work: spread rows, not files
+        | "ProcessVideos"
+        >> ProcessVideos(
+            processor_config(args),
+            fetch_config=fetch_config(args),
+            filters=args.filters,
+            max_bytes=args.max_video_bytes,
+            url_col=args.url_col,
+            caption_col=args.caption_col,
+        )
+    )
+    return {
+        "samples": results.samples,
+        "rejects": results.rejects,
+        "inputs": inputs,
+    } | "WriteShards" >> WriteShards(
+        args.output,
+        job="videos",
+        name=args.shard_name or "videos",
+        samples_per_shard=args.samples_per_shard,
+        max_shard_bytes=args.max_shard_bytes,
+        config=resolved_config(args, list(beam_args or [])),
+        row_schema=VIDEO_TEXT_PAIR_SCHEMA,
+    )
+
+
 def run(argv: list[str] | None = None) -> dict[str, Any]:
     args, beam_args = build_parser().parse_known_args(argv)
-    # Lists are read on the driver (fine up to millions of rows), then spread to workers.
-    rows = [item for path in expand_inputs(args.input) for item in read_rows(path)]
-    log.info("videos: %d rows from %s", len(rows), args.input)
-    config = resolved_config(args, beam_args)
-    with beam.Pipeline(options=make_pipeline_options(beam_args)) as pipeline:
-        inputs = (
-            pipeline
-            | "ReadList" >> beam.Create(rows)
-            | ShowProgress("videos", total=len(rows), enabled=not args.no_progress)
-        )
-        results = (
-            inputs
-            | "Spread" >> beam.Reshuffle()
-            | "ProcessVideos"
-            >> ProcessVideos(
-                processor_config(args),
-                fetch_config=fetch_config(args),
-                filters=args.filters,
-                max_bytes=args.max_video_bytes,
-                url_col=args.url_col,
-                caption_col=args.caption_col,
-            )
-        )
-        _ = {
-            "samples": results.samples,
-            "rejects": results.rejects,
-            "inputs": inputs,
-        } | "WriteShards" >> WriteShards(
-            args.output,
-            job="videos",
-            name=args.shard_name or "videos",
-            samples_per_shard=args.samples_per_shard,
-            max_shard_bytes=args.max_shard_bytes,
-            config=config,
-            row_schema=VIDEO_TEXT_PAIR_SCHEMA,
-        )
+    options = make_pipeline_options(beam_args, profile=args.profile, output=args.output)
+    with beam.Pipeline(options=options) as pipeline:
+        build_pipeline(pipeline, args, beam_args)
     return read_json(f"{args.output.rstrip('/')}/manifest.json")
 
 
