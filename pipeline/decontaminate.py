@@ -13,16 +13,19 @@ reason=EVAL_CONTAMINATION, kept_key=None) whose detail names the eval item: that
 of what was removed; counters `decontaminate/image` and `decontaminate/text` count them.
 
     result = samples | Decontaminate(eval_phashes({"coco-1": jpeg_bytes}), [("coco-1-cap", caption)])
+    images, texts = load_eval_csv("sample/eval/eval.csv")   # path,caption rows; paths relative to the CSV
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections import defaultdict
 from collections.abc import Mapping
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from PIL import Image
 
@@ -38,6 +41,30 @@ _WORD = re.compile(r"\w+")
 def eval_phashes(images: Mapping[str, bytes]) -> list[tuple[str, int]]:
     """(eval id, pHash) for encoded evaluation images."""
     return [(eval_id, phash(Image.open(io.BytesIO(data)))) for eval_id, data in sorted(images.items())]
+
+
+def load_eval_csv(path: str, path_col: str = "path", text_col: str = "caption") -> tuple[list, list]:
+    """(eval images as (id, pHash), eval texts as (id, text)) from a CSV of image paths and captions.
+
+    Image paths are relative to the CSV's directory (the sample web's eval/eval.csv layout) or
+    absolute; any filesystem Beam knows (local, gs://, s3://) works. The id is the image path.
+    """
+    with FileSystems.open(path) as fh:
+        rows = list(csv.DictReader(io.TextIOWrapper(fh, encoding="utf-8")))
+    missing = {path_col, text_col} - set(rows[0] if rows else {path_col, text_col})
+    if missing:
+        raise ValueError(f"{path}: eval CSV lacks column(s) {sorted(missing)}; it has {sorted(rows[0])}")
+    base = path.rsplit("/", 1)[0] if "/" in path else "."
+    images, texts = {}, []
+    for row in rows:
+        rel = row[path_col]
+        if rel:
+            full = rel if "://" in rel or rel.startswith("/") else f"{base}/{rel}"
+            with FileSystems.open(full) as fh:
+                images[rel] = fh.read()
+        if row.get(text_col):
+            texts.append((rel or f"row{len(texts)}", row[text_col]))
+    return eval_phashes(images), texts
 
 
 def _words(text: str) -> tuple[str, ...]:

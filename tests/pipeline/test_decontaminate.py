@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pipeline.decontaminate import Decontaminate, eval_phashes
+import pytest
+from PIL import Image
+
+from filters.phash import phash
+from pipeline.decontaminate import Decontaminate, eval_phashes, load_eval_csv
 from schemas import RejectReason, ShardSample
 from tests.pipeline.beam_collect import run_collect
 from tests.pipeline.test_dedup_images import jpeg, picture
@@ -63,3 +67,15 @@ def test_deduplicate_pairs_chains_exact_perceptual_and_decontamination(tmp_path)
         ("k3", "dedup", "duplicate_perceptual", "k1"),
         ("k5", "decontaminate", "eval_contamination", None),
     ]
+
+
+def test_load_eval_csv(tmp_path):
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "e0.jpg").write_bytes(jpeg(picture(3)))
+    (tmp_path / "eval.csv").write_text(f"path,caption\nimages/e0.jpg,{EVAL_CAPTION}\n")
+    images, texts = load_eval_csv(str(tmp_path / "eval.csv"))
+    assert images == [("images/e0.jpg", phash(Image.open(tmp_path / "images" / "e0.jpg")))]
+    assert texts == [("images/e0.jpg", EVAL_CAPTION)]
+    (tmp_path / "bad.csv").write_text("file,text\nx,y\n")
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['caption', 'path'\]"):
+        load_eval_csv(str(tmp_path / "bad.csv"))
