@@ -9,9 +9,10 @@ import torch.nn.functional as F
 def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
     """softmax(q k^T / sqrt(d)) v, with a boolean `mask` (True = may attend).
 
-    On GPU this is `scaled_dot_product_attention` (fused kernels). On CPU the explicit
-    matmul-softmax-matmul is faster for these short key sets (64-256 visual tokens): the CPU
-    flash kernel cost ~2.5x more in bench/model.py's profile.
+    On GPU this is `scaled_dot_product_attention` (fused kernels). On CPU, for these short key
+    sets (64-256 visual tokens, one thread), the CPU flash kernel took more time than the
+    explicit matmul-softmax-matmul in a profile of bench/model.py (on a loaded 2-core machine:
+    re-measure before relying on it); masked keys get exactly zero weight either way.
     """
     if q.is_cuda:
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
