@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             sampler=FrameSamplerConfig(num_frames=seconds, fps=1.0, resize_mode="no"), short_policy="pad"
         )
     )
-    job = VideoProcessor(VideoProcessorConfig(sampler=FrameSamplerConfig()))
+    job = VideoProcessor(VideoProcessorConfig(sampler=FrameSamplerConfig(), short_policy="pad"))
     with tempfile.TemporaryDirectory(prefix="bench-videos-") as tmp:
         videos = make_videos(Path(tmp), args.num_videos, args.duration, args.size)
         runs: dict[str, list[tuple[float, int]]] = {
