@@ -27,6 +27,7 @@ test: setup
 
 bench: setup
 	$(PIP) install -q -e '.[bench]'
+	$(PIP) install -q --no-deps open-flamingo==2.0.1 einops-exts==0.0.4
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 # Airflow lives in its own venv: dags/ must load without Beam, and Airflow's ~130 packages stay
