@@ -114,7 +114,7 @@ def _videos(seed: int, site: Path) -> tuple[list[tuple[str, str]], str]:
         base = media.random_scene(rng)
         scene = media.Scene(shape=base.shape, colour=base.colour, background=base.background, scale=rng.uniform(0.25, 0.4))
         clip = media.Clip(scene=scene, direction=media.DIRECTIONS[(i + rng.randrange(4)) % 4],
-                          size=rng.choice((64, 96, 128)), seconds=float(rng.choice((2, 3, 4))))
+                          size=rng.choice((96, 128)), seconds=float(rng.choice((9, 10, 12))))
         path = f"/videos/v{i:03d}.mp4"
         codec = media.write_clip(clip, site / path.lstrip("/"))
         rows.append((path, clip.caption))
