@@ -8,11 +8,21 @@ Band keys (multi-index hashing, Norouzi et al. 2012): split the 64 bits into `ma
 contiguous bands. Two hashes within Hamming distance `max_distance` agree on at least one band
 (pigeonhole), so grouping by (band, value) finds every such pair without comparing all pairs;
 the candidates are then checked with the exact distance.
+
+pHash sees structure, not colour (it thresholds at the median), so a red circle on blue and a
+green circle on blue hash alike; on flat synthetic scenes distinct images came within 6 bits.
+`ImageHash` therefore pairs the pHash with a 4x4 RGB colour grid (48 bytes, box means), and
+`is_near` also requires a mean absolute grid difference <= `max_colour_distance` (0..255).
+Measured: JPEG q=40 re-encoding <= 1.5, resizing <= 1, 2% crops per side <= 5; distinct sample-web
+scenes with close pHashes >= 7.4. A hash recorded without its grid is compared by pHash only.
+Known limit: in a mirror-symmetric flat image many DCT coefficients are ~0, so their bits follow
+noise and a resized copy can move 12-20 bits; exact copies are still found (sha256, distance 0).
 """
 
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -20,6 +30,14 @@ from PIL import Image
 HASH_BITS = 64
 _DCT_SIZE = 32
 _LOW = 8
+GRID_SIDE = 4
+DEFAULT_MAX_DISTANCE = 8
+DEFAULT_MAX_COLOUR_DISTANCE = 6.0
+
+
+class ImageHash(NamedTuple):
+    phash: int
+    grid: bytes | None = None  # GRID_SIDE x GRID_SIDE x RGB box means, uint8
 
 
 @functools.lru_cache(maxsize=1)
@@ -64,3 +82,49 @@ def phash_band_keys(value: int, max_distance: int) -> list[tuple[int, int]]:
         shift -= width
         keys.append((i, (value >> shift) & ((1 << width) - 1)))
     return keys
+
+
+def colour_grid(image: Image.Image) -> bytes:
+    """Mean colour of each cell of a 4x4 grid (RGB, uint8): 48 bytes."""
+    return np.asarray(image.convert("RGB").resize((GRID_SIDE, GRID_SIDE), Image.Resampling.BOX), dtype=np.uint8).tobytes()
+
+
+def colour_distance(a: bytes, b: bytes) -> float:
+    """Mean absolute difference of two colour grids, in 0..255 units."""
+    return float(np.abs(np.frombuffer(a, np.uint8).astype(np.int16) - np.frombuffer(b, np.uint8)).mean())
+
+
+def image_hash(image: Image.Image) -> ImageHash:
+    return ImageHash(phash(image), colour_grid(image))
+
+
+def is_near(a: ImageHash, b: ImageHash, max_distance: int = DEFAULT_MAX_DISTANCE,
+            max_colour_distance: float = DEFAULT_MAX_COLOUR_DISTANCE) -> bool:
+    """Whether two images are perceptual duplicates: close pHashes and (when known) close colours."""
+    if hamming(a.phash, b.phash) > max_distance:
+        return False
+    return a.grid is None or b.grid is None or colour_distance(a.grid, b.grid) <= max_colour_distance
+
+
+def strip_padding(image: Image.Image, original_size: tuple[int, int] | None, max_std: float = 4.0) -> Image.Image:
+    """The picture inside a letterbox: undo `border` resizing (img2dataset pads to a square).
+
+    Hashes of a padded copy and of the unpadded original differ, so before hashing a resized
+    image whose aspect ratio differs from its source's, the centred box of the source's aspect is
+    cut out when everything outside it is flat (std <= `max_std`: padding, not picture).
+    Centre-cropped images have picture there and are left alone.
+    """
+    if not original_size or min(original_size) <= 0:
+        return image
+    width, height = image.size
+    scale = min(width / original_size[0], height / original_size[1])
+    w, h = round(original_size[0] * scale), round(original_size[1] * scale)
+    if abs(w - width) <= 1 and abs(h - height) <= 1:
+        return image
+    left, top = (width - w) // 2, (height - h) // 2
+    pixels = np.asarray(image.convert("L"), dtype=np.float32)
+    mask = np.ones(pixels.shape, dtype=bool)
+    mask[top : top + h, left : left + w] = False
+    if pixels[mask].std() > max_std:
+        return image
+    return image.crop((left, top, left + w, top + h))

@@ -1,8 +1,9 @@
 """Eval decontamination: drop training samples that overlap the evaluation sets.
 
 The paper deduplicates its training images against the evaluation benchmarks (appendix A.3.4).
-Given evaluation images (as pHashes, see `eval_phashes`) and evaluation texts:
-- a sample with an image within `max_distance` pHash bits of an eval image is dropped;
+Given evaluation images (as perceptual hashes, see `eval_image_hashes`) and evaluation texts:
+- a sample with an image within `max_distance` pHash bits (and the colour check of
+  filters/phash.py) of an eval image is dropped;
 - a sample whose text contains a run of `ngram` words (13, as in GPT-3's contamination
   analysis) of an eval text is dropped; an eval text shorter than `ngram` words (a caption)
   matches when the whole text occurs, if it has at least `min_words` words.
@@ -12,7 +13,7 @@ the same band keys as perceptual dedup. Each drop is a RejectRecord(stage="decon
 reason=EVAL_CONTAMINATION, kept_key=None) whose detail names the eval item: that is the report
 of what was removed; counters `decontaminate/image` and `decontaminate/text` count them.
 
-    result = samples | Decontaminate(eval_phashes({"coco-1": jpeg_bytes}), [("coco-1-cap", caption)])
+    result = samples | Decontaminate(eval_image_hashes({"coco-1": jpeg_bytes}), [("coco-1-cap", caption)])
     images, texts = load_eval_csv("sample/eval/eval.csv")   # path,caption rows; paths relative to the CSV
 """
 
@@ -29,22 +30,30 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from PIL import Image
 
-from filters.phash import hamming, phash, phash_band_keys
+from filters.phash import (
+    DEFAULT_MAX_COLOUR_DISTANCE,
+    DEFAULT_MAX_DISTANCE,
+    ImageHash,
+    hamming,
+    image_hash,
+    is_near,
+    phash_band_keys,
+)
 from filters.samples import sample_key, sample_source
-from pipeline.dedup import REJECTS, sample_phashes, sample_text
+from pipeline.dedup import REJECTS, sample_image_hashes, sample_text
 from schemas import RejectReason, RejectRecord
 
 STAGE = "decontaminate"
 _WORD = re.compile(r"\w+")
 
 
-def eval_phashes(images: Mapping[str, bytes]) -> list[tuple[str, int]]:
-    """(eval id, pHash) for encoded evaluation images."""
-    return [(eval_id, phash(Image.open(io.BytesIO(data)))) for eval_id, data in sorted(images.items())]
+def eval_image_hashes(images: Mapping[str, bytes]) -> list[tuple[str, ImageHash]]:
+    """(eval id, perceptual hash) for encoded evaluation images."""
+    return [(eval_id, image_hash(Image.open(io.BytesIO(data)))) for eval_id, data in sorted(images.items())]
 
 
 def load_eval_csv(path: str, path_col: str = "path", text_col: str = "caption") -> tuple[list, list]:
-    """(eval images as (id, pHash), eval texts as (id, text)) from a CSV of image paths and captions.
+    """(eval images as (id, ImageHash), eval texts as (id, text)) from a CSV of image paths and captions.
 
     Image paths are relative to the CSV's directory (the sample web's eval/eval.csv layout) or
     absolute; any filesystem Beam knows (local, gs://, s3://) works. The id is the image path.
@@ -64,7 +73,7 @@ def load_eval_csv(path: str, path_col: str = "path", text_col: str = "caption") 
                 images[rel] = fh.read()
         if row.get(text_col):
             texts.append((rel or f"row{len(texts)}", row[text_col]))
-    return eval_phashes(images), texts
+    return eval_image_hashes(images), texts
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -72,17 +81,18 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 class _DecontaminateFn(beam.DoFn):
-    def __init__(self, eval_images, eval_texts, max_distance, ngram, min_words, phashes_fn, text_fn, key_fn, source_fn):
+    def __init__(self, eval_images, eval_texts, max_distance, max_colour, ngram, min_words, hashes_fn, text_fn, key_fn,
+                 source_fn):
         self._eval_images, self._eval_texts = list(eval_images), list(eval_texts)
-        self._max_distance, self._ngram, self._min_words = max_distance, ngram, min_words
-        self._phashes_fn, self._text_fn, self._key_fn, self._source_fn = phashes_fn, text_fn, key_fn, source_fn
+        self._max_distance, self._max_colour, self._ngram, self._min_words = max_distance, max_colour, ngram, min_words
+        self._hashes_fn, self._text_fn, self._key_fn, self._source_fn = hashes_fn, text_fn, key_fn, source_fn
         self._image_hits = Metrics.counter(STAGE, "image")
         self._text_hits = Metrics.counter(STAGE, "text")
 
     def setup(self):
         self._bands = defaultdict(list)
         for eval_id, value in self._eval_images:
-            for band in phash_band_keys(value, self._max_distance):
+            for band in phash_band_keys(value.phash, self._max_distance):
                 self._bands[band].append((eval_id, value))
         self._grams: dict[tuple[str, ...], str] = {}
         for eval_id, text in self._eval_texts:
@@ -97,12 +107,12 @@ class _DecontaminateFn(beam.DoFn):
     def _image_match(self, sample) -> str | None:
         if not self._bands:
             return None
-        for value in self._phashes_fn(sample):
+        for value in self._hashes_fn(sample):
             hits = sorted(
-                (hamming(value, ev), eval_id)
-                for band in phash_band_keys(value, self._max_distance)
+                (hamming(value.phash, ev.phash), eval_id)
+                for band in phash_band_keys(value.phash, self._max_distance)
                 for eval_id, ev in self._bands.get(band, ())
-                if hamming(value, ev) <= self._max_distance
+                if is_near(value, ev, self._max_distance, self._max_colour)
             )
             if hits:
                 return f"image within {hits[0][0]} pHash bits of eval image {hits[0][1]}"
@@ -137,11 +147,14 @@ class _DecontaminateFn(beam.DoFn):
 class Decontaminate(beam.PTransform):
     """samples -> (kept, rejects) without samples that overlap the evaluation images or texts."""
 
-    def __init__(self, eval_images=(), eval_texts=(), max_distance: int = 8, ngram: int = 13, min_words: int = 8,
-                 phashes_fn=sample_phashes, text_fn=sample_text, key_fn=sample_key, source_fn=sample_source, label=None):
+    def __init__(self, eval_images=(), eval_texts=(), max_distance: int = DEFAULT_MAX_DISTANCE,
+                 max_colour_distance: float = DEFAULT_MAX_COLOUR_DISTANCE, ngram: int = 13, min_words: int = 8,
+                 hashes_fn=sample_image_hashes, text_fn=sample_text, key_fn=sample_key, source_fn=sample_source,
+                 label=None):
         super().__init__(label)
         self._fn = _DecontaminateFn(
-            eval_images, eval_texts, max_distance, ngram, min_words, phashes_fn, text_fn, key_fn, source_fn
+            eval_images, eval_texts, max_distance, max_colour_distance, ngram, min_words, hashes_fn, text_fn, key_fn,
+            source_fn,
         )
 
     def expand(self, samples):

@@ -40,9 +40,17 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from PIL import Image, UnidentifiedImageError
 
-from filters.phash import phash
+from filters.phash import ImageHash, image_hash, strip_padding
 from filters.samples import IMAGE_EXTS, ImageSample, sample_key, sample_source, text_of
-from schemas import Document, ImageTextPair, RejectReason, RejectRecord, SchemaError, ShardSample, VideoTextPair
+from schemas import (
+    Document,
+    ImageTextPair,
+    RejectReason,
+    RejectRecord,
+    SchemaError,
+    ShardSample,
+    VideoTextPair,
+)
 
 log = logging.getLogger(__name__)
 
@@ -121,38 +129,41 @@ def sample_sha256(sample: Any) -> str | None:
     return None
 
 
-def _parse_phash(value: Any) -> int | None:
+def _recorded(value: Any) -> ImageHash | None:
     if value is None:
         return None
-    return int(value, 16) if isinstance(value, str) else int(value)
+    return ImageHash(int(value, 16) if isinstance(value, str) else int(value))
 
 
-def sample_phashes(sample: Any) -> list[int]:
-    """Perceptual hashes of the sample's images: recorded (`phash`/`image_phashes`), else decoded."""
+def sample_image_hashes(sample: Any) -> list[ImageHash]:
+    """Perceptual hashes (pHash + colour grid) of the sample's images, decoded from its bytes (a
+    border-resized pair image without its padding, see `strip_padding`); without bytes, pHashes
+    recorded as `extra["phash"]` / `metadata["image_phashes"]` / `row["phash"]`."""
     if isinstance(sample, ImageSample):
         pixels = sample.pixels()
-        return [phash(pixels)] if pixels is not None else []
+        return [image_hash(pixels)] if pixels is not None else []
     if isinstance(sample, ImageTextPair):
-        value = _parse_phash(sample.extra.get("phash"))
-        return [value] if value is not None else []
+        recorded = _recorded(sample.extra.get("phash"))
+        return [recorded] if recorded is not None else []
     if isinstance(sample, Document):
-        return [_parse_phash(v) for v in sample.metadata.get("image_phashes", []) if v is not None]
+        return [h for h in map(_recorded, sample.metadata.get("image_phashes", [])) if h is not None]
     if isinstance(sample, ShardSample):
-        if sample.row.get("phash") is not None:
-            return [_parse_phash(sample.row["phash"])]
         out = []
+        ow, oh = sample.row.get("original_width"), sample.row.get("original_height")
         for data in _image_members(sample):
             try:
-                out.append(phash(Image.open(io.BytesIO(data))))
+                image = strip_padding(Image.open(io.BytesIO(data)), (ow, oh) if ow and oh else None)
+                out.append(image_hash(image))
             except (UnidentifiedImageError, OSError) as exc:
                 log.warning("cannot decode an image of %s for pHash: %s", sample.key, exc)
-        return out
+        recorded = _recorded(sample.row.get("phash"))
+        return out or ([recorded] if recorded is not None else [])
     return []
 
 
-def sample_phash(sample: Any) -> int | None:
-    """The pHash of a single-image sample (pairs); None for zero or several images."""
-    hashes = sample_phashes(sample)
+def sample_image_hash(sample: Any) -> ImageHash | None:
+    """The perceptual hash of a single-image sample (pairs); None for zero or several images."""
+    hashes = sample_image_hashes(sample)
     return hashes[0] if len(hashes) == 1 else None
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
+from filters.phash import ImageHash
 from pipeline.decontaminate import Decontaminate
 from pipeline.dedup_docs import DedupExactText, DedupNearDocuments, DedupSameImageSet
 from pipeline.dedup_images import DedupExactImages, DedupPerceptualImages, RemoveOverFrequentImages
@@ -33,7 +34,7 @@ class Deduplicate(beam.PTransform):
         perceptual_distance: int = 8,
         near_threshold: float = 0.7,
         max_image_pages: int = 10,
-        eval_images: list[tuple[str, int]] | tuple = (),
+        eval_images: list[tuple[str, ImageHash]] | tuple = (),
         eval_texts: list[tuple[str, str]] | tuple = (),
         label: str | None = None,
     ):

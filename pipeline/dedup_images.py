@@ -7,7 +7,8 @@
   per bucket by union-find into star edges, and resolved globally by ConnectedComponents; each
   component keeps its smallest key (DUPLICATE_PERCEPTUAL). The default distance 8 of 64 bits
   covers re-encoding, resizing and crops of ~2% per side, while distinct natural images differ
-  in ~32 bits (ours: never fewer than 16 on synthetic test images).
+  in ~32 bits; candidates must also agree in colour (a 4x4 colour grid within 6/255 on
+  average), since flat synthetic scenes of one layout in other colours share pHashes.
 - RemoveOverFrequentImages: an image (sha256, else URL) on more than `max_documents` pages is
   site chrome (logos, banners); its slots are removed from every page (OBELICS uses 10), each as
   an image-level reject (stage "image", OVER_FREQUENT), the pages themselves kept.
@@ -21,7 +22,7 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
-from filters.phash import phash_band_keys
+from filters.phash import DEFAULT_MAX_COLOUR_DISTANCE, DEFAULT_MAX_DISTANCE, ImageHash, phash_band_keys
 from filters.samples import sample_key, sample_source
 from pipeline.components import ConnectedComponents, link_bucket
 from pipeline.dedup import (
@@ -30,7 +31,7 @@ from pipeline.dedup import (
     DedupByHash,
     Drop,
     sample_document,
-    sample_phash,
+    sample_image_hash,
     sample_sha256,
     without_image_slots,
 )
@@ -45,13 +46,22 @@ class DedupExactImages(DedupByHash):
         super().__init__(sha256_fn, "image sha256", RejectReason.DUPLICATE_EXACT, key_fn, source_fn, label)
 
 
-def hamming_edges(members: list[tuple[str, int]], max_distance: int) -> list[tuple[str, str]]:
-    """Star edges within one bucket between members whose pHashes differ in <= max_distance bits."""
+def hamming_edges(members: list[tuple[str, ImageHash]], max_distance: int,
+                  max_colour_distance: float = DEFAULT_MAX_COLOUR_DISTANCE) -> list[tuple[str, str]]:
+    """Star edges within one bucket between perceptual duplicates (`filters.phash.is_near`)."""
     members = sorted(set(members))
     if len(members) < 2:
         return []
-    values = np.array([v for _, v in members], dtype=np.uint64)
-    return link_bucket([k for k, _ in members], lambda i, js: np.bitwise_count(values[js] ^ values[i]) <= max_distance)
+    values = np.array([h.phash for _, h in members], dtype=np.uint64)
+    has_grid = np.array([h.grid is not None for _, h in members])
+    grids = np.stack([np.frombuffer(h.grid or bytes(48), np.uint8) for _, h in members]).astype(np.int16)
+
+    def close(i, js):
+        near = np.bitwise_count(values[js] ^ values[i]) <= max_distance
+        colour = np.abs(grids[js] - grids[i]).mean(axis=1) <= max_colour_distance
+        return near & (colour | ~has_grid[js] | ~has_grid[i])
+
+    return link_bucket([k for k, _ in members], close)
 
 
 def components_to_drops(labels, reason: RejectReason, detail: str):
@@ -62,31 +72,32 @@ def components_to_drops(labels, reason: RejectReason, detail: str):
 
 
 class DedupPerceptualImages(beam.PTransform):
-    def __init__(self, max_distance: int = 8, phash_fn=sample_phash, key_fn=sample_key, source_fn=sample_source,
-                 rounds: int = 4, label=None):
+    def __init__(self, max_distance: int = DEFAULT_MAX_DISTANCE, max_colour_distance: float = DEFAULT_MAX_COLOUR_DISTANCE,
+                 hash_fn=sample_image_hash, key_fn=sample_key, source_fn=sample_source, rounds: int = 4, label=None):
         super().__init__(label)
-        self._max_distance, self._phash_fn, self._rounds = max_distance, phash_fn, rounds
+        self._max_distance, self._max_colour, self._hash_fn, self._rounds = max_distance, max_colour_distance, hash_fn, rounds
         self._key_fn, self._source_fn = key_fn, source_fn
 
     def expand(self, samples):
-        phash_fn, key_fn, t = self._phash_fn, self._key_fn, self._max_distance
+        hash_fn, key_fn, t, c = self._hash_fn, self._key_fn, self._max_distance, self._max_colour
 
         def banded(s):
-            value = phash_fn(s)
+            value = hash_fn(s)
             if value is None:
                 return []
-            return [(band, (key_fn(s), value)) for band in phash_band_keys(value, t)]
+            return [(band, (key_fn(s), value)) for band in phash_band_keys(value.phash, t)]
 
         edges = (
             samples
             | "BandKeys" >> beam.FlatMap(banded)
             | "GroupByBand" >> beam.GroupByKey()
-            | "BucketEdges" >> beam.FlatMap(lambda kv: hamming_edges(list(kv[1]), t))
+            | "BucketEdges" >> beam.FlatMap(lambda kv: hamming_edges(list(kv[1]), t, c))
             | "DistinctEdges" >> beam.Distinct()
         )
         labels = edges | "Components" >> ConnectedComponents(self._rounds)
         drops = components_to_drops(
-            labels, RejectReason.DUPLICATE_PERCEPTUAL, f"perceptual duplicate (pHash within {t} bits) of {{kept}}"
+            labels, RejectReason.DUPLICATE_PERCEPTUAL,
+            f"perceptual duplicate (pHash within {t} bits, colours within {c}) of {{kept}}",
         )
         return (samples, drops) | "ApplyDrops" >> ApplyDrops(DEDUP_STAGE, key_fn, self._source_fn)
 

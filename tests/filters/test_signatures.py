@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from filters.minhash import EMPTY, MinHasher, estimate_jaccard, lsh_candidate_probability
 from filters.phash import band_widths, hamming, phash, phash_band_keys
@@ -102,3 +102,39 @@ def test_band_keys_pigeonhole(max_distance):
 def test_band_keys_reject_bad_distances():
     with pytest.raises(ValueError, match="max_distance must be in"):
         band_widths(64)
+
+
+def flat_scene(fill):
+    img = Image.new("RGB", (96, 96), (0, 0, 200))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse([10, 20, 60, 58], fill=fill)
+    draw.rectangle([62, 5, 90, 40], fill=(240, 240, 240))
+    return img
+
+
+def test_colour_grid_separates_recoloured_layouts_and_keeps_copies():
+    from filters.phash import colour_distance, image_hash, is_near
+
+    red, green = flat_scene((220, 20, 20)), flat_scene((20, 220, 20))
+    a, b = image_hash(red), image_hash(green)
+    assert hamming(a.phash, b.phash) <= 8  # pHash alone calls them duplicates
+    assert not is_near(a, b)
+    buf = io.BytesIO()
+    red.resize((64, 64)).save(buf, "JPEG", quality=50)
+    copy = image_hash(Image.open(io.BytesIO(buf.getvalue())))
+    assert is_near(a, copy) and colour_distance(a.grid, copy.grid) < 3
+    assert is_near(a._replace(grid=None), b)  # a recorded pHash without colours: pHash only
+
+
+def test_strip_padding_undoes_border_resizing_only():
+    from filters.phash import strip_padding
+
+    picture = noise_image(3, size=96).resize((120, 60))
+    padded = Image.new("RGB", (100, 100), (255, 255, 255))
+    padded.paste(picture.resize((100, 50)), (0, 25))
+    assert strip_padding(padded, (120, 60)).size == (100, 50)
+    cropped = noise_image(4, size=100)  # a centre crop: picture everywhere, nothing to strip
+    assert strip_padding(cropped, (120, 60)) is cropped
+    assert strip_padding(padded, None) is padded
+    same_aspect = picture.resize((60, 30))
+    assert strip_padding(same_aspect, (120, 60)) is same_aspect

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from filters.phash import phash
-from pipeline.decontaminate import Decontaminate, eval_phashes, load_eval_csv
+from filters.phash import image_hash
+from pipeline.decontaminate import Decontaminate, eval_image_hashes, load_eval_csv
 from schemas import RejectReason, ShardSample
 from tests.pipeline.beam_collect import run_collect
 from tests.pipeline.test_dedup_images import jpeg, picture
@@ -20,7 +20,7 @@ def sample(key, image, caption):
 
 def test_drops_eval_images_and_texts(tmp_path):
     eval_img = picture(5)
-    evals = eval_phashes({"coco-5": jpeg(eval_img)})
+    evals = eval_image_hashes({"coco-5": jpeg(eval_img)})
     texts = [("cap-1", EVAL_CAPTION), ("cap-short", "a dog")]
     samples = [
         sample("t1", jpeg(eval_img.resize((100, 100)), 50), "unrelated caption"),
@@ -60,7 +60,7 @@ def test_deduplicate_pairs_chains_exact_perceptual_and_decontamination(tmp_path)
         sample("k4", jpeg(b), "two"),
         sample("k5", jpeg(c), "eval image"),
     ]
-    out = run_collect(samples, Deduplicate("pair", eval_images=eval_phashes({"ev-c": jpeg(c)})), tmp_path)
+    out = run_collect(samples, Deduplicate("pair", eval_images=eval_image_hashes({"ev-c": jpeg(c)})), tmp_path)
     assert sorted(s.key for s in out["kept"]) == ["k1", "k4"]
     assert sorted((r.key, r.stage, r.reason.value, r.kept_key) for r in out["rejects"]) == [
         ("k2", "dedup", "duplicate_exact", "k1"),
@@ -74,7 +74,7 @@ def test_load_eval_csv(tmp_path):
     (tmp_path / "images" / "e0.jpg").write_bytes(jpeg(picture(3)))
     (tmp_path / "eval.csv").write_text(f"path,caption\nimages/e0.jpg,{EVAL_CAPTION}\n")
     images, texts = load_eval_csv(str(tmp_path / "eval.csv"))
-    assert images == [("images/e0.jpg", phash(Image.open(tmp_path / "images" / "e0.jpg")))]
+    assert images == [("images/e0.jpg", image_hash(Image.open(tmp_path / "images" / "e0.jpg")))]
     assert texts == [("images/e0.jpg", EVAL_CAPTION)]
     (tmp_path / "bad.csv").write_text("file,text\nx,y\n")
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['caption', 'path'\]"):
