@@ -294,7 +294,8 @@ class Assemble(beam.DoFn):
         yield ShardSample(key, members, row)
 
 
-def _list_inputs(pattern: str) -> list[str]:
+def list_warcs(pattern: str) -> list[str]:
+    """The WARC files a comma-separated list of globs names (run on a worker, not the driver)."""
     paths = []
     for result in FileSystems.match([p.strip() for p in pattern.split(",") if p.strip()]):
         paths.extend(m.path for m in result.metadata_list)
@@ -303,51 +304,68 @@ def _list_inputs(pattern: str) -> list[str]:
     return sorted(paths)
 
 
-def _read_urls(path: str) -> list[str]:
+def read_url_lines(path: str) -> list[str]:
     with FileSystems.open(path, compression_type=CompressionTypes.AUTO) as fh:
         lines = fh.read().decode("utf-8", "replace").splitlines()
-    urls = [u.strip() for u in lines if u.strip() and not u.lstrip().startswith("#")]
-    unique = list(dict.fromkeys(urls))
-    if len(unique) < len(urls):
-        log.info("m3w: %d duplicate URLs in %s crawled once", len(urls) - len(unique), path)
-    return unique
+    return [u.strip() for u in lines if u.strip() and not u.lstrip().startswith("#")]
 
 
-def run(argv: list[str] | None = None) -> dict[str, Any]:
-    args, beam_args = build_parser().parse_known_args(argv)
+def once_per_url(url: str, count: int):
+    """Crawl each URL once; every repeat in the list is an input too, rejected as a duplicate."""
+    yield url
+    for n in range(1, count):
+        yield beam.pvalue.TaggedOutput(
+            REJECTS,
+            RejectRecord(url_key(url), url, "read", RejectReason.DUPLICATE_EXACT, f"repeat {n} of {url} in the URL list"),
+        )
+
+
+def build_pipeline(p: beam.Pipeline, args: argparse.Namespace, beam_args: list[str] | None = None):
+    """The job's graph on `p`, WriteShards included, without running it: input globs and URL
+    lists are expanded and read by workers, so the graph builds for gs:// inputs on any runner."""
     mode = args.fetch_images or ("warc" if args.input else "http")
     text_chain, post_chain = document_chains(args.filters, args.languages)
     fetch_cfg = FetchConfig(allow_private=args.allow_private, per_host_interval=args.per_host_interval)
     page_cfg = dataclasses.replace(fetch_cfg, respect_robots=True)
     resize = ResizeConfig(image_size=args.image_size, resize_mode=args.resize_mode)
-    config = resolved_config(args, beam_args)
-    with beam.Pipeline(options=make_pipeline_options(beam_args)) as p:
-        if args.input:
-            files = _list_inputs(args.input)
-            read = (p | "Files" >> beam.Create(files) | "Spread" >> beam.Reshuffle()
-                    | "ReadWarc" >> beam.ParDo(ReadWarc()).with_outputs(PAGES, REJECTS, IMAGES))
-            index = read[IMAGES]
-        else:
-            urls = _read_urls(args.urls)
-            read = (p | "Urls" >> beam.Create(urls) | "Spread" >> beam.Reshuffle()
-                    | "FetchPages" >> beam.ParDo(FetchPages(page_cfg)).with_outputs(PAGES, REJECTS))
-            index = p | "NoIndex" >> beam.Create([])
-        pages = read[PAGES] | ShowProgress("m3w pages", enabled=not args.no_progress)
-        inputs = (pages, read[REJECTS]) | "Inputs" >> beam.Flatten()
-        docs = pages | "Extract" >> beam.ParDo(Extract(text_chain)).with_outputs(REJECTS, main="docs")
-        keyed = docs.docs | "KeyDocs" >> beam.Map(lambda d: (d.key, d))
-        if mode == "none":
-            outcomes = p | "NoImages" >> beam.Create([])
-        else:
-            wanted = docs.docs | "Slots" >> beam.FlatMap(lambda d: [(r.url, (d.key, i)) for i, r in d.image_slots()])
-            outcomes = ({"want": wanted, "where": index} | "ByImageUrl" >> beam.CoGroupByKey()
-                        | "FetchImages" >> beam.ParDo(FetchImages(mode, fetch_cfg, resize, args.filters)))
-        built = ({"doc": keyed, "img": outcomes} | "ByDoc" >> beam.CoGroupByKey()
-                 | "Assemble" >> beam.ParDo(Assemble(post_chain, mode != "none")).with_outputs(REJECTS, main="samples"))
-        rejects = (read[REJECTS], docs[REJECTS], built[REJECTS]) | "Rejects" >> beam.Flatten()
-        _ = {"samples": built.samples, "rejects": rejects, "inputs": inputs} | "WriteShards" >> WriteShards(
-            args.output, job="m3w", name=args.shard_name or "m3w", samples_per_shard=args.samples_per_shard,
-            max_shard_bytes=args.max_shard_bytes, config=config, row_schema=DOCUMENT_SCHEMA)
+    extra_rejects = []
+    if args.input:
+        read = (p | "Pattern" >> beam.Create([args.input]) | "ListWarcs" >> beam.FlatMap(list_warcs)
+                | "Spread" >> beam.Reshuffle()
+                | "ReadWarc" >> beam.ParDo(ReadWarc()).with_outputs(PAGES, REJECTS, IMAGES))
+        index = read[IMAGES]
+    else:
+        urls = (p | "UrlList" >> beam.Create([args.urls]) | "ReadUrls" >> beam.FlatMap(read_url_lines)
+                | "CountUrls" >> beam.combiners.Count.PerElement()
+                | "OncePerUrl" >> beam.FlatMapTuple(once_per_url).with_outputs(REJECTS, main="urls"))
+        extra_rejects.append(urls[REJECTS])
+        read = (urls.urls | "Spread" >> beam.Reshuffle()
+                | "FetchPages" >> beam.ParDo(FetchPages(page_cfg)).with_outputs(PAGES, REJECTS))
+        index = p | "NoIndex" >> beam.Create([])
+    pages = read[PAGES] | ShowProgress("m3w pages", enabled=not args.no_progress)
+    inputs = (pages, read[REJECTS], *extra_rejects) | "Inputs" >> beam.Flatten()
+    docs = pages | "Extract" >> beam.ParDo(Extract(text_chain)).with_outputs(REJECTS, main="docs")
+    keyed = docs.docs | "KeyDocs" >> beam.Map(lambda d: (d.key, d))
+    if mode == "none":
+        outcomes = p | "NoImages" >> beam.Create([])
+    else:
+        wanted = docs.docs | "Slots" >> beam.FlatMap(lambda d: [(r.url, (d.key, i)) for i, r in d.image_slots()])
+        outcomes = ({"want": wanted, "where": index} | "ByImageUrl" >> beam.CoGroupByKey()
+                    | "FetchImages" >> beam.ParDo(FetchImages(mode, fetch_cfg, resize, args.filters)))
+    built = ({"doc": keyed, "img": outcomes} | "ByDoc" >> beam.CoGroupByKey()
+             | "Assemble" >> beam.ParDo(Assemble(post_chain, mode != "none")).with_outputs(REJECTS, main="samples"))
+    rejects = (read[REJECTS], *extra_rejects, docs[REJECTS], built[REJECTS]) | "Rejects" >> beam.Flatten()
+    return {"samples": built.samples, "rejects": rejects, "inputs": inputs} | "WriteShards" >> WriteShards(
+        args.output, job="m3w", name=args.shard_name or "m3w", samples_per_shard=args.samples_per_shard,
+        max_shard_bytes=args.max_shard_bytes, config=resolved_config(args, list(beam_args or [])),
+        row_schema=DOCUMENT_SCHEMA)
+
+
+def run(argv: list[str] | None = None) -> dict[str, Any]:
+    args, beam_args = build_parser().parse_known_args(argv)
+    options = make_pipeline_options(beam_args, profile=args.profile, output=args.output)
+    with beam.Pipeline(options=options) as p:
+        build_pipeline(p, args, beam_args)
     return read_json(f"{args.output.rstrip('/')}/manifest.json")
 
 

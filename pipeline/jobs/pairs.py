@@ -116,6 +116,14 @@ def first_of_each_url(key: str, grouped: dict[str, list], retry: bool):
             dup.key, dup.url, "read", RejectReason.DUPLICATE_EXACT, f"{dup.source} repeats {pairs[0].source}", key))
 
 
+def read_and_validate(path: str, fmt: str | None, url_col: str, caption_col: str, allow_empty_caption: bool):
+    """Rows of one list file, each a valid pair input or a RejectRecord saying what is wrong."""
+    # a txt list holds URLs only: no caption to require
+    require_caption = not allow_empty_caption and (fmt or list_format(path)) != "txt"
+    for source, row in read_rows(path, fmt):
+        yield validate_row(source, row, url_col, caption_col, require_caption)
+
+
 def split_results(result):
     if isinstance(result, ShardSample):
         yield result
@@ -126,28 +134,26 @@ def split_results(result):
 def build_pairs(p: beam.Pipeline, args: argparse.Namespace, progress: bool = False) -> tuple[Any, Any, Any]:
     """(samples, rejects, inputs) PCollections of the job, before filtering and writing."""
     if args.input_format == "img2dataset":
-        tars = expand_inputs(args.input, extensions=("tar",))
-        results = (p | "ListTars" >> beam.Create(tars) | "SpreadTars" >> beam.Reshuffle()
+        results = (p | "Pattern" >> beam.Create([args.input])
+                   | "ListTars" >> beam.FlatMap(expand_inputs, extensions=("tar",)) | "SpreadTars" >> beam.Reshuffle()
                    | "ReadTars" >> beam.FlatMap(read_webdataset_tar)
                    | "FromImg2dataset" >> beam.MapTuple(sample_from_webdataset))
         inputs = results
     else:
         fmt = None if args.input_format == "auto" else args.input_format
-        files = expand_inputs(args.input)
-        # a txt list holds URLs only: no caption to require
-        require_caption = not args.allow_empty_caption and (fmt or list_format(files[0])) != "txt"
+        # Files are listed and read by workers, never the driver, so gs:// lists work on any runner.
         checked = (
-            p | "ListFiles" >> beam.Create(files) | "SpreadFiles" >> beam.Reshuffle()
-            | "ReadRows" >> beam.FlatMap(lambda path: read_rows(path, fmt))
-            | "Validate" >> beam.Map(lambda sr, u, c, req: validate_row(sr[0], sr[1], u, c, req),
-                                     args.url_col, args.caption_col, require_caption)
+            p | "Pattern" >> beam.Create([args.input])
+            | "ListFiles" >> beam.FlatMap(expand_inputs) | "SpreadFiles" >> beam.Reshuffle()
+            | "ReadRows" >> beam.FlatMap(read_and_validate, fmt, args.url_col, args.caption_col,
+                                         args.allow_empty_caption)
             | "SplitRows" >> beam.Map(lambda r: beam.pvalue.TaggedOutput("bad", r) if isinstance(r, RejectRecord) else r)
             .with_outputs("bad", main="good")
         )
         keyed = {"pairs": checked.good | "ByKey" >> beam.Map(lambda pr: (pr.key, pr))}
         if args.retry_failed:
-            previous = FileSystems.match([args.retry_failed.rstrip("/") + "/rejects-*.parquet"])[0].metadata_list
-            keyed["retry"] = (p | "ListRejects" >> beam.Create([m.path for m in previous])
+            keyed["retry"] = (p | "PreviousBuild" >> beam.Create([args.retry_failed.rstrip("/") + "/rejects-*.parquet"])
+                              | "ListRejects" >> beam.FlatMap(lambda pattern: [m.path for m in FileSystems.match([pattern])[0].metadata_list])
                               | "RetryableKeys" >> beam.FlatMap(retryable_keys))
         else:
             keyed["retry"] = p | "NoRetry" >> beam.Create([]).with_output_types(tuple[str, bool])
@@ -166,25 +172,29 @@ def build_pairs(p: beam.Pipeline, args: argparse.Namespace, progress: bool = Fal
     return split.samples, split.rejects, inputs
 
 
-def run(argv: list[str] | None = None) -> dict[str, Any]:
-    args, beam_args = build_parser().parse_known_args(argv)
-    if args.retry_failed and args.retry_failed.rstrip("/") == args.output.rstrip("/"):
-        raise SystemExit("--retry-failed reads an earlier build: give a new --output for the retried samples")
+def build_pipeline(p: beam.Pipeline, args: argparse.Namespace, beam_args: list[str] | None = None):
+    """The job's graph on `p`, filters and WriteShards included, without running it."""
     from filters import build_chain
     from pipeline.filtering import ApplyFilters
     from pipeline.shards import WriteShards
 
     chain = build_chain(args.filters, kind="pair")
-    config = resolved_config(args, beam_args)
+    samples, rejects, inputs = build_pairs(p, args, progress=not args.no_progress)
+    filtered = samples | "Filter" >> ApplyFilters(chain, stage="filter")
+    all_rejects = (rejects, filtered.rejects) | "AllRejects" >> beam.Flatten()
+    return {"samples": filtered.kept, "rejects": all_rejects, "inputs": inputs} | "WriteShards" >> WriteShards(
+        args.output, job="pairs", name=args.shard_name or "pairs", samples_per_shard=args.samples_per_shard,
+        max_shard_bytes=args.max_shard_bytes, config=resolved_config(args, list(beam_args or [])),
+    )
+
+
+def run(argv: list[str] | None = None) -> dict[str, Any]:
+    args, beam_args = build_parser().parse_known_args(argv)
+    if args.retry_failed and args.retry_failed.rstrip("/") == args.output.rstrip("/"):
+        raise SystemExit("--retry-failed reads an earlier build: give a new --output for the retried samples")
     options = make_pipeline_options(beam_args, profile=args.profile, output=args.output)
     with beam.Pipeline(options=options) as p:
-        samples, rejects, inputs = build_pairs(p, args, progress=not args.no_progress)
-        filtered = samples | "Filter" >> ApplyFilters(chain, stage="filter")
-        all_rejects = (rejects, filtered.rejects) | "AllRejects" >> beam.Flatten()
-        _ = {"samples": filtered.kept, "rejects": all_rejects, "inputs": inputs} | "WriteShards" >> WriteShards(
-            args.output, job="pairs", name=args.shard_name or "pairs", samples_per_shard=args.samples_per_shard,
-            max_shard_bytes=args.max_shard_bytes, config=config,
-        )
+        build_pipeline(p, args, beam_args)
     return read_json(f"{args.output.rstrip('/')}/manifest.json")
 
 

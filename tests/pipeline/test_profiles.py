@@ -197,7 +197,9 @@ def test_local_path_checker_catches_a_local_output(tmp_path):
 
 @pytest.mark.parametrize("profile", list(PROFILES))
 @pytest.mark.parametrize("job", ["pairs", "m3w", "videos"])
-def test_job_graph_builds_under_each_profile_without_local_paths(job, profile, remote_fs):
+def test_job_graph_builds_under_each_profile_without_local_paths(job, profile, remote_fs, monkeypatch):
+    for name, value in GCP_ENV.items():
+        monkeypatch.setenv(name, value)
     module = importlib.import_module(f"pipeline.jobs.{job}")
     if not hasattr(module, "build_pipeline"):
         pytest.skip(
