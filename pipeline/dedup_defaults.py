@@ -10,16 +10,23 @@ Evaluation decontamination runs last when eval images or texts are given.
     dedup = samples | "Dedup" >> Deduplicate("pair")
     kept, dedup_rejects = dedup["kept"], dedup["rejects"]
 
+A job wires it from its flags with two helpers:
+
+    add_dedup_args(parser)                          # --no-dedup, --eval-csv, --dedup-* thresholds
+    samples, dedup_rejects = apply_dedup(samples, "pair", args)
+
 Rejects are RejectRecords with stage "dedup" (DUPLICATE_* with `kept_key`), "image"
 (OVER_FREQUENT image slots: not counted against page inputs) or "decontaminate".
 """
 
 from __future__ import annotations
 
+import argparse
+
 import apache_beam as beam
 
 from filters.phash import ImageHash
-from pipeline.decontaminate import Decontaminate
+from pipeline.decontaminate import Decontaminate, load_eval_csv
 from pipeline.dedup_docs import DedupExactText, DedupNearDocuments, DedupSameImageSet
 from pipeline.dedup_images import DedupExactImages, DedupPerceptualImages, RemoveOverFrequentImages
 
@@ -68,3 +75,32 @@ class Deduplicate(beam.PTransform):
             samples = out["kept"]
             rejects.append(out["rejects"])
         return {"kept": samples, "rejects": rejects | "AllDedupRejects" >> beam.Flatten()}
+
+
+def add_dedup_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    g = parser.add_argument_group("dedup")
+    g.add_argument("--no-dedup", action="store_true", help="skip the dedup and decontamination stages")
+    g.add_argument("--eval-csv", default=None,
+                   help="evaluation set to decontaminate against: CSV with path,caption (paths relative to it)")
+    g.add_argument("--dedup-phash-distance", type=int, default=8, help="perceptual duplicates: max pHash bits apart")
+    g.add_argument("--dedup-near-threshold", type=float, default=0.7,
+                   help="near-duplicate pages: min MinHash Jaccard estimate")
+    g.add_argument("--dedup-max-image-pages", type=int, default=10,
+                   help="M3W: images on more than this many pages are removed from all of them")
+    return parser
+
+
+def apply_dedup(samples, kind: str, args: argparse.Namespace, label: str = "Dedup"):
+    """(kept samples, dedup rejects) per the flags of `add_dedup_args`; with --no-dedup, (samples, empty)."""
+    if getattr(args, "no_dedup", False):
+        return samples, samples.pipeline | f"{label}Skipped" >> beam.Create([])
+    eval_images, eval_texts = load_eval_csv(args.eval_csv) if getattr(args, "eval_csv", None) else ((), ())
+    out = samples | label >> Deduplicate(
+        kind,
+        perceptual_distance=getattr(args, "dedup_phash_distance", 8),
+        near_threshold=getattr(args, "dedup_near_threshold", 0.7),
+        max_image_pages=getattr(args, "dedup_max_image_pages", 10),
+        eval_images=eval_images,
+        eval_texts=eval_texts,
+    )
+    return out["kept"], out["rejects"]

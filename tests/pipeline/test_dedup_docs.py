@@ -136,3 +136,21 @@ def test_deduplicate_documents_on_m3w_shard_samples(tmp_path):
         ("dedup", "duplicate_near", "p2", "p1"),
         *[("image", "over_frequent", logo, None)] * 4,
     ]
+
+
+def test_apply_dedup_from_job_flags(tmp_path):
+    import argparse
+
+    import apache_beam as beam
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from pipeline.dedup_defaults import add_dedup_args, apply_dedup
+
+    parser = add_dedup_args(argparse.ArgumentParser())
+    docs = [doc("a", ["same words here"]), doc("b", ["same words here"])]
+    for argv, expected_kept, expected_rejects in ((["--no-dedup"], ["a", "b"], []), ([], ["a"], [("b", "a")])):
+        args = parser.parse_args(argv)
+        with beam.Pipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner"])) as p:
+            kept, rejects = apply_dedup(p | beam.Create(docs), "document", args)
+            assert_that(kept | beam.Map(lambda d: d.key), equal_to(expected_kept), label="Kept")
+            assert_that(rejects | beam.Map(lambda r: (r.key, r.kept_key)), equal_to(expected_rejects), label="Rejects")
