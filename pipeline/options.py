@@ -2,8 +2,10 @@
 
 A job parses its own flags with argparse (`parse_known_args`); whatever it does not know is
 handed to Beam untouched, so any runner flag (`--runner`, `--project`, `--temp_location`,
-`--direct_num_workers`, ...) works on every job. The local default runner is named explicitly:
-offline, Beam's default (Prism) cannot download its binary. `--profile` (pipeline/profiles.py)
+`--direct_num_workers`, ...) works on every job. The local default runner is named explicitly and
+is the in-process FnApiRunner: Beam's default (Prism) downloads a binary, which fails offline, and
+DirectRunner tries Prism first on every run (a network attempt and ~1 s) before falling back to
+this same FnApiRunner. `--profile` (pipeline/profiles.py)
 fills in the flags for an engine (local, dataflow, spark, flink); explicit Beam flags win.
 """
 
@@ -17,7 +19,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.profiles import DEFAULT_PROFILE, PROFILES, expand_profile
 
-DEFAULT_RUNNER = "DirectRunner"
+DEFAULT_RUNNER = "FnApiRunner"
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""Run a small DirectRunner pipeline and read its outputs back (test helper)."""
+"""Run a small in-process (FnApiRunner) pipeline and read its outputs back (test helper)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def run_collect(inputs, transform, tmp_path, tags=("kept", "rejects"), args=()):
     """Apply `transform` to `inputs`; return {tag: list of elements} (a plain PCollection: tag None)."""
     run_dir = Path(tmp_path) / uuid.uuid4().hex
     run_dir.mkdir()
-    options = PipelineOptions(["--runner=DirectRunner", *args])
+    options = PipelineOptions(["--runner=FnApiRunner", *args])
     with beam.Pipeline(options=options) as p:
         result = p | "Create" >> beam.Create(list(inputs)) | "Under" >> transform
         outputs = {None: result} if isinstance(result, beam.PCollection) else {t: result[t] for t in tags}

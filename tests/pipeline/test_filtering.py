@@ -67,7 +67,7 @@ def test_counters_by_reason():
     from apache_beam.options.pipeline_options import PipelineOptions
 
     chain = build_chain(["image_size"], kind="pair")
-    p = beam.Pipeline(options=PipelineOptions(["--runner=DirectRunner"]))
+    p = beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
     _ = p | beam.Create([pair("a", 1, 1), pair("b", 2, 2), pair("c", 100, 100)]) | ApplyFilters(chain, stage="filter")
     result = p.run()
     result.wait_until_finish()

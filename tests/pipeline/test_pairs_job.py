@@ -108,7 +108,7 @@ def test_img2dataset_shards_are_resharded_without_downloading(tmp_path):
                 tar.addfile(info, io.BytesIO(data))
     # the job's front half under TestPipeline: the writer is tested on its own (tests/pipeline/test_shards.py)
     args = build_parser().parse_known_args(["--input", str(src), "--input-format", "img2dataset", "--output", "unused"])[0]
-    with TestPipeline(options=PipelineOptions(["--runner=DirectRunner"])) as p:
+    with TestPipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
         samples, rejects, inputs = build_pairs(p, args)
         assert_that(samples | beam.Map(lambda s: (s.key, s.row["caption"], sorted(s.members))),
                     equal_to([(url_key(f"http://example.com/{i}.jpg"), f"c{i}", ["jpg", "json", "txt"]) for i in range(3)]),

@@ -26,17 +26,17 @@ from schemas import RejectRecord, ShardSample
 
 GCP_ENV = {"GOOGLE_CLOUD_PROJECT": "flamingo-test-123"}
 REMOTE_OUT = "gs://flamingo-test-bucket/out/pairs"
-RUNNERS = {"local": "DirectRunner", "dataflow": "DataflowRunner", "spark": "SparkRunner", "flink": "FlinkRunner"}
+RUNNERS = {"local": "FnApiRunner", "dataflow": "DataflowRunner", "spark": "SparkRunner", "flink": "FlinkRunner"}
 
 
 def test_local_profile_uses_threads_and_explicit_flags_win():
     args = expand_profile("local", [], env={})
-    assert args[0] == "--runner=DirectRunner"
+    assert args[0] == "--runner=FnApiRunner"
     assert "--direct_running_mode=multi_threading" in args
     workers = int(next(a for a in args if a.startswith("--direct_num_workers=")).split("=")[1])
     assert workers == max(1, min(os.cpu_count() or 1, 8))
     assert expand_profile("local", ["--direct_num_workers=1"], env={}) == [
-        "--direct_num_workers=1", "--runner=DirectRunner", "--direct_running_mode=multi_threading"
+        "--direct_num_workers=1", "--runner=FnApiRunner", "--direct_running_mode=multi_threading"
     ]
 
 
@@ -84,7 +84,7 @@ def test_common_args_parse_profile_and_options_apply_it(monkeypatch):
 
 def test_without_profile_only_the_runner_is_defaulted():
     opts = options_lib.make_pipeline_options(["--direct_num_workers=3"])
-    assert opts.view_as(StandardOptions).runner == "DirectRunner"
+    assert opts.view_as(StandardOptions).runner == "FnApiRunner"
     assert opts.view_as(DirectOptions).direct_running_mode == "in_memory"
 
 

@@ -44,7 +44,7 @@ def _pair_samples(n: int) -> list[ShardSample]:
 
 
 def _build(out: Path, samples, rejects, num_inputs) -> dict:
-    opts = PipelineOptions(["--runner=DirectRunner"])
+    opts = PipelineOptions(["--runner=FnApiRunner"])
     with TestPipeline(options=opts) as p:
         _ = {
             "samples": p | "S" >> beam.Create(samples),

@@ -42,7 +42,7 @@ def make_rejects(n: int) -> list[RejectRecord]:
 
 
 def run_writer(out: Path, samples, rejects, num_inputs, workers: int = 1, **kw) -> dict:
-    opts = PipelineOptions(["--runner=DirectRunner", f"--direct_num_workers={workers}"])
+    opts = PipelineOptions(["--runner=FnApiRunner", f"--direct_num_workers={workers}"])
     with TestPipeline(options=opts) as p:
         _ = {
             "samples": p | "S" >> beam.Create(samples),

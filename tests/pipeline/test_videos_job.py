@@ -199,7 +199,7 @@ def test_process_videos_transform_emits_one_output_per_row(media):
         (f"{media}/l.csv:2", {"url": "moving.mp4", "caption": "ok"}),
         (f"{media}/l.csv:3", {"url": "random.mp4", "caption": "bad"}),
     ]
-    with TestPipeline(options=PipelineOptions(["--runner=DirectRunner"])) as p:
+    with TestPipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
         out = p | beam.Create(rows) | ProcessVideos(config, apply_filters=False)
         samples = out.samples | "SampleKeys" >> beam.Map(lambda s: (s.key, sorted(s.members)))
         rejects = out.rejects | "Reasons" >> beam.Map(lambda r: (r.key, r.stage, r.reason.value))
