@@ -108,7 +108,7 @@ class M3WPipeline(Pipeline):
             raise SampleError("bad_json", f"{sample.key} in {sample.url}: {type(exc).__name__}: {exc}") from exc
         blocks: list[str | int] = []
         ordinal = 0
-        for text, image in zip(texts, images):
+        for text, image in zip(texts, images, strict=False):
             if image is not None:
                 # Slots whose image was not fetched have no member: the text stays, the slot goes.
                 if find_image_member(sample.members, f"{ordinal:03d}") is not None:

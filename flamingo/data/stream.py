@@ -85,10 +85,11 @@ class ShardStream(IterableDataset):
                 errors.add(exc, url)  # a damaged shard: counted, the next shard is read
                 log.warning("skipping the rest of shard %s: %s", url, exc)
 
-    def iter_examples(self, consumer: Consumer, start: Position = Position(),
+    def iter_examples(self, consumer: Consumer, start: Position | None = None,
                       errors: ErrorCounts | None = None) -> Iterator[tuple[Example, Position]]:
         """(example, position after it) for one consumer, from `start` on."""
         spec = self.spec
+        start = start if start is not None else Position()
         errors = errors if errors is not None else ErrorCounts()
         mode = resolve_mode(spec.split, len(spec.urls), consumer.world)
         epoch = start.epoch
@@ -132,8 +133,9 @@ class ShardStream(IterableDataset):
         consumer = consumer_for(spec.node_rank, spec.num_nodes, worker_id, num_workers)
         errors = ErrorCounts(spec.start_errors.get(worker_id))
         examples: list[Example] = []
-        position = spec.start.get(worker_id, Position())
-        for example, position in self.iter_examples(consumer, position, errors):
+        start = spec.start.get(worker_id, Position())
+        position = start
+        for example, position in self.iter_examples(consumer, start, errors):  # noqa: B007 (read after the loop)
             examples.append(example)
             if len(examples) == spec.batch_size:
                 yield self._batch(examples, worker_id, position, errors)

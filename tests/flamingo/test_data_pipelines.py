@@ -46,7 +46,7 @@ def test_label_mask_property(enc):
         ids = enc.encode(text)
         labels = enc.labels_for(ids)
         first = ids.index(enc.media_id) if enc.media_id in ids else len(ids)
-        for i, (token, label) in enumerate(zip(ids, labels)):
+        for i, (token, label) in enumerate(zip(ids, labels, strict=False)):
             expect_target = i > first and token != enc.media_id
             assert (label == token) if expect_target else (label == IGNORE)
 

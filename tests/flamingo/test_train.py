@@ -82,7 +82,7 @@ def test_resume_is_exact(tmp_path, shards):
 def test_schedule_warms_up_then_decays_to_the_floor():
     f = [lr_factor(s, warmup_steps=4, total_steps=20, min_ratio=0.1) for s in range(21)]
     assert f[:4] == [0.25, 0.5, 0.75, 1.0]
-    assert all(a >= b for a, b in zip(f[3:], f[4:]))
+    assert all(a >= b for a, b in zip(f[3:], f[4:], strict=False))
     assert math.isclose(f[20], 0.1)
 
 
