@@ -23,7 +23,18 @@ from filters import (  # noqa: F401  (importing registers each filter)
     video_static,
 )
 from filters.aspect_ratio import AspectRatioFilter
-from filters.base import FILTERS, KEEP, KINDS, Dropped, Filter, Keep, Reject, build_filter, filter_params, register
+from filters.base import (
+    FILTERS,
+    KEEP,
+    KINDS,
+    Dropped,
+    Filter,
+    Keep,
+    Reject,
+    build_filter,
+    filter_params,
+    register,
+)
 from filters.chain import ChainResult, FilterChain, build_chain, load_filter_config
 from filters.defaults import DEFAULT_CHAINS, default_config
 from filters.image_count import ImageCountFilter
@@ -32,7 +43,15 @@ from filters.image_size import ImageSizeFilter
 from filters.language import LanguageFilter, identify_language
 from filters.logo_url import LogoUrlFilter
 from filters.safety import SafetyFilter
-from filters.samples import ImageSample, UndecodableImage, VideoSample, images_of, sample_key, sample_source, text_of
+from filters.samples import (
+    ImageSample,
+    UndecodableImage,
+    VideoSample,
+    images_of,
+    sample_key,
+    sample_source,
+    text_of,
+)
 from filters.single_colour import SingleColourFilter
 from filters.text_filter import TextFilter
 from filters.text_quality import TextQualityFilter

@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from filters import KEEP, Reject, SafetyFilter, VideoDurationFilter, VideoResolutionFilter, VideoSample, VideoStaticFilter, build_filter
+from filters import (
+    KEEP,
+    Reject,
+    SafetyFilter,
+    VideoDurationFilter,
+    VideoResolutionFilter,
+    VideoSample,
+    VideoStaticFilter,
+    build_filter,
+)
 from schemas import ImageTextPair, RejectReason, VideoTextPair
 
 

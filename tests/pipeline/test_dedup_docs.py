@@ -150,7 +150,7 @@ def test_apply_dedup_from_job_flags(tmp_path):
     docs = [doc("a", ["same words here"]), doc("b", ["same words here"])]
     for argv, expected_kept, expected_rejects in ((["--no-dedup"], ["a", "b"], []), ([], ["a"], [("b", "a")])):
         args = parser.parse_args(argv)
-        with beam.Pipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner"])) as p:
+        with beam.Pipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=FnApiRunner"])) as p:
             kept, rejects = apply_dedup(p | beam.Create(docs), "document", args)
             assert_that(kept | beam.Map(lambda d: d.key), equal_to(expected_kept), label="Kept")
             assert_that(rejects | beam.Map(lambda r: (r.key, r.kept_key)), equal_to(expected_rejects), label="Rejects")
