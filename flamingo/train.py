@@ -54,7 +54,7 @@ def build_mixture(cfg: TrainConfig, model, *, num_nodes: int = 1, node_rank: int
         d.name: make_loader(
             d.urls, kind=d.kind, model=model, batch_size=d.batch_size, max_length=d.max_length,
             template=d.template, num_workers=d.num_workers, seed=cfg.seed, split=d.split,
-            shuffle_buffer=d.shuffle_buffer, num_nodes=num_nodes, node_rank=node_rank, **d.options,
+            shuffle_buffer=d.shuffle_buffer, num_nodes=num_nodes, node_rank=node_rank, pack=d.pack, **d.options,
         )
         for d in cfg.datasets
     }

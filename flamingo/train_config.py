@@ -28,6 +28,7 @@ class DatasetConfig:
     shuffle_buffer: int = 0
     num_workers: int = 0
     split: str = "auto"
+    pack: int = 1  # pairs/videos joined per sequence; the demo packs pairs to mimic M3W's interleaving
     options: dict[str, Any] = field(default_factory=dict)  # pipeline extras: max_images, p_next, num_frames
 
 

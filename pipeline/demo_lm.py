@@ -71,7 +71,7 @@ def pretrain_lm(texts: list[str], out_dir: Path, *, corpus: tuple[str, ...], lm_
         loss.backward()
         optimizer.step()
         if step in (0, steps - 1):
-            log.info("demo LM pretraining step %d: loss %.3f", step + 1, float(loss))
+            log.info("demo LM pretraining step %d: loss %.3f", step + 1, float(loss.detach()))
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
     tok.save_pretrained(out_dir)

@@ -119,12 +119,14 @@ def make_loader(
     num_nodes: int | None = None,
     node_rank: int | None = None,
     drop_last: bool = False,
+    pack: int = 1,
     mean: tuple[float, float, float] = CLIP_MEAN,
     std: tuple[float, float, float] = CLIP_STD,
     **pipeline_kwargs: Any,
 ) -> StreamingLoader:
     """A loader of `kind` ("pairs", "m3w", "videos") over shard URLs (braces, lists, a directory,
-    a manifest.json, `pipe:`, http(s), fsspec URLs). Give `model` (a Flamingo) or both
+    a manifest.json, `pipe:`, http(s), fsspec URLs). `pack` > 1 joins that many consecutive
+    examples into one interleaved sequence (a batch then holds `batch_size` sequences). Give `model` (a Flamingo) or both
     `tokenizer` (with `<image>`/`<|endofchunk|>`) and `image_size`."""
     if model is not None:
         tokenizer = tokenizer or model.tokenizer
@@ -142,6 +144,6 @@ def make_loader(
         urls=expand_urls(urls), pipeline=pipeline, batch_size=batch_size, pad_id=encoder.pad_id, seed=seed,
         epochs=epochs, split=split, shuffle_shards=shuffle_shards, shuffle_buffer=shuffle_buffer,
         num_nodes=num_nodes if num_nodes is not None else world,
-        node_rank=node_rank if node_rank is not None else rank, drop_last=drop_last,
+        node_rank=node_rank if node_rank is not None else rank, drop_last=drop_last, pack=pack,
     )
     return StreamingLoader(spec, num_workers=num_workers)

@@ -21,7 +21,7 @@ from flamingo.data.errors import EmptyPipelineError, ErrorCounts, SampleError
 from flamingo.data.pipelines import Pipeline
 from flamingo.data.split import Assignment, Consumer, Position, assign, consumer_for, resolve_mode
 from flamingo.data.tar_reader import RawSample, iter_tar_samples
-from flamingo.data.tokens import Example
+from flamingo.data.tokens import Example, pack_examples
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ class StreamSpec:
     num_nodes: int = 1
     node_rank: int = 0
     drop_last: bool = False
+    pack: int = 1  # examples per sequence (pairs/videos: few-shot-like interleaving); 1: none
     resampled_length: int | None = None
     start: dict[int, Position] = field(default_factory=dict)  # worker id -> resume position
     start_errors: dict[int, dict[str, int]] = field(default_factory=dict)
@@ -133,13 +134,20 @@ class ShardStream(IterableDataset):
         consumer = consumer_for(spec.node_rank, spec.num_nodes, worker_id, num_workers)
         errors = ErrorCounts(spec.start_errors.get(worker_id))
         examples: list[Example] = []
+        parts: list[Example] = []
         start = spec.start.get(worker_id, Position())
         position = start
         for example, position in self.iter_examples(consumer, start, errors):  # noqa: B007 (read after the loop)
-            examples.append(example)
+            parts.append(example)
+            if len(parts) < spec.pack:
+                continue
+            examples.append(pack_examples(parts))
+            parts = []
             if len(examples) == spec.batch_size:
                 yield self._batch(examples, worker_id, position, errors)
                 examples = []
+        if parts:
+            examples.append(pack_examples(parts))
         if examples and not spec.drop_last:
             yield self._batch(examples, worker_id, position, errors)
 

@@ -54,3 +54,19 @@ class TextEncoder:
             elif not seen_image:
                 labels[i] = IGNORE
         return labels
+
+
+def pack_examples(examples: list[Example]) -> Example:
+    """Several examples as one interleaved sequence (`<image>a<|endofchunk|><image>b...`).
+
+    Each part keeps its own labels: per-image masking makes every part's text attend to its
+    own image only, so packing adds in-context structure (like M3W's interleaving) without
+    leaking an image into another part's caption."""
+    if len(examples) == 1:
+        return examples[0]
+    return Example(
+        key="+".join(e.key for e in examples),
+        input_ids=[t for e in examples for t in e.input_ids],
+        labels=[t for e in examples for t in e.labels],
+        media=torch.cat([e.media for e in examples]),  # [sum N, T, C, H, W]
+    )

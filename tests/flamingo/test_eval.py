@@ -44,8 +44,8 @@ def test_unknown_task_lists_valid_ones():
 
 
 def test_rices_orders_most_similar_last():
-    support = torch.nn.functional.normalize(torch.eye(4)[:, :3] + torch.tensor([0.0, 0.0, 0.01]), dim=-1)
-    # Query closest to support 0, then 1, then 2 (support 3 is the zero-ish vector [0, 0, 0.01]).
+    support = torch.tensor([[1.0, 0, 0], [0, 1, 0], [0, 0, 1], [-1, 0, 0]])
+    # Cosine similarities to the query: 0.90, 0.40, 0.10, -0.90 (after normalising the query).
     query = torch.nn.functional.normalize(torch.tensor([[0.9, 0.4, 0.1]]), dim=-1)
     assert RICES(support).select(query, 3) == [[2, 1, 0]]
     assert RICES(support).select(query, 2, exclude=[0]) == [[2, 1]]
