@@ -38,13 +38,21 @@ class ImageTransform:
                 if rgb.size != (self.image_size, self.image_size):
                     # Squash to the square input: the jobs already letterboxed ("border" mode).
                     rgb = rgb.resize((self.image_size, self.image_size), Image.Resampling.BICUBIC)
-                array = np.asarray(rgb, dtype=np.float32)
+                array = np.array(rgb)  # [H, W, 3] uint8, writable (torch warns on read-only arrays)
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
             raise SampleError("bad_image", f"{where}: {type(exc).__name__}: {exc}") from exc
-        pixels = torch.from_numpy(array).permute(2, 0, 1).div_(255.0)  # [C, H, W] in [0, 1]
-        mean = torch.tensor(self.mean).view(3, 1, 1)
-        std = torch.tensor(self.std).view(3, 1, 1)
-        return pixels.sub_(mean).div_(std)
+        scale, shift = self._affine()
+        pixels = torch.from_numpy(array).permute(2, 0, 1)  # [C, H, W] uint8 (a view)
+        # (x / 255 - mean) / std as one fused multiply-add, written contiguous.
+        return torch.addcmul(shift, pixels.to(torch.float32), scale).contiguous()
+
+    def _affine(self) -> tuple[torch.Tensor, torch.Tensor]:
+        cached = self.__dict__.get("_affine_cache")
+        if cached is None:
+            std, mean = torch.tensor(self.std).view(3, 1, 1), torch.tensor(self.mean).view(3, 1, 1)
+            cached = (1.0 / (255.0 * std), -mean / std)
+            object.__setattr__(self, "_affine_cache", cached)  # frozen dataclass: a private cache
+        return cached
 
 
 def find_image_member(members: dict[str, bytes], stem: str | None = None) -> str | None:

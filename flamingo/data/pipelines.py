@@ -28,12 +28,13 @@ class Pipeline:
     """Base: holds the text encoder and image transform; subclasses implement `__call__`."""
 
     kind = ""
+    uses_rng = False  # only M3W draws (window, previous/next image); others get rng=None
 
     def __init__(self, *, encoder: TextEncoder, image: ImageTransform, max_length: int = 256,
                  template: str = "{caption}"):
         self.encoder, self.image, self.max_length, self.template = encoder, image, max_length, template
 
-    def __call__(self, sample: RawSample, rng: Random) -> Example:
+    def __call__(self, sample: RawSample, rng: Random | None) -> Example:
         raise NotImplementedError
 
     def _caption(self, sample: RawSample) -> str:
@@ -91,6 +92,7 @@ class VideosPipeline(Pipeline):
 
 class M3WPipeline(Pipeline):
     kind = "m3w"
+    uses_rng = True
 
     def __init__(self, *, max_images: int = 5, p_next: float = 0.5, **kwargs):
         super().__init__(**kwargs)

@@ -106,7 +106,8 @@ class ShardStream(IterableDataset):
                 if count <= skip:
                     continue
                 try:
-                    example = spec.pipeline(raw, Random(f"sample:{spec.seed}:{epoch}:{raw.key}"))
+                    sample_rng = Random(f"sample:{spec.seed}:{epoch}:{raw.key}") if spec.pipeline.uses_rng else None
+                    example = spec.pipeline(raw, sample_rng)
                 except SampleError as exc:
                     errors.add(exc, f"{raw.url}:{raw.key}")
                     continue
