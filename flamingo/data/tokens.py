@@ -42,7 +42,8 @@ class TextEncoder:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
     def encode(self, text: str) -> list[int]:
-        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        # verbose=False: M3W documents exceed model_max_length before their window is cut.
+        return list(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
     def labels_for(self, ids: list[int]) -> list[int]:
         labels = list(ids)
