@@ -57,6 +57,7 @@ def _eval_section(ev: dict[str, Any]) -> str:
     rows = [["accuracy (images in place)", f"{ev['accuracy']:.3f}"],
             ["accuracy, images shuffled across examples", f"{ev['accuracy_shuffled_images']:.3f}"],
             ["chance (1 / candidates)", f"{ev['chance']:.3f}"],
+            ["zero-shot trick (2 text-only examples), ranked", f"{ev.get('accuracy_zero_shot', float('nan')):.3f}"],
             ["generation, normalised exact match", f"{ev.get('generation_exact_match', float('nan')):.3f}"]]
     examples = [[e["key"], e["truth"], e["prediction"], "yes" if e["correct"] else "no"] for e in ev.get("examples", [])]
     return (f"<p>{html.escape(ev.get('measure', ''))}; {ev['queries']} held-out images, "
