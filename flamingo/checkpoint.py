@@ -1,15 +1,16 @@
-"""Trainable-only checkpoints with everything an exact resume needs.
+"""Training checkpoints: the model's trainable weights plus everything an exact resume needs.
 
-`DIR/trainable.pt`: the parameters that train (resampler, gated xattn blocks, the added token
-rows); the frozen towers are rebuilt from the model config (random bases from `init_seed`, or
-the pretrained paths), so a tiny-preset checkpoint is kilobytes, not the whole model.
-`DIR/state.pt`: optimizer, scheduler, loader positions, RNG states, step, loss history.
-`DIR/model_config.json`: the FlamingoConfig. Written to a temporary directory and renamed.
+A checkpoint directory holds
+    config.json            the FlamingoConfig                    } written by flamingo.trainable_checkpoint:
+    trainable.safetensors  resampler, gated xattn, added rows    } the same files a model release has
+    state.pt               optimizer, scheduler, loader positions, RNG states, step, loss history
+The frozen towers are rebuilt from the config (random bases from `init_seed`, or the pretrained
+paths), so a tiny-preset checkpoint is kilobytes. Written to a temporary directory and renamed,
+so a kill mid-save leaves the previous checkpoint intact.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
@@ -19,20 +20,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from flamingo.trainable_checkpoint import (
+    WEIGHTS_NAME,
+    load_model_checkpoint,
+    load_trainable,
+    save_model_checkpoint,
+)
 
-def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
-    return {name: p.detach().cpu().clone() for name, p in model.named_parameters() if p.requires_grad}
-
-
-def load_trainable(model: nn.Module, state: dict[str, torch.Tensor]) -> None:
-    expected = {name for name, p in model.named_parameters() if p.requires_grad}
-    missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
-    if missing or unexpected:
-        raise ValueError(f"checkpoint does not match the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
-    params = dict(model.named_parameters())
-    with torch.no_grad():
-        for name, value in state.items():
-            params[name].copy_(value)
+STATE_NAME = "state.pt"
 
 
 def rng_state() -> dict[str, Any]:
@@ -50,14 +45,11 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save_checkpoint(directory: str, *, model: nn.Module, model_config_json: str, state: dict[str, Any]) -> None:
+def save_checkpoint(directory: str, *, model: nn.Module, state: dict[str, Any]) -> None:
     tmp = f"{directory}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    os.makedirs(tmp)
-    torch.save(trainable_state(model), os.path.join(tmp, "trainable.pt"))
-    torch.save({**state, "rng": rng_state()}, os.path.join(tmp, "state.pt"))
-    with open(os.path.join(tmp, "model_config.json"), "w", encoding="utf-8") as f:
-        f.write(model_config_json)
+    save_model_checkpoint(model, tmp)
+    torch.save({**state, "rng": rng_state()}, os.path.join(tmp, STATE_NAME))
     old = f"{directory}.old"
     if os.path.exists(directory):
         os.replace(directory, old)
@@ -67,16 +59,10 @@ def save_checkpoint(directory: str, *, model: nn.Module, model_config_json: str,
 
 def load_checkpoint(directory: str, model: nn.Module) -> dict[str, Any]:
     """Load the trainable parameters into `model`; return the state (RNG is NOT yet restored)."""
-    load_trainable(model, torch.load(os.path.join(directory, "trainable.pt"), map_location="cpu"))
-    return torch.load(os.path.join(directory, "state.pt"), map_location="cpu", weights_only=False)
+    load_trainable(model, os.path.join(directory, WEIGHTS_NAME))
+    return torch.load(os.path.join(directory, STATE_NAME), map_location="cpu", weights_only=False)
 
 
-def load_model(directory: str):
-    """A Flamingo built from a checkpoint's model config with its trained parameters."""
-    from flamingo.config import FlamingoConfig
-    from flamingo.model import Flamingo
-
-    with open(os.path.join(directory, "model_config.json"), encoding="utf-8") as f:
-        model = Flamingo(FlamingoConfig.from_dict(json.load(f)))
-    load_trainable(model, torch.load(os.path.join(directory, "trainable.pt"), map_location="cpu"))
-    return model
+def load_model(directory: str) -> nn.Module:
+    """A Flamingo built from a checkpoint's config with its trained parameters."""
+    return load_model_checkpoint(directory)

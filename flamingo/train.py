@@ -129,7 +129,7 @@ def train(cfg: TrainConfig, *, model=None, stop_after: int | None = None) -> Tra
     def checkpoint() -> None:
         state = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                  "mixture": mixture.state_dict(), "step": step, "history": history, "config": cfg.to_dict()}
-        save_checkpoint(ckpt_dir, model=model, model_config_json=model.config.to_json(), state=state)
+        save_checkpoint(ckpt_dir, model=model, state=state)
 
     bar = None
     if cfg.progress and rank == 0:

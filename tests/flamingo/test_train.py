@@ -7,12 +7,16 @@ import math
 import pytest
 import torch
 
-from flamingo.checkpoint import load_model, trainable_state
+from flamingo.checkpoint import load_model
 from flamingo.schedule import lr_factor
 from flamingo.train import train
 from flamingo.train_config import TrainConfig, load_train_config
+from flamingo.trainable_checkpoint import trainable_tensors
 from tests.flamingo.shardmaker import m3w_sample, one_thread, write_pair_shards, write_tar
 
+
+def trainable_state(model):
+    return {name: t.clone() for name, t in trainable_tensors(model).items()}
 
 @pytest.fixture(autouse=True, scope="module")
 def _one_thread():
