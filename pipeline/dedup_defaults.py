@@ -22,15 +22,31 @@ Rejects are RejectRecords with stage "dedup" (DUPLICATE_* with `kept_key`), "ima
 from __future__ import annotations
 
 import argparse
+import json
+from typing import Any
 
 import apache_beam as beam
 
 from filters.phash import ImageHash
 from pipeline.decontaminate import Decontaminate, load_eval_csv
+from pipeline.dedup import sample_sha256
 from pipeline.dedup_docs import DedupExactText, DedupNearDocuments, DedupSameImageSet
 from pipeline.dedup_images import DedupExactImages, DedupPerceptualImages, RemoveOverFrequentImages
 
 KINDS = ("pair", "document", "video")
+
+
+def video_identity(sample: Any) -> str | None:
+    """A video's content hash plus the segment its row asked for: two captioned segments of one
+    file are two samples; the same file listed twice (at any URL) is one."""
+    sha = sample_sha256(sample)
+    if sha is None:
+        return None
+    extra = sample.row.get("extra") if hasattr(sample, "row") else getattr(sample, "extra", None)
+    if isinstance(extra, str):
+        extra = json.loads(extra)
+    segment = (extra or {}).get("segment")
+    return sha if not segment else f"{sha}@{segment[0]}-{segment[1]}"
 
 
 class Deduplicate(beam.PTransform):
@@ -63,7 +79,7 @@ class Deduplicate(beam.PTransform):
                 ("SameImageSet", DedupSameImageSet()),
                 ("NearDocuments", DedupNearDocuments(self._near_threshold)),
             ]
-        return [("ExactVideos", DedupExactImages())]
+        return [("ExactVideos", DedupExactImages(sha256_fn=video_identity))]
 
     def expand(self, samples):
         stages = self._stages()

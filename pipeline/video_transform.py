@@ -100,6 +100,8 @@ class _ProcessVideo(beam.DoFn):
             "original_height": info.pop("original_height"),
             "video": info,
         }
+        if video.start is not None or video.end is not None:
+            extra["segment"] = [video.start, video.end]  # the row's own segment: part of its identity for dedup
         pair = VideoTextPair(
             key=video.key, url=video.url, caption=video.caption, extra=extra, **result.fields
         )

@@ -40,6 +40,7 @@ from filters import build_chain
 from filters.chain import load_filter_config
 from filters.defaults import default_config
 from filters.samples import ImageSample
+from pipeline.dedup_defaults import add_dedup_args, apply_dedup
 from pipeline.filtering import image_reject_key
 from pipeline.options import add_common_args, make_pipeline_options, resolved_config
 from pipeline.progress import ShowProgress
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resize-mode", default="border")
     p.add_argument("--allow-private", action="store_true", help="allow loopback/private hosts (tests, demo)")
     p.add_argument("--per-host-interval", type=float, default=1.0, help="seconds between requests to one host")
+    add_dedup_args(p)
     return add_common_args(p)
 
 
@@ -354,8 +356,9 @@ def build_pipeline(p: beam.Pipeline, args: argparse.Namespace, beam_args: list[s
                     | "FetchImages" >> beam.ParDo(FetchImages(mode, fetch_cfg, resize, args.filters)))
     built = ({"doc": keyed, "img": outcomes} | "ByDoc" >> beam.CoGroupByKey()
              | "Assemble" >> beam.ParDo(Assemble(post_chain, mode != "none")).with_outputs(REJECTS, main="samples"))
-    rejects = (read[REJECTS], *extra_rejects, docs[REJECTS], built[REJECTS]) | "Rejects" >> beam.Flatten()
-    return {"samples": built.samples, "rejects": rejects, "inputs": inputs} | "WriteShards" >> WriteShards(
+    kept, dedup_rejects = apply_dedup(built.samples, "document", args)
+    rejects = (read[REJECTS], *extra_rejects, docs[REJECTS], built[REJECTS], dedup_rejects) | "Rejects" >> beam.Flatten()
+    return {"samples": kept, "rejects": rejects, "inputs": inputs} | "WriteShards" >> WriteShards(
         args.output, job="m3w", name=args.shard_name or "m3w", samples_per_shard=args.samples_per_shard,
         max_shard_bytes=args.max_shard_bytes, config=resolved_config(args, list(beam_args or [])),
         row_schema=DOCUMENT_SCHEMA)

@@ -27,6 +27,7 @@ import apache_beam as beam
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.dedup_defaults import add_dedup_args, apply_dedup
 from pipeline.options import add_common_args, make_pipeline_options, resolved_config
 from pipeline.pair_transforms import FetchPairs, PairInput, sample_from_webdataset, validate_row
 from pipeline.readers import FORMATS, expand_inputs, list_format, read_rows, read_webdataset_tar
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--total-timeout", type=float, default=60.0, help="per attempt, body included")
     f.add_argument("--retries", type=int, default=3)
     f.add_argument("--max-bytes", type=int, default=32 * 2**20)
+    add_dedup_args(p)
     return add_common_args(p)
 
 
@@ -181,8 +183,9 @@ def build_pipeline(p: beam.Pipeline, args: argparse.Namespace, beam_args: list[s
     chain = build_chain(args.filters, kind="pair")
     samples, rejects, inputs = build_pairs(p, args, progress=not args.no_progress)
     filtered = samples | "Filter" >> ApplyFilters(chain, stage="filter")
-    all_rejects = (rejects, filtered.rejects) | "AllRejects" >> beam.Flatten()
-    return {"samples": filtered.kept, "rejects": all_rejects, "inputs": inputs} | "WriteShards" >> WriteShards(
+    kept, dedup_rejects = apply_dedup(filtered.kept, "pair", args)
+    all_rejects = (rejects, filtered.rejects, dedup_rejects) | "AllRejects" >> beam.Flatten()
+    return {"samples": kept, "rejects": all_rejects, "inputs": inputs} | "WriteShards" >> WriteShards(
         args.output, job="pairs", name=args.shard_name or "pairs", samples_per_shard=args.samples_per_shard,
         max_shard_bytes=args.max_shard_bytes, config=resolved_config(args, list(beam_args or [])),
     )

@@ -23,6 +23,7 @@ import apache_beam as beam
 
 from crawlers.video_frames import RESIZE_MODES, FrameSamplerConfig
 from crawlers.video_processor import SHORT_POLICIES, VideoProcessorConfig
+from pipeline.dedup_defaults import add_dedup_args, apply_dedup
 from pipeline.options import add_common_args, make_pipeline_options, resolved_config
 from pipeline.progress import ShowProgress
 from pipeline.readers import expand_inputs, read_rows
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--fetch-timeout", type=float, default=300.0, help="seconds per download attempt")
     g.add_argument("--allow-private", action="store_true", help="allow loopback/private hosts (tests, demo)")
+    add_dedup_args(p)
     return add_common_args(p)
 
 
@@ -125,9 +127,10 @@ def build_pipeline(pipeline: beam.Pipeline, args: argparse.Namespace, beam_args:
             caption_col=args.caption_col,
         )
     )
+    kept, dedup_rejects = apply_dedup(results.samples, "video", args)
     return {
-        "samples": results.samples,
-        "rejects": results.rejects,
+        "samples": kept,
+        "rejects": (results.rejects, dedup_rejects) | "AllRejects" >> beam.Flatten(),
         "inputs": inputs,
     } | "WriteShards" >> WriteShards(
         args.output,

@@ -154,3 +154,16 @@ def test_apply_dedup_from_job_flags(tmp_path):
             kept, rejects = apply_dedup(p | beam.Create(docs), "document", args)
             assert_that(kept | beam.Map(lambda d: d.key), equal_to(expected_kept), label="Kept")
             assert_that(rejects | beam.Map(lambda r: (r.key, r.kept_key)), equal_to(expected_rejects), label="Rejects")
+
+
+def test_video_identity_is_content_plus_requested_segment():
+    from pipeline.dedup_defaults import video_identity
+    from schemas import ShardSample
+
+    def video(key, sha, segment=None):
+        extra = {"segment": segment} if segment else {}
+        return ShardSample(key, {"txt": b"c"}, {"sha256": sha, "extra": json.dumps(extra)})
+
+    assert video_identity(video("a", "s1")) == video_identity(video("b", "s1")) == "s1"
+    assert video_identity(video("c", "s1", [0.0, 8.0])) != video_identity(video("d", "s1", [8.0, 16.0]))
+    assert video_identity(video("e", "s1", [0.0, 8.0])) == video_identity(video("f", "s1", [0.0, 8.0]))

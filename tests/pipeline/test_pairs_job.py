@@ -44,8 +44,9 @@ def built(tmp_path_factory):
             w.writerow(["ftp://example.com/a.jpg", "ftp", "x"])
             w.writerow([server.url("/good.jpg?empty"), "", "x"])  # empty caption
             w.writerow(["a", "b", "c", "d"])  # too many fields
+        # the routes serve the same few images many times: dedup off, so each fetch outcome shows
         manifest = run(["--input", str(tmp / "in.csv"), "--output", str(tmp / "out"),
-                        "--filters", str(tmp / "nofilters.yaml"), *FAST])
+                        "--filters", str(tmp / "nofilters.yaml"), "--no-dedup", *FAST])
         yield tmp, server, manifest
 
 
@@ -89,7 +90,7 @@ def test_retry_failed_refetches_only_transient_failures(built, tmp_path):
     server.add("/missing", image_bytes())  # a 404 is not retried even if it would now work
     hits_404 = server.hits["/missing"]
     manifest = run(["--input", str(tmp / "in.csv"), "--output", str(tmp_path / "retry"),
-                    "--retry-failed", str(tmp / "out"), "--filters", str(tmp / "nofilters.yaml"), *FAST])
+                    "--retry-failed", str(tmp / "out"), "--filters", str(tmp / "nofilters.yaml"), "--no-dedup", *FAST])
     retryable = [p for p, v in DEFAULT_ROUTES.items() if v != "ok" and RejectReason(v).retryable]
     assert manifest["inputs"] == len(retryable)
     assert manifest["written"] == 1 and server.hits["/missing"] == hits_404
@@ -135,3 +136,19 @@ def test_validate_row_keeps_extra_columns():
     pair = validate_row("f.csv:2", {"url": " http://a.com/x.jpg ", "caption": "hi", "n": 3, "b": b"\x00"}, "url", "caption", True)
     assert (pair.url, pair.caption, pair.extra, pair.key) == ("http://a.com/x.jpg", "hi", {"n": 3, "b": "b'\\x00'"},
                                                              url_key("http://a.com/x.jpg"))
+
+
+def test_job_drops_duplicate_images_keeping_the_smallest_key(built):
+    tmp, server, _ = built
+    urls = [server.url("/good.jpg"), server.url("/noai-otherbot.jpg"), server.url("/good.png")]
+    with open(tmp / "dups.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["url", "caption"])
+        w.writerows([u, "a caption"] for u in urls)
+    manifest = run(["--input", str(tmp / "dups.csv"), "--output", str(tmp / "dups"),
+                    "--filters", str(tmp / "nofilters.yaml"), *FAST])
+    same_bytes = sorted(url_key(u) for u in urls[:2])
+    rejects = pq.read_table(tmp / "dups" / "rejects-00000.parquet").to_pylist()
+    exact = [r for r in rejects if r["reason"] == "duplicate_exact"]
+    assert [(r["key"], r["kept_key"]) for r in exact] == [(same_bytes[1], same_bytes[0])]
+    assert manifest["inputs"] == manifest["written"] + manifest["rejected"] == 3
