@@ -43,7 +43,10 @@ DATASETS = {
 
 
 def _job_args(job: str, sample: Path, live: dict[str, Path], out: Path) -> list[str]:
-    common = ["--output", str(out), "--image-size", str(IMAGE_SIZE), "--no-progress", "--samples-per-shard", "64"]
+    # --eval-csv: every job drops training samples that copy a held-out eval image or text, as the
+    # paper deduplicates its training data against its evaluation sets.
+    common = ["--output", str(out), "--image-size", str(IMAGE_SIZE), "--no-progress", "--samples-per-shard", "64",
+              "--eval-csv", str(sample / "eval" / "eval.csv")]
     if job == "pairs":
         return ["--input", str(live["pairs"]), "--allow-private", *common]
     if job == "videos":
