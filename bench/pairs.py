@@ -5,7 +5,7 @@
 Serves N distinct-URL 256 px JPEGs from a loopback server, then downloads, resizes (border,
 same size, same JPEG quality) and shards them with img2dataset (processes_count=1, the same
 thread count, its opt-out header check off so loopback is not refused) and with
-`flamingo build pairs` (DirectRunner, filters off, same thread count). Prints samples/s per
+`flamingo build pairs` (in-process FnApiRunner, filters and dedup off, same thread count). Prints samples/s per
 tool (median of the repeats, wall clock including each tool's start-up) and the ratio.
 """
 
@@ -59,7 +59,8 @@ def run_ours(url_csv: str, out: str, filters_yaml: str, args) -> int:
         "--input", url_csv, "--output", out, "--allow-private", "--no-progress", "--filters", filters_yaml,
         "--image-size", str(args.image_size), "--resize-mode", "border", "--encode-quality", "95",
         "--thread-count", str(args.threads), "--per-host-concurrency", str(args.threads),
-        "--samples-per-shard", "10000", "--runner", "DirectRunner",
+        "--samples-per-shard", "10000", "--runner", "FnApiRunner",
+        "--no-dedup",  # img2dataset does no dedup: compare the same work
     ])
     return manifest["written"]
 
