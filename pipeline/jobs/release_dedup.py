@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from typing import Any
 
 import apache_beam as beam
@@ -165,18 +166,31 @@ def make_stage(step: str, builds: list[Build], args: argparse.Namespace) -> beam
     return EvalContamination(names, images, texts, args.phash_distance, ngram=args.ngram, min_words=args.min_words)
 
 
-def run(argv: list[str] | None = None, step: str = "dedup") -> dict[str, Any]:
-    """Run `step` ("dedup" or "decontaminate"); returns {build name: its output manifest}."""
+class InputError(ValueError):
+    """The command line names inputs or outputs that cannot be used; the message says why."""
+
+
+def prepare(argv: list[str] | None, step: str):
+    """(args, beam_args, builds, stage) for `step`, checked before any pipeline starts."""
     if step not in STEPS:
         raise ValueError(f"unknown release step {step!r}; valid steps: {', '.join(STEPS)}")
     args, beam_args = build_parser(step).parse_known_args(argv)
     args.output = args.output.rstrip("/")
-    builds = resolve_builds(args.inputs)
-    for b in builds:
-        target = FileSystems.join(args.output, b.name)
-        if any(_same_path(target, x.path) or _same_path(args.output, x.path) for x in builds):
-            raise ValueError(f"--output {args.output} would overwrite the input build {b.path}; choose another folder")
-    stage = make_stage(step, builds, args)
+    try:
+        builds = resolve_builds(args.inputs)
+        stage = make_stage(step, builds, args)
+    except (FileNotFoundError, ValueError) as exc:
+        raise InputError(str(exc)) from None
+    targets = [args.output] + [FileSystems.join(args.output, b.name) for b in builds]
+    for x in builds:
+        if any(_same_path(t, x.path) for t in targets):
+            raise InputError(f"--output {args.output} would overwrite the input build {x.path}; choose another folder")
+    return args, beam_args, builds, stage
+
+
+def run(argv: list[str] | None = None, step: str = "dedup") -> dict[str, Any]:
+    """Run `step` ("dedup" or "decontaminate"); returns {build name: its output manifest}."""
+    args, beam_args, builds, stage = prepare(argv, step)
     options = make_pipeline_options(beam_args, profile=args.profile, output=args.output)
     with beam.Pipeline(options=options) as p:
         build_pipeline(p, builds, stage, step, args, beam_args)
@@ -196,11 +210,18 @@ def run_decontaminate(argv: list[str] | None = None) -> dict[str, Any]:
     return run(argv, "decontaminate")
 
 
-def dedup_main(argv: list[str]) -> int:
-    run_dedup(argv)
+def _main(argv: list[str], step: str) -> int:
+    try:
+        run(argv, step)
+    except InputError as exc:  # a usage problem: say it plainly, no traceback
+        sys.stderr.write(f"flamingo {step}: {exc}\n")
+        return 2
     return 0
+
+
+def dedup_main(argv: list[str]) -> int:
+    return _main(argv, "dedup")
 
 
 def decontaminate_main(argv: list[str]) -> int:
-    run_decontaminate(argv)
-    return 0
+    return _main(argv, "decontaminate")

@@ -17,7 +17,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from dags import commands
 from pipeline.cli import _resolve
 from pipeline.jobs import publish
-from pipeline.jobs.release_dedup import build_parser, run_decontaminate, run_dedup
+from pipeline.jobs.release_dedup import build_parser, dedup_main, run_decontaminate, run_dedup
 from pipeline.shards import WriteShards
 from pipeline.video_transform import pair_row
 from schemas import DOCUMENT_SCHEMA, VIDEO_TEXT_PAIR_SCHEMA, Document, ImageRef, ShardSample, VideoTextPair
@@ -235,6 +235,16 @@ def test_publish_fails_on_a_missing_shard(release, tmp_path, capsys):
     assert not (tmp_path / "rel" / "release.json").exists()
 
 
+def test_publish_fails_when_counts_do_not_add_up(release, tmp_path, capsys):
+    broken = tmp_path / "pairs_b"
+    shutil.copytree(release / "clean" / "pairs_b", broken)
+    manifest = json.loads((broken / "manifest.json").read_text())
+    manifest["inputs"] += 1
+    (broken / "manifest.json").write_text(json.dumps(manifest))
+    assert publish.main(["--inputs", str(broken), "--output", str(tmp_path / "rel")]) == 1
+    assert "counts do not add up: 2 inputs, 1 written, 0 rejected" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("command", ["dedup", "decontaminate", "publish"])
 def test_dag_command_lines_parse_with_the_cli_flags(command, tmp_path):
     """The exact argv dags/commands.py produces reaches our parsers with no unknown flag."""
@@ -256,3 +266,11 @@ def test_dag_command_lines_parse_with_the_cli_flags(command, tmp_path):
     assert beam_args == [] and args.profile == "dataflow"
     assert args.inputs == (["gs://b/v1/m3w_out", "gs://b/v1/pairs_out", "gs://b/v1/videos_out"]
                            if command == "dedup" else ["gs://b/v1/dedup_out"])
+
+
+def test_dedup_refuses_to_overwrite_an_input(release, capsys):
+    builds = release / "builds"
+    assert dedup_main(["--inputs", str(builds), "--output", str(builds), RUNNER]) == 2
+    assert f"would overwrite the input build {builds}/m3w" in capsys.readouterr().err
+    assert dedup_main(["--inputs", str(release / "nothere"), "--output", str(release / "x"), RUNNER]) == 2
+    assert "no manifest.json" in capsys.readouterr().err
