@@ -188,5 +188,13 @@ class ApplyVerdicts(beam.DoFn):
                         image_reject_key(sample.key, url), url, IMAGE_STAGE, v.reason,
                         f"{v.detail} (page {sample.key}, {v.stage})", v.kept_key)))
                 sample = remove_slots(sample, set(by_slot))
+                if sample_document(sample).num_images == 0:
+                    # the build's rule holds after a release step too: a page keeps at least one image
+                    stage = by_slot[min(by_slot)].stage
+                    Metrics.counter("release", f"{stage}_{RejectReason.TOO_FEW_IMAGES.value}").inc()
+                    yield beam.pvalue.TaggedOutput(REJECTS, (index, RejectRecord(
+                        sample.key, sample_source(sample), stage, RejectReason.TOO_FEW_IMAGES,
+                        f"all {len(by_slot)} image slots were removed by {stage}")))
+                    continue
             Metrics.counter("release", "kept").inc()
             yield index, sample

@@ -71,7 +71,8 @@ BUILDS = {
     "pairs_a": ("pairs", None, [pair("aa01", A), pair("aa02", B), pair("aa03", C), pair("aa04", A)]),
     "pairs_b": ("pairs", None, [pair("0b01", B), pair("0b02", C, size=100), pair("0b03", D)]),
     "m3w": ("m3w", DOCUMENT_SCHEMA, [page("cc01", [PAGE_TEXT, A, "middle text", F, "end text", H]),
-                                     page("cc02", [f"intro {EVAL_TEXT} outro", G, G])]),
+                                     page("cc02", [f"intro {EVAL_TEXT} outro", G, G]),
+                                     page("cc04", [PAGE_TEXT, A])]),  # its only image is a duplicate
     "videos": ("videos", VIDEO_TEXT_PAIR_SCHEMA, [video("dd01", "aa" * 32, [picture(20), picture(21)]),
                                                   video("dd02", "aa" * 32, [picture(20), picture(21)]),
                                                   video("dd03", "bb" * 32, [picture(22), picture(23)])]),
@@ -155,7 +156,8 @@ def test_dedup_removes_m3w_slots_and_renumbers_members(release):
     assert docs["cc01"]["000.jpg"] == jpeg(F) and docs["cc01"]["001.jpg"] == jpeg(H)
     assert sorted(docs["cc02"]) == ["000.jpg", "json"]
     got = [(stage, reason, kept) for _, stage, reason, kept in rejects(out)]
-    assert sorted(got) == [("image", "duplicate_exact", "aa01"), ("image", "duplicate_exact", "cc02")]
+    assert sorted(got) == [("dedup", "too_few_images", None), ("image", "duplicate_exact", "aa01"),
+                           ("image", "duplicate_exact", "aa01"), ("image", "duplicate_exact", "cc02")]
     row = pq.read_table(out / "m3w-00000.parquet").to_pylist()[0]
     assert json.loads(row["metadata"])["image_members"] == Document.from_json(
         members(out)[row["key"]]["json"]).metadata["image_members"]
@@ -164,9 +166,10 @@ def test_dedup_removes_m3w_slots_and_renumbers_members(release):
 def test_dedup_manifests_conserve_and_record_lineage(release):
     got = {n: json.loads((release / "dedup" / n / "manifest.json").read_text()) for n in BUILDS}
     counts = {n: (m["inputs"], m["written"], m["rejected"], m["conservation_ok"]) for n, m in got.items()}
-    assert counts == {"pairs_a": (4, 3, 1, True), "pairs_b": (3, 1, 2, True), "m3w": (2, 2, 0, True),
+    assert counts == {"pairs_a": (4, 3, 1, True), "pairs_b": (3, 1, 2, True), "m3w": (3, 2, 1, True),
                       "videos": (3, 2, 1, True)}
-    assert got["m3w"]["image_rejected_by_reason"] == {"duplicate_exact": 2}
+    assert got["m3w"]["image_rejected_by_reason"] == {"duplicate_exact": 3}
+    assert got["m3w"]["rejected_by_reason"] == {"too_few_images": 1}
     assert got["pairs_b"]["rejected_by_reason"] == {"duplicate_exact": 1, "duplicate_perceptual": 1}
     assert [s["step"] for s in got["pairs_a"]["config"]["lineage"]] == ["build"]
     assert got["m3w"]["name"] == "m3w" and got["m3w"]["job"] == "m3w"
