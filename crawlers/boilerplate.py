@@ -13,7 +13,10 @@ cheap enough to run in one linear pass over the DOM:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
+
+import lxml.etree
 
 # Never content. `header` is separate: an article's own <header> holds its title.
 DROP_TAGS = frozenset({
@@ -55,19 +58,32 @@ _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
+# Only elements carrying one of these attributes can be dropped by attribute (most content
+# elements carry none, so one C-level keys() call settles them).
+_JUDGED_ATTRS = frozenset({"class", "id", "role", "hidden", "aria-hidden", "style"})
+
+
 def attr_tokens(el) -> list[str]:
-    value = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-    return [t for t in _TOKEN_SPLIT.split(value) if t]
+    return _tokens(el.get("class") or "", el.get("id") or "")
+
+
+def _tokens(cls: str, ident: str) -> list[str]:
+    return [t for t in _TOKEN_SPLIT.split(f"{cls} {ident}".lower()) if t]
+
+
+@functools.lru_cache(maxsize=4096)  # sites repeat their class names on every page
+def _chrome_tokens(cls: str, ident: str) -> bool:
+    for token in _tokens(cls, ident):
+        if token in BOILERPLATE_TOKENS or token.startswith(BOILERPLATE_PREFIXES):
+            return True
+    return False
 
 
 def is_chrome_by_attr(el) -> bool:
     """class/id tokens or role say this is page chrome (cookie banner, share bar, ...)."""
     if (el.get("role") or "").strip().lower() in DROP_ROLES:
         return True
-    for token in attr_tokens(el):
-        if token in BOILERPLATE_TOKENS or token.startswith(BOILERPLATE_PREFIXES):
-            return True
-    return False
+    return _chrome_tokens(el.get("class") or "", el.get("id") or "")
 
 
 def is_hidden(el) -> bool:
@@ -103,61 +119,68 @@ class Analysis:
 
 
 def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysis:
-    """One iterative post-order pass: drop decisions, text/link lengths, container scores."""
+    """One pass (lxml's iterwalk: start/end events from C): drop decisions, text/link lengths
+    in post-order, container scores. A dropped subtree is skipped whole, never visited."""
     text_len, link_len, score = {}, {}, {}
     dropped, soft = set(), []
     num_nodes, cap_hit = 0, False
     shadowed = set()  # inside a class-dropped subtree: measured, never a container candidate
-    stack = [(root, False, False, False)]  # (element, children done?, in <article>/<main>, shadowed)
-    while stack:
-        el, done, in_semantic, in_soft = stack.pop()
-        tag = el.tag
-        if not done:
-            if not isinstance(tag, str):  # comment or processing instruction: its tail counts only
-                dropped.add(el)
-                continue
+    # Open elements: [el, own text, subtree text, link text, in <article>/<main>, shadowed, kind]
+    # kind: 0 measured, 1 dropped (skipped), 2 class-dropped (measured, not summed upwards).
+    stack: list[list] = []
+    walker = lxml.etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, el in walker:
+        if event == "start":
             num_nodes += 1
+            top = stack[-1] if stack else None
+            in_sem, in_soft = (top[4], top[5]) if top else (False, False)
+            frame = [el, _tlen(el.text), 0, 0, in_sem, in_soft, 0]
+            stack.append(frame)
+            tag = el.tag  # libxml2's HTML parser gives lower-case names
+            judged = not _JUDGED_ATTRS.isdisjoint(el.keys())
             if num_nodes > max_nodes:
                 cap_hit = True
+            if (num_nodes > max_nodes or tag in DROP_TAGS or (judged and is_hidden(el))
+                    or (tag == "header" and not in_sem)):
                 dropped.add(el)
-                continue
-            tag = tag.lower()
-            if tag in DROP_TAGS or is_hidden(el) or (tag == "header" and not in_semantic):
-                dropped.add(el)
+                frame[6] = 1
+                walker.skip_subtree()
                 continue
             if in_soft:
                 shadowed.add(el)
-            if tag not in NEVER_ATTR_DROPPED and el not in exempt and is_chrome_by_attr(el):
+            if judged and tag not in NEVER_ATTR_DROPPED and el not in exempt and is_chrome_by_attr(el):
                 dropped.add(el)
                 soft.append(el)  # still measured below, so the rescue rule can judge it
-                in_soft = True
-            in_sem = in_semantic or tag in SEMANTIC_TAGS or (el.get("role") or "").lower() == "main"
-            stack.append((el, True, in_sem, in_soft))
-            stack.extend((child, False, in_sem, in_soft) for child in reversed(el))
-            continue
-        own = _tlen(el.text)  # text directly inside el, not in a child element
-        t, links, images = 0, 0, 0
-        for child in el:
-            if child not in dropped:
-                t += text_len[child]
-                links += link_len[child]
-            own += _tlen(child.tail)
-        t += own
-        tag = tag.lower()
-        if tag == "a":
-            links = t
-        text_len[el], link_len[el] = t, links
-        if tag in ("img", "picture"):
-            images = IMAGE_BONUS
-        if tag in PARAGRAPH_TAGS or (tag == "div" and own > 0) or images:
-            # readability: a paragraph credits its parent fully and its grandparent half.
-            credit = max(t - links, 0) + images
-            parent = el.getparent()
+                frame[5] = True
+                frame[6] = 2
+            frame[4] = in_sem or tag in SEMANTIC_TAGS or (judged and (el.get("role") or "").lower() == "main")
+        elif event == "end":
+            el, own, t, links, _, _, kind = stack.pop()
+            parent = stack[-1] if stack else None
             if parent is not None:
-                score[parent] = score.get(parent, 0) + credit
-                grand = parent.getparent()
-                if grand is not None:
-                    score[grand] = score.get(grand, 0) + credit / 2
+                parent[1] += _tlen(el.tail)
+            if kind == 1:
+                continue
+            t += own
+            tag = el.tag
+            if tag == "a":
+                links = t
+            text_len[el], link_len[el] = t, links
+            if parent is not None and kind == 0:
+                parent[2] += t
+                parent[3] += links
+            images = IMAGE_BONUS if tag in ("img", "picture") else 0
+            if tag in PARAGRAPH_TAGS or (tag == "div" and own > 0) or images:
+                # readability: a paragraph credits its parent fully and its grandparent half.
+                credit = max(t - links, 0) + images
+                up = parent[0] if parent is not None else el.getparent()
+                if up is not None:
+                    score[up] = score.get(up, 0) + credit
+                    grand = stack[-2][0] if len(stack) > 1 else up.getparent()
+                    if grand is not None:
+                        score[grand] = score.get(grand, 0) + credit / 2
+        elif stack:  # a comment or processing instruction: only its tail is text
+            stack[-1][1] += _tlen(el.tail)
     return Analysis(text_len, link_len, score, dropped, shadowed, soft, num_nodes, cap_hit)
 
 
