@@ -16,6 +16,7 @@ from PIL import Image
 
 from filters.base import Reject, register
 from filters.image_filter import ImageFilter
+from filters.phash import strip_padding
 from filters.samples import ImageSample
 from schemas import RejectReason
 
@@ -40,7 +41,9 @@ class SingleColourFilter(ImageFilter):
         pixels = image.pixels()
         if pixels is None:
             return None
-        std = channel_std(pixels, self.analysis_side)
+        # judge the picture, not the letterbox a `border` resize put around it (pairs are padded
+        # to a square: a flat image plus its padding is two colours)
+        std = channel_std(strip_padding(pixels, image.size()), self.analysis_side)
         if std < self.min_std:
             return Reject(RejectReason.SINGLE_COLOUR, f"max channel std {std:.3f} < {self.min_std}")
         return None

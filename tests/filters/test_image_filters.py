@@ -86,6 +86,15 @@ def test_single_colour_decodes_bytes_and_large_images():
     assert SingleColourFilter().filter(ImageSample(data=encoded(two_tone(0, 255, (500, 400)), "PNG"))) == KEEP
 
 
+def test_single_colour_sees_through_border_padding():
+    # a flat 160x120 image border-resized to 64x64 (white bars top and bottom) is still one colour
+    padded = Image.new("RGB", (64, 64), (255, 255, 255))
+    padded.paste(Image.new("RGB", (64, 48), (230, 80, 160)), (0, 8))
+    assert SingleColourFilter().filter(ImageSample(image=padded, width=160, height=120)).reason == RejectReason.SINGLE_COLOUR
+    # without the source size the bars are picture: two colours, kept
+    assert SingleColourFilter().filter(ImageSample(image=padded)) == KEEP
+
+
 def test_undecodable_bytes_are_a_reject():
     verdict = SingleColourFilter().filter(ImageSample(url="http://x.test/a.jpg", data=b"not an image"))
     assert verdict.reason == RejectReason.UNDECODABLE and "http://x.test/a.jpg" in verdict.detail
