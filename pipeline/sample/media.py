@@ -143,12 +143,16 @@ class Clip:
         return round(self.seconds * self.fps)
 
 
+CROSSING_SECONDS = 2.5  # not a divisor of 1 s: 1-fps samples land on different positions
+
+
 def clip_frames(clip: Clip) -> list[Image.Image]:
-    """Frames of the clip: the shape travels from 25% to 75% of the frame along its direction."""
+    """Frames of the clip: the shape travels from 25% to 75% of the frame along its direction,
+    every CROSSING_SECONDS, then starts over, so frames sampled 1 s apart always differ (a single
+    slow crossing of a 10 s clip moves too little per second to pass the near-static filter)."""
     frames = []
-    n = clip.num_frames
-    for i in range(n):
-        t = i / max(n - 1, 1)
+    for i in range(clip.num_frames):
+        t = (i / clip.fps) % CROSSING_SECONDS / CROSSING_SECONDS
         offset = 0.25 + 0.5 * t
         cx, cy = clip.scene.cx, clip.scene.cy
         if clip.direction == "right":
