@@ -29,7 +29,9 @@ class XattnInputs:
     media_tokens: torch.Tensor  # [B, N, R, D_visual] resampler outputs
     text_media_index: torch.Tensor  # [B, L] long, 0 = no image yet
     attn_mask: torch.Tensor  # [B, 1, L, N*R] bool, True = may attend
-    has_media: torch.Tensor  # [B, L, 1] 1.0 where an image precedes the token, else 0.0
+    # [B, L, 1] 1.0 where an image precedes the token, else 0.0; None when every token has one
+    # (the usual training batch), which saves a pass over the output in every block.
+    has_media: torch.Tensor | None
 
     @classmethod
     def build(cls, media_tokens: torch.Tensor, text_media_index: torch.Tensor) -> XattnInputs:
@@ -41,10 +43,9 @@ class XattnInputs:
         # A row with no visible key would give softmax over nothing (NaN); let it see every key
         # instead and zero its output, so 0 * output stays exactly 0.
         allowed = (index.unsqueeze(-1) == key_media) | ~has_media.unsqueeze(-1)  # [B, L, N*R]
-        return cls(
-            media_tokens=media_tokens, text_media_index=index, attn_mask=allowed.unsqueeze(1),
-            has_media=has_media.unsqueeze(-1).to(media_tokens.dtype),
-        )
+        # One host sync per forward (not per block); `_check_media_counts` syncs already.
+        visible = None if bool(has_media.all()) else has_media.unsqueeze(-1).to(media_tokens.dtype)
+        return cls(media_tokens=media_tokens, text_media_index=index, attn_mask=allowed.unsqueeze(1), has_media=visible)
 
 
 class MaskedCrossAttention(nn.Module):
@@ -65,6 +66,8 @@ class MaskedCrossAttention(nn.Module):
         q, k, v = (t.unflatten(-1, (self.num_heads, -1)).transpose(1, 2) for t in (q, k, v))
         out = attend(q, k, v, inputs.attn_mask)  # [B, H, L, dh]
         out = self.to_out(out.transpose(1, 2).flatten(-2))  # [B, L, D]
+        if inputs.has_media is None:
+            return out
         return out * inputs.has_media.to(out.dtype)  # exactly 0 before the first image
 
 
@@ -83,5 +86,6 @@ class GatedCrossAttentionBlock(nn.Module):
         self.ffw_gate = nn.Parameter(torch.zeros(1))
 
     def forward(self, x: torch.Tensor, inputs: XattnInputs) -> torch.Tensor:
-        x = x + torch.tanh(self.attn_gate).to(x.dtype) * self.attn(x, inputs)
-        return x + torch.tanh(self.ffw_gate).to(x.dtype) * self.ffw(x)
+        # addcmul: x + tanh(gate) * f(x) in one pass (same value as the two-op form).
+        x = torch.addcmul(x, torch.tanh(self.attn_gate).to(x.dtype), self.attn(x, inputs))
+        return torch.addcmul(x, torch.tanh(self.ffw_gate).to(x.dtype), self.ffw(x))
