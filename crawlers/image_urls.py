@@ -31,6 +31,7 @@ SKIP_BAD_SCHEME = "bad_scheme"
 
 _DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$", re.IGNORECASE)
 _WS = re.compile(r"\s+")
+_DIMENSION = re.compile(r"\s*(\d+(?:\.\d+)?)")
 
 
 def document_base(page_url: str, base_href: str | None) -> str:
@@ -84,7 +85,7 @@ def largest_candidate(candidates: list[tuple[str, float, str]]) -> str | None:
 
 def _is_tracking_pixel(attrs: Mapping[str, str]) -> bool:
     def dim(name: str) -> float | None:
-        m = re.match(r"\s*(\d+(?:\.\d+)?)", attrs.get(name, "") or "")
+        m = _DIMENSION.match(attrs.get(name, "") or "")
         return float(m.group(1)) if m else None
 
     w, h = dim("width"), dim("height")
