@@ -42,9 +42,9 @@ from filters.defaults import default_config
 from filters.samples import ImageSample
 from pipeline.dedup_defaults import add_dedup_args, apply_dedup
 from pipeline.filtering import image_reject_key
-from pipeline.options import add_common_args, make_pipeline_options, resolved_config
+from pipeline.jobs.launch import log_summary, run_job
+from pipeline.options import add_common_args, resolved_config
 from pipeline.progress import ShowProgress
-from pipeline.shard_io import read_json
 from pipeline.shards import WriteShards
 from schemas import DOCUMENT_SCHEMA, RejectReason, RejectRecord, ShardSample, url_key, warc_key
 
@@ -365,14 +365,8 @@ def build_pipeline(p: beam.Pipeline, args: argparse.Namespace, beam_args: list[s
 
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:
-    args, beam_args = build_parser().parse_known_args(argv)
-    options = make_pipeline_options(beam_args, profile=args.profile, output=args.output)
-    with beam.Pipeline(options=options) as p:
-        build_pipeline(p, args, beam_args)
-    return read_json(f"{args.output.rstrip('/')}/manifest.json")
+    return run_job(build_parser, build_pipeline, argv)
 
 
 def main(argv: list[str]) -> int:
-    manifest = run(argv)
-    log.info("m3w: %s", {k: manifest.get(k) for k in ("inputs", "written", "rejected", "rejected_by_reason")})
-    return 0
+    return log_summary("m3w", run(argv))

@@ -28,10 +28,10 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.dedup_defaults import add_dedup_args, apply_dedup
-from pipeline.options import add_common_args, make_pipeline_options, resolved_config
+from pipeline.jobs.launch import log_summary, run_job
+from pipeline.options import add_common_args, resolved_config
 from pipeline.pair_transforms import FetchPairs, PairInput, sample_from_webdataset, validate_row
 from pipeline.readers import FORMATS, expand_inputs, list_format, read_rows, read_webdataset_tar
-from pipeline.shard_io import read_json
 from schemas import RejectReason, RejectRecord, ShardSample
 
 log = logging.getLogger(__name__)
@@ -191,17 +191,14 @@ def build_pipeline(p: beam.Pipeline, args: argparse.Namespace, beam_args: list[s
     )
 
 
-def run(argv: list[str] | None = None) -> dict[str, Any]:
-    args, beam_args = build_parser().parse_known_args(argv)
+def check_args(args: argparse.Namespace) -> None:
     if args.retry_failed and args.retry_failed.rstrip("/") == args.output.rstrip("/"):
         raise SystemExit("--retry-failed reads an earlier build: give a new --output for the retried samples")
-    options = make_pipeline_options(beam_args, profile=args.profile, output=args.output)
-    with beam.Pipeline(options=options) as p:
-        build_pipeline(p, args, beam_args)
-    return read_json(f"{args.output.rstrip('/')}/manifest.json")
+
+
+def run(argv: list[str] | None = None) -> dict[str, Any]:
+    return run_job(build_parser, build_pipeline, argv, check=check_args)
 
 
 def main(argv: list[str]) -> int:
-    manifest = run(argv)
-    log.info("pairs: %s", {k: manifest.get(k) for k in ("inputs", "written", "rejected", "rejected_by_reason")})
-    return 0
+    return log_summary("pairs", run(argv))

@@ -24,10 +24,10 @@ import apache_beam as beam
 from crawlers.video_frames import RESIZE_MODES, FrameSamplerConfig
 from crawlers.video_processor import SHORT_POLICIES, VideoProcessorConfig
 from pipeline.dedup_defaults import add_dedup_args, apply_dedup
-from pipeline.options import add_common_args, make_pipeline_options, resolved_config
+from pipeline.jobs.launch import log_summary, run_job
+from pipeline.options import add_common_args, resolved_config
 from pipeline.progress import ShowProgress
 from pipeline.readers import expand_inputs, read_rows
-from pipeline.shard_io import read_json
 from pipeline.shards import WriteShards
 from pipeline.video_transform import ProcessVideos
 from schemas import VIDEO_TEXT_PAIR_SCHEMA
@@ -144,16 +144,8 @@ def build_pipeline(pipeline: beam.Pipeline, args: argparse.Namespace, beam_args:
 
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:
-    args, beam_args = build_parser().parse_known_args(argv)
-    options = make_pipeline_options(beam_args, profile=args.profile, output=args.output)
-    with beam.Pipeline(options=options) as pipeline:
-        build_pipeline(pipeline, args, beam_args)
-    return read_json(f"{args.output.rstrip('/')}/manifest.json")
+    return run_job(build_parser, build_pipeline, argv)
 
 
 def main(argv: list[str]) -> int:
-    manifest = run(argv)
-    log.info(
-        "videos: %s", {k: manifest.get(k) for k in ("inputs", "written", "rejected", "rejected_by_reason")}
-    )
-    return 0
+    return log_summary("videos", run(argv))

@@ -1,0 +1,44 @@
+"""Running a build job: parse its flags, build its graph under the resolved Beam options, run it,
+and read back the manifest the shard writer wrote last."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import apache_beam as beam
+
+from pipeline.manifest import MANIFEST_NAME
+from pipeline.options import make_pipeline_options
+from pipeline.progress import close_bars
+from pipeline.shard_io import read_json
+
+log = logging.getLogger(__name__)
+
+SUMMARY_KEYS = ("inputs", "written", "rejected", "rejected_by_reason")
+
+
+def run_job(
+    build_parser: Callable[[], argparse.ArgumentParser],
+    build_pipeline: Callable[[beam.Pipeline, argparse.Namespace, list[str]], Any],
+    argv: list[str] | None,
+    *,
+    check: Callable[[argparse.Namespace], None] | None = None,
+) -> dict[str, Any]:
+    args, beam_args = build_parser().parse_known_args(argv)
+    if check is not None:
+        check(args)
+    options = make_pipeline_options(beam_args, profile=args.profile, output=args.output)
+    try:
+        with beam.Pipeline(options=options) as p:
+            build_pipeline(p, args, beam_args)
+    finally:
+        close_bars()
+    return read_json(f"{args.output.rstrip('/')}/{MANIFEST_NAME}")
+
+
+def log_summary(job: str, manifest: dict[str, Any]) -> int:
+    log.info("%s: %s", job, {k: manifest.get(k) for k in SUMMARY_KEYS})
+    return 0
