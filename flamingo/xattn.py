@@ -22,34 +22,55 @@ class XattnInputs:
     """What every GATED XATTN-DENSE block of one LM forward call reads.
 
     Built once per forward by `Flamingo.forward` (`XattnInputs.build`) and passed down the LM
-    as a forward keyword argument (`flamingo_xattn=`); never stored on a module. The mask is
-    built here once rather than in each of the blocks.
+    as a forward keyword argument (`flamingo_xattn=`); never stored on a module.
+
+    Per-image masking is done by grouping, not by a mask: the tokens of row b that see image
+    k form one contiguous run (the index never decreases along the text), so their queries
+    are gathered into slot group (b, k) of `[B*N, max_run, ...]` and attend to image k's R
+    tokens only. A masked `[L, N*R]` score matrix would spend N times the attention work to
+    give the other images' keys zero weight; both give the same result. The gather indices
+    are built here once, not in each block.
     """
 
     media_tokens: torch.Tensor  # [B, N, R, D_visual] resampler outputs
-    text_media_index: torch.Tensor  # [B, L] long, 0 = no image yet
-    attn_mask: torch.Tensor  # [B, 1, L, N*R] bool, True = may attend
+    text_media_index: torch.Tensor  # [B, L] long, 0 = no image yet, non-decreasing along L
+    max_run: int  # longest run of tokens seeing one image (0: no token sees any)
+    query_source: torch.Tensor  # [B*N*max_run] flat text position feeding each slot (padding: 0)
+    slot_of_token: torch.Tensor  # [B*L] slot whose output each text position takes
     # [B, L, 1] 1.0 where an image precedes the token, else 0.0; None when every token has one
     # (the usual training batch), which saves a pass over the output in every block.
     has_media: torch.Tensor | None
 
     @classmethod
     def build(cls, media_tokens: torch.Tensor, text_media_index: torch.Tensor) -> XattnInputs:
-        num_media, num_latents = media_tokens.shape[1], media_tokens.shape[2]
-        # Visual token j belongs to image 1 + j // R.
-        key_media = torch.arange(1, num_media + 1, device=media_tokens.device).repeat_interleave(num_latents)
-        index = text_media_index.to(media_tokens.device)
-        has_media = index > 0  # [B, L]
-        # A row with no visible key would give softmax over nothing (NaN); let it see every key
-        # instead and zero its output, so 0 * output stays exactly 0.
-        allowed = (index.unsqueeze(-1) == key_media) | ~has_media.unsqueeze(-1)  # [B, L, N*R]
+        device = media_tokens.device
+        index = text_media_index.to(device)
+        batch, length = index.shape
+        num_media = media_tokens.shape[1]
+        if length > 1 and bool((index[:, 1:] < index[:, :-1]).any()):
+            raise ValueError("text_media_index must be non-decreasing along the text (a running <image> count)")
+        images = torch.arange(1, num_media + 1, device=device).expand(batch, num_media).contiguous()
+        start = torch.searchsorted(index.contiguous(), images)  # [B, N] first token seeing image k
+        end = torch.searchsorted(index.contiguous(), images, right=True)
         # One host sync per forward (not per block); `_check_media_counts` syncs already.
+        max_run = int((end - start).max()) if batch and num_media else 0
+        has_media = index > 0  # [B, L]
+        image = (index - 1).clamp(min=0)  # [B, L] 0-based image of each token (0 where none)
+        position = torch.arange(length, device=device) - start.gather(1, image)  # place in its run
+        rows = torch.arange(batch, device=device).unsqueeze(1)
+        slot = ((rows * num_media + image) * max_run + position).where(has_media, 0)  # [B, L]
+        flat = (rows * length + torch.arange(length, device=device)).flatten()
+        source = torch.zeros(batch * num_media * max_run, dtype=torch.long, device=device)
+        source[slot.flatten()[has_media.flatten()]] = flat[has_media.flatten()]
         visible = None if bool(has_media.all()) else has_media.unsqueeze(-1).to(media_tokens.dtype)
-        return cls(media_tokens=media_tokens, text_media_index=index, attn_mask=allowed.unsqueeze(1), has_media=visible)
+        return cls(
+            media_tokens=media_tokens, text_media_index=index, max_run=max_run, query_source=source,
+            slot_of_token=slot.flatten(), has_media=visible,
+        )
 
 
 class MaskedCrossAttention(nn.Module):
-    """Text queries, visual keys/values, with the per-image mask above."""
+    """Text queries, visual keys/values, with per-image masking (see `XattnInputs`)."""
 
     def __init__(self, *, dim: int, dim_visual: int, num_heads: int, dim_head: int) -> None:
         super().__init__()
@@ -61,11 +82,17 @@ class MaskedCrossAttention(nn.Module):
         self.to_out = nn.Linear(inner, dim, bias=False)
 
     def forward(self, x: torch.Tensor, inputs: XattnInputs) -> torch.Tensor:
-        q = self.to_q(self.norm(x))  # [B, L, inner]
-        k, v = self.to_kv(inputs.media_tokens.flatten(1, 2)).chunk(2, dim=-1)  # [B, N*R, inner]
+        batch, length, _ = x.shape
+        if inputs.max_run == 0:  # no token sees an image
+            return torch.zeros_like(x)
+        media = inputs.media_tokens.flatten(0, 1)  # [B*N, R, D_visual]
+        q = self.to_q(self.norm(x)).flatten(0, 1)  # [B*L, inner]
+        q = q.index_select(0, inputs.query_source).unflatten(0, (media.shape[0], inputs.max_run))
+        k, v = self.to_kv(media).chunk(2, dim=-1)  # [B*N, R, inner]
         q, k, v = (t.unflatten(-1, (self.num_heads, -1)).transpose(1, 2) for t in (q, k, v))
-        out = attend(q, k, v, inputs.attn_mask)  # [B, H, L, dh]
-        out = self.to_out(out.transpose(1, 2).flatten(-2))  # [B, L, D]
+        out = attend(q, k, v).transpose(1, 2).flatten(-2)  # [B*N, max_run, inner]
+        out = out.flatten(0, 1).index_select(0, inputs.slot_of_token).unflatten(0, (batch, length))
+        out = self.to_out(out)  # [B, L, D]
         if inputs.has_media is None:
             return out
         return out * inputs.has_media.to(out.dtype)  # exactly 0 before the first image
