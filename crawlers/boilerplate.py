@@ -41,6 +41,8 @@ BOILERPLATE_PREFIXES = ("advert", "sponsor", "cookie", "comment", "share", "soci
 NEVER_ATTR_DROPPED = frozenset({"html", "body", "main", "article"})
 # Blocks whose link share is judged (trafilatura and jusText both use ~0.5 for lists/divs).
 LINK_DENSITY_TAGS = frozenset({"div", "section", "ul", "ol", "dl", "table", "header", "center"})
+# Every tag is_link_heavy judges (the walk skips the call for the others).
+LINK_JUDGED_TAGS = LINK_DENSITY_TAGS | {"p", "li"}
 MAX_LINK_DENSITY = 0.5
 # A short paragraph that is almost all link ("Read more", "Next article >").
 PARAGRAPH_LINK_DENSITY, SHORT_PARAGRAPH = 0.8, 200
@@ -134,7 +136,8 @@ def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysi
             num_nodes += 1
             top = stack[-1] if stack else None
             in_sem, in_soft = (top[4], top[5]) if top else (False, False)
-            frame = [el, _tlen(el.text), 0, 0, in_sem, in_soft, 0]
+            text = el.text
+            frame = [el, len(text.strip()) if text else 0, 0, 0, in_sem, in_soft, 0]
             stack.append(frame)
             tag = el.tag  # libxml2's HTML parser gives lower-case names
             judged = not _JUDGED_ATTRS.isdisjoint(el.keys())
@@ -157,8 +160,9 @@ def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysi
         elif event == "end":
             el, own, t, links, _, _, kind = stack.pop()
             parent = stack[-1] if stack else None
-            if parent is not None:
-                parent[1] += _tlen(el.tail)
+            tail = el.tail
+            if tail and parent is not None:
+                parent[1] += len(tail.strip())
             if kind == 1:
                 continue
             t += own

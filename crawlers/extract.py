@@ -118,13 +118,15 @@ def _walk(container, analysis: boilerplate.Analysis, base: str, skipped: Counter
     buf: list[str] = []
     compound = 0
     text_len, dropped = analysis.text_len, analysis.dropped
+    link_judged = boilerplate.LINK_JUDGED_TAGS
     skipping = None
     walker = lxml.etree.iterwalk(container, events=("start", "end", "comment", "pi"))
     for event, el in walker:
         if event == "start":
             tag = el.tag  # libxml2's HTML parser gives lower-case names
             if (el in dropped or el not in text_len
-                    or (el is not container and boilerplate.is_link_heavy(el, tag, analysis))):
+                    or (tag in link_judged and el is not container
+                        and boilerplate.is_link_heavy(el, tag, analysis))):
                 ref = None
             elif tag == "img":
                 ref = _image_ref(el, base, skipped)

@@ -31,6 +31,9 @@ SKIP_BAD_SCHEME = "bad_scheme"
 
 _DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$", re.IGNORECASE)
 _WS = re.compile(r"\s+")
+# srcset tokens (re's \s is str.isspace, as the spec's tokeniser wants).
+_SRCSET_GAP = re.compile(r"[\s,]*")
+_SRCSET_URL = re.compile(r"\S*")
 _DIMENSION = re.compile(r"\s*(\d+(?:\.\d+)?)")
 
 
@@ -50,25 +53,22 @@ def parse_srcset(value: str) -> list[tuple[str, float, str]]:
     """
     out, i, n = [], 0, len(value)
     while i < n:
-        while i < n and (value[i].isspace() or value[i] == ","):
-            i += 1
-        start = i
-        while i < n and not value[i].isspace():
-            i += 1
-        url = value[start:i]
+        i = _SRCSET_GAP.match(value, i).end()
+        j = _SRCSET_URL.match(value, i).end()
+        url, i = value[i:j], j
         if not url:
             break
         size, unit = 1.0, "x"
         if url.endswith(","):
             url = url.rstrip(",")
         else:
-            start = i
-            while i < n and value[i] != ",":
-                i += 1
-            for token in value[start:i].split():
+            j = value.find(",", i)
+            j = n if j < 0 else j
+            for token in value[i:j].split():
                 m = _DESCRIPTOR.match(token)
                 if m:
                     size, unit = float(m.group(1)), m.group(2).lower()
+            i = j
         out.append((url, size, unit))
     return out
 
