@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from flamingo.attention import attend
+from flamingo.attention import attend, project_kv
 
 
 class _SquaredReLUFunction(torch.autograd.Function):
@@ -79,7 +79,7 @@ class PerceiverAttention(nn.Module):
         x_f = self.norm_media(x_f)
         latents = self.norm_latents(latents)
         q = self.to_q(latents)
-        k, v = self.to_kv(torch.cat([x_f, latents], dim=-2)).chunk(2, dim=-1)  # [B, N, T*S+R, inner]
+        k, v = project_kv(self.to_kv, torch.cat([x_f, latents], dim=-2))  # [B, N, T*S+R, inner]
         q, k, v = (t.unflatten(-1, (self.num_heads, -1)).transpose(-3, -2) for t in (q, k, v))
         out = attend(q, k, v)  # [B, N, H, R, dh]
         return self.to_out(out.transpose(-3, -2).flatten(-2))  # [B, N, R, d]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from flamingo.attention import attend
+from flamingo.attention import attend, project_kv
 from flamingo.resampler import FeedForward
 
 
@@ -88,7 +88,7 @@ class MaskedCrossAttention(nn.Module):
         media = inputs.media_tokens.flatten(0, 1)  # [B*N, R, D_visual]
         q = self.to_q(self.norm(x)).flatten(0, 1)  # [B*L, inner]
         q = q.index_select(0, inputs.query_source).unflatten(0, (media.shape[0], inputs.max_run))
-        k, v = self.to_kv(media).chunk(2, dim=-1)  # [B*N, R, inner]
+        k, v = project_kv(self.to_kv, media)  # [B*N, R, inner]
         q, k, v = (t.unflatten(-1, (self.num_heads, -1)).transpose(1, 2) for t in (q, k, v))
         out = attend(q, k, v).transpose(1, 2).flatten(-2)  # [B*N, max_run, inner]
         out = out.flatten(0, 1).index_select(0, inputs.slot_of_token).unflatten(0, (batch, length))
