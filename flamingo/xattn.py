@@ -47,25 +47,32 @@ class XattnInputs:
         index = text_media_index.to(device)
         batch, length = index.shape
         num_media = media_tokens.shape[1]
-        if length > 1 and bool((index[:, 1:] < index[:, :-1]).any()):
-            raise ValueError("text_media_index must be non-decreasing along the text (a running <image> count)")
         images = torch.arange(1, num_media + 1, device=device).expand(batch, num_media).contiguous()
         start = torch.searchsorted(index.contiguous(), images)  # [B, N] first token seeing image k
         end = torch.searchsorted(index.contiguous(), images, right=True)
-        # One host sync per forward (not per block); `_check_media_counts` syncs already.
-        max_run = int((end - start).max()) if batch and num_media else 0
         has_media = index > 0  # [B, L]
+        zero = index.new_zeros(())
+        # One host sync per forward for the three facts (not per block, not one per fact).
+        decreasing, max_run, all_visible = torch.stack([
+            (index[:, 1:] < index[:, :-1]).any().long() if length > 1 else zero,
+            (end - start).amax() if batch * num_media else zero,
+            has_media.all().long(),
+        ]).tolist()
+        if decreasing:
+            raise ValueError("text_media_index must be non-decreasing along the text (a running <image> count)")
         image = (index - 1).clamp(min=0)  # [B, L] 0-based image of each token (0 where none)
         position = torch.arange(length, device=device) - start.gather(1, image)  # place in its run
         rows = torch.arange(batch, device=device).unsqueeze(1)
-        slot = ((rows * num_media + image) * max_run + position).where(has_media, 0)  # [B, L]
-        flat = (rows * length + torch.arange(length, device=device)).flatten()
-        source = torch.zeros(batch * num_media * max_run, dtype=torch.long, device=device)
-        source[slot.flatten()[has_media.flatten()]] = flat[has_media.flatten()]
-        visible = None if bool(has_media.all()) else has_media.unsqueeze(-1).to(media_tokens.dtype)
+        slot = (rows * num_media + image) * max_run + position  # [B, L]
+        num_slots = batch * num_media * max_run
+        # Tokens that see no image write to a spare slot past the end, dropped after the scatter.
+        source = torch.zeros(num_slots + 1, dtype=torch.long, device=device).scatter_(
+            0, slot.where(has_media, num_slots).flatten(), (rows * length + torch.arange(length, device=device)).flatten()
+        )[:num_slots]
+        visible = None if all_visible else has_media.unsqueeze(-1).to(media_tokens.dtype)
         return cls(
             media_tokens=media_tokens, text_media_index=index, max_run=max_run, query_source=source,
-            slot_of_token=slot.flatten(), has_media=visible,
+            slot_of_token=slot.where(has_media, 0).flatten(), has_media=visible,
         )
 
 
