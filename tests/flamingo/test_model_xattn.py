@@ -40,7 +40,9 @@ def test_grouped_equals_masked(seed):
         assert index.max() == 0
         return
     wrt = [x, media, *m.parameters()]
-    for a, b in zip(torch.autograd.grad(ours.square().sum(), wrt), torch.autograd.grad(expected.square().sum(), wrt)):
+    grads = torch.autograd.grad(ours.square().sum(), wrt)
+    expected_grads = torch.autograd.grad(expected.square().sum(), wrt)
+    for a, b in zip(grads, expected_grads, strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-10)
 
 
