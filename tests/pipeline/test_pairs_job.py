@@ -20,7 +20,7 @@ from pipeline.readers import RowError
 from schemas import RejectReason, url_key
 from tests.http_fixture import DEFAULT_ROUTES, HttpFixture, image_bytes, install_default_routes
 
-FAST = ["--allow-private", "--timeout", "0.5", "--total-timeout", "0.5", "--retries", "1",
+FAST = ["--allow-private", "--timeout", "1.0", "--total-timeout", "1.0", "--retries", "1",  # < the 2 s stall route
         "--max-bytes", str(2**20), "--no-progress", "--image-size", "32"]
 
 
