@@ -10,6 +10,7 @@ from typing import Any
 
 import apache_beam as beam
 
+from pipeline.local_runner import runner_for
 from pipeline.manifest import MANIFEST_NAME
 from pipeline.options import make_pipeline_options
 from pipeline.progress import close_bars
@@ -32,7 +33,7 @@ def run_job(
         check(args)
     options = make_pipeline_options(beam_args, profile=args.profile, output=args.output)
     try:
-        with beam.Pipeline(options=options) as p:
+        with beam.Pipeline(runner=runner_for(options), options=options) as p:
             build_pipeline(p, args, beam_args)
     finally:
         close_bars()

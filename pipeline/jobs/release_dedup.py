@@ -34,6 +34,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from filters.phash import DEFAULT_MAX_DISTANCE
 from pipeline.decontaminate import load_eval_csv
+from pipeline.local_runner import runner_for
 from pipeline.options import make_pipeline_options, resolved_config
 from pipeline.profiles import DEFAULT_PROFILE, PROFILES
 from pipeline.progress import ShowProgress
@@ -192,7 +193,7 @@ def run(argv: list[str] | None = None, step: str = "dedup") -> dict[str, Any]:
     """Run `step` ("dedup" or "decontaminate"); returns {build name: its output manifest}."""
     args, beam_args, builds, stage = prepare(argv, step)
     options = make_pipeline_options(beam_args, profile=args.profile, output=args.output)
-    with beam.Pipeline(options=options) as p:
+    with beam.Pipeline(runner=runner_for(options), options=options) as p:
         build_pipeline(p, builds, stage, step, args, beam_args)
     manifests = {b.name: read_json(FileSystems.join(args.output, b.name, "manifest.json")) for b in builds}
     summary = {name: {"job": m["job"], **{k: m.get(k) for k in SUMMARY_KEYS}} for name, m in manifests.items()}

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import tarfile
+import time
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -152,3 +153,46 @@ def test_job_drops_duplicate_images_keeping_the_smallest_key(built):
     exact = [r for r in rejects if r["reason"] == "duplicate_exact"]
     assert [(r["key"], r["kept_key"]) for r in exact] == [(same_bytes[1], same_bytes[0])]
     assert manifest["inputs"] == manifest["written"] + manifest["rejected"] == 3
+
+
+def test_multi_threading_local_runner_loses_no_sample(tmp_path, monkeypatch):
+    """Regression: the bench wrote 1999 of 2000 samples (ConservationError) under `--profile local`.
+
+    Beam's in-process gRPC workers (multi_threading) flush each output buffer from a timer thread
+    every 1 s (`get()`, then `_clear()`) while the bundle thread keeps writing into it; an element
+    written in between is dropped (pipeline/local_runner.py). The race is widened here so it
+    shows on every run: a timer every 20 ms and a 20 ms pause between get() and _clear(). The job's
+    runner must not flush by time at all, so every URL still ends in exactly one sample.
+    """
+    from apache_beam.runners.portability.fn_api_runner import worker_handlers
+    from apache_beam.runners.worker import data_plane
+
+    timed = data_plane.TimeBasedBufferingClosableOutputStream
+    original_init = timed.__init__
+
+    def slow_flush_init(self, close_callback=None, flush_callback=None, *args, **kwargs):
+        def slow(data):
+            flush_callback(data)
+            time.sleep(0.02)  # still before _clear(): what the bundle thread writes now is lost
+
+        original_init(self, close_callback, slow if flush_callback else None, *args, **kwargs)
+
+    monkeypatch.setattr(worker_handlers, "DATA_BUFFER_TIME_LIMIT_MS", 20)
+    monkeypatch.setattr(timed, "__init__", slow_flush_init)
+    n = 400
+    (tmp_path / "nofilters.yaml").write_text("pair: []\n")
+    with HttpFixture() as server:
+        img = image_bytes((16, 16))
+        urls = [server.add(f"/img/{i}.jpg", img) for i in range(n)]
+        with open(tmp_path / "in.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["url", "caption"])
+            w.writerows([u, f"picture {i}"] for i, u in enumerate(urls))
+        manifest = run(["--input", str(tmp_path / "in.csv"), "--output", str(tmp_path / "out"),
+                        "--filters", str(tmp_path / "nofilters.yaml"), "--no-dedup", *FAST,
+                        "--thread-count", "16", "--runner", "FnApiRunner", "--direct_num_workers=2",
+                        "--direct_running_mode=multi_threading"])
+    assert (manifest["inputs"], manifest["written"], manifest["rejected"]) == (n, n, 0)
+    keys = [json.loads(s["json"])["key"] for s in wds.WebDataset(str(tmp_path / "out" / "pairs-00000.tar"),
+                                                                  shardshuffle=False)]
+    assert sorted(keys) == sorted(url_key(u) for u in urls)
