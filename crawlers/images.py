@@ -16,6 +16,7 @@ EXIF rotation), where img2dataset reports the stored orientation.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import importlib.util
@@ -25,7 +26,6 @@ import logging
 import math
 import os
 import sys
-import threading
 
 import exifread
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -55,6 +55,11 @@ def _load_resizer_module():
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
+    # Resizer.__call__ wraps every call in SuppressStdoutStderr, which os.dup2()s fds 1 and 2 to
+    # /dev/null: process-wide state, so overlapping calls from threads can leave stdout pointing at
+    # /dev/null, and it forces one resize at a time. It only hides libjpeg's "corrupt data"
+    # warnings; in this private copy of the module it is a no-op, and resizes run in parallel.
+    module.SuppressStdoutStderr = contextlib.nullcontext
     return module
 
 
@@ -65,10 +70,6 @@ Image.init()  # register every plugin now: open(formats=...) fails on names not 
 DECODABLE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")  # MPO opens as JPEG
 _FAST_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 _ORIENTATION = 0x0112
-# Resizer.__call__ redirects fds 1 and 2 with os.dup2 around each call (SuppressStdoutStderr):
-# process-wide state, so two overlapping calls can leave stdout pointing at /dev/null. One
-# call at a time; Pillow work and network I/O still run in parallel around it.
-_RESIZER_LOCK = threading.Lock()
 
 _RESIZER_ERRORS = {
     "image too small": RejectReason.IMAGE_TOO_SMALL,
@@ -174,8 +175,7 @@ class ImageProcessor:
             except (OSError, ValueError, SyntaxError, EOFError) as exc:
                 reason = RejectReason.TRUNCATED if "truncated" in str(exc) else RejectReason.UNDECODABLE
                 return self._fail(out, reason, f"{type(exc).__name__}: {exc}")
-        with _RESIZER_LOCK:
-            data, width, height, ow, oh, err = self._resizer(stream)
+        data, width, height, ow, oh, err = self._resizer(stream)
         if err is not None:
             return self._fail(out, _RESIZER_ERRORS.get(err, RejectReason.UNDECODABLE), err)
         out.ok, out.data, out.ext = True, data, self.config.encode_format
