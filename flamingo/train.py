@@ -1,7 +1,9 @@
 """Training Flamingo on shards: the paper's objective, resumable, one process or `torchrun`.
 
     flamingo train --config configs/tiny-demo.yaml [key=value ...]
-    torchrun --nproc_per_node 8 -m flamingo.train --config configs/flamingo-3b.yaml
+    torchrun --nproc_per_node 8 -m flamingo.train --config configs/flamingo-3b.yaml [strategy=fsdp]
+
+Under torchrun, `strategy` picks DDP (default) or FSDP2 sharding (flamingo/distributed.py).
 
 Each optimizer step (paper, "Training on a mixture of vision and language datasets"):
     loss = Σ_m λ_m · mean NLL_m(batch_m),   gradients accumulated over every dataset m,
@@ -24,8 +26,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from flamingo.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
+from flamingo.checkpoint import set_rng_state
 from flamingo.data import Mixture, make_loader
+from flamingo.distributed import Parallel
 from flamingo.schedule import warmup_cosine
 from flamingo.train_config import TrainConfig, load_train_config
 
@@ -108,28 +111,31 @@ def train(cfg: TrainConfig, *, model=None, stop_after: int | None = None) -> Tra
     model.to(device)
     model.train()
     mixture = build_mixture(cfg, model, num_nodes=world, node_rank=rank)
+    parallel = Parallel(cfg.strategy, rank=rank, world=world)
+    ckpt_dir = os.path.join(cfg.output_dir, CHECKPOINT if world == 1 else f"{CHECKPOINT}-rank{rank}")
+    # Weights load into the whole model; FSDP then shards it, and the optimizer is built on the shards.
+    rank0_dir = os.path.join(cfg.output_dir, f"{CHECKPOINT}-rank0")
+    state = parallel.restore_weights(ckpt_dir, model, rank0_directory=rank0_dir) if cfg.resume else None
+    wrapped = parallel.wrap(model)
     optimizer = build_optimizer(cfg, model)
     scheduler = warmup_cosine(optimizer, warmup_steps=cfg.warmup_steps, total_steps=cfg.num_steps,
                               min_ratio=cfg.min_lr_ratio)
-    ckpt_dir = os.path.join(cfg.output_dir, CHECKPOINT if world == 1 else f"{CHECKPOINT}-rank{rank}")
     history: list[dict[str, Any]] = []
     step = 0
-    if cfg.resume and os.path.exists(os.path.join(ckpt_dir, "state.pt")):
-        state = load_checkpoint(ckpt_dir, model)
-        optimizer.load_state_dict(state["optimizer"])
+    if state is not None:
+        parallel.restore_optimizer(model, optimizer, state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         mixture.load_state_dict(state["mixture"])
         set_rng_state(state["rng"])
         step, history = state["step"], state["history"]
         log.info("resumed from %s at step %d", ckpt_dir, step)
-    wrapped = nn.parallel.DistributedDataParallel(model) if distributed else model
     params = [p for p in model.parameters() if p.requires_grad]
     weights = {d.name: (d.weight if cfg.mixture == "accumulate" else 1.0) for d in cfg.datasets}
 
     def checkpoint() -> None:
-        state = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                 "mixture": mixture.state_dict(), "step": step, "history": history, "config": cfg.to_dict()}
-        save_checkpoint(ckpt_dir, model=model, state=state)
+        state = {"scheduler": scheduler.state_dict(), "mixture": mixture.state_dict(), "step": step,
+                 "history": history, "config": cfg.to_dict()}
+        parallel.save(ckpt_dir, model, optimizer, state)
 
     bar = None
     if cfg.progress and rank == 0:
@@ -145,15 +151,14 @@ def train(cfg: TrainConfig, *, model=None, stop_after: int | None = None) -> Tra
         tokens = 0
         for i, (name, batch) in enumerate(batches.items()):
             batch = _to(batch, device)
-            # DDP: all-reduce once, on the last dataset's backward.
-            sync = contextlib.nullcontext() if not distributed or i == len(batches) - 1 else wrapped.no_sync()
-            with sync, _autocast(cfg, device):
+            # DDP/FSDP: reduce gradients once, on the last dataset's backward.
+            with parallel.sync(wrapped, i == len(batches) - 1), _autocast(cfg, device):
                 out = wrapped(batch["input_ids"], batch["media"], attention_mask=batch["attention_mask"],
                               labels=batch["labels"], media_mask=batch["media_mask"])
                 (weights[name] * out.loss).backward()
             row[f"loss/{name}"] = float(out.loss.detach())
             tokens += int(batch["attention_mask"].sum())
-        row["grad_norm"] = float(nn.utils.clip_grad_norm_(params, cfg.grad_clip))
+        row["grad_norm"] = parallel.clip(params, cfg.grad_clip)
         optimizer.step()
         scheduler.step()
         step, calls = step + 1, calls + 1

@@ -54,6 +54,7 @@ class TrainConfig:
     device: str = "auto"  # auto: cuda when available, else cpu
     precision: str = "auto"  # auto: bf16 autocast on cuda, fp32 on cpu; or fp32 / bf16
     progress: bool = True
+    strategy: str = "ddp"  # under torchrun (WORLD_SIZE > 1): ddp | fsdp (FSDP2, see flamingo/distributed.py)
 
     def __post_init__(self) -> None:
         self.datasets = [d if isinstance(d, DatasetConfig) else _build(DatasetConfig, d) for d in self.datasets]
@@ -62,6 +63,8 @@ class TrainConfig:
         names = [d.name for d in self.datasets]
         if len(set(names)) != len(names):
             raise ValueError(f"dataset names must be unique, got {names}")
+        if self.strategy not in ("ddp", "fsdp"):
+            raise ValueError(f"strategy must be ddp or fsdp, got {self.strategy!r}")
         if self.num_steps < 1:
             raise ValueError(f"num_steps must be >= 1, got {self.num_steps}")
 
