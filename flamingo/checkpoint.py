@@ -21,9 +21,7 @@ import torch
 from torch import nn
 
 from flamingo.trainable_checkpoint import (
-    WEIGHTS_NAME,
     load_model_checkpoint,
-    load_trainable,
     save_model_checkpoint,
 )
 
@@ -55,12 +53,6 @@ def save_checkpoint(directory: str, *, model: nn.Module, state: dict[str, Any]) 
         os.replace(directory, old)
     os.replace(tmp, directory)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def load_checkpoint(directory: str, model: nn.Module) -> dict[str, Any]:
-    """Load the trainable parameters into `model`; return the state (RNG is NOT yet restored)."""
-    load_trainable(model, os.path.join(directory, WEIGHTS_NAME))
-    return torch.load(os.path.join(directory, STATE_NAME), map_location="cpu", weights_only=False)
 
 
 def load_model(directory: str) -> nn.Module:
