@@ -93,6 +93,9 @@ def test_single_colour_sees_through_border_padding():
     assert SingleColourFilter().filter(ImageSample(image=padded, width=160, height=120)).reason == RejectReason.SINGLE_COLOUR
     # without the source size the bars are picture: two colours, kept
     assert SingleColourFilter().filter(ImageSample(image=padded)) == KEEP
+    # JPEG ringing along the bars' edges does not make it a picture
+    jpeg = encoded(padded, "JPEG")
+    assert SingleColourFilter().filter(ImageSample(data=jpeg, width=160, height=120)).reason == RejectReason.SINGLE_COLOUR
 
 
 def test_undecodable_bytes_are_a_reject():
