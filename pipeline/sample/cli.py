@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -24,6 +25,10 @@ def write_main(argv: list[str]) -> int:
     summary = write_sample_web(args.out_dir, seed=args.seed, num_pages=args.num_pages)
     sys.stdout.write(json.dumps({"paths": summary["paths"], "counts": summary["counts"]}, indent=2) + "\n")
     return 0
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def serve_main(argv: list[str]) -> int:
@@ -46,6 +51,10 @@ def serve_main(argv: list[str]) -> int:
         logger.info("wrote lists for %s to %s", base, args.lists)
     sys.stdout.write(f"serving {site} at {base} (Ctrl-C to stop)\n")
     sys.stdout.flush()
+    # Stop cleanly on SIGTERM (how services are stopped) and on SIGINT even when the shell that
+    # started us in the background left SIGINT ignored (Python then never raises KeyboardInterrupt).
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _raise_interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

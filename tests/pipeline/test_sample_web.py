@@ -312,8 +312,8 @@ def test_cli_write_and_serve(tmp_path, capsys):
         assert _get(base + "robots.txt")[0] == 200
         assert (tmp_path / "live/urls.txt").read_text().startswith(base.rstrip("/") + "/articles/")
     finally:
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=60) == 0  # generous: CI machines can be loaded
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
 
 
 def test_written_bytes_are_small(sample):
