@@ -14,13 +14,14 @@ from __future__ import annotations
 import io
 import logging
 import os
-import shutil
 import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from random import Random
 
 from PIL import Image, ImageDraw
+
+from crawlers.ffmpeg_bin import ffmpeg_exe  # the one lookup every video step uses
 
 logger = logging.getLogger(__name__)
 
@@ -169,16 +170,6 @@ def clip_frames(clip: Clip) -> list[Image.Image]:
                       cx=cx, cy=cy, scale=clip.scene.scale)
         frames.append(draw_scene(scene, clip.size, clip.size))
     return frames
-
-
-def ffmpeg_exe() -> str:
-    """ffmpeg from PATH, else the binary bundled with imageio-ffmpeg."""
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
-    import imageio_ffmpeg  # imported lazily: only video writing needs it
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 @lru_cache(maxsize=4)

@@ -21,10 +21,11 @@ from bs4 import BeautifulSoup
 from PIL import Image
 from warcio.archiveiterator import ArchiveIterator
 
+from crawlers.ffmpeg_bin import ffmpeg_exe
 from filters import TextQualityFilter, TextRepetitionFilter
 from pipeline.cli import main as flamingo_main
 from pipeline.sample import serve_site, write_lists, write_sample_web
-from pipeline.sample.media import COLOURS, SHAPES, ffmpeg_exe
+from pipeline.sample.media import COLOURS, SHAPES
 from pipeline.sample.warc import WARC_BASE_URL
 from schemas import Document, url_key
 
