@@ -122,46 +122,57 @@ class Analysis:
 
 def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysis:
     """One pass (lxml's iterwalk: start/end events from C): drop decisions, text/link lengths
-    in post-order, container scores. A dropped subtree is skipped whole, never visited."""
+    in post-order, container scores. A dropped subtree is skipped whole, never visited.
+
+    The loop body runs twice per element, so module constants are bound to locals and the
+    per-element state is one list (a "frame") rather than several dicts.
+    """
     text_len, link_len, score = {}, {}, {}
     dropped, soft = set(), []
     num_nodes, cap_hit = 0, False
     shadowed = set()  # inside a class-dropped subtree: measured, never a container candidate
+    drop_tags, judged_attrs, never_dropped = DROP_TAGS, _JUDGED_ATTRS, NEVER_ATTR_DROPPED
+    paragraph_tags, semantic_tags = PARAGRAPH_TAGS, SEMANTIC_TAGS
     # Open elements: [el, own text, subtree text, link text, in <article>/<main>, shadowed, kind]
     # kind: 0 measured, 1 dropped (skipped), 2 class-dropped (measured, not summed upwards).
-    stack: list[list] = []
+    # The bottom frame stands for root's parent: it collects root's tail and nothing reads it.
+    stack: list[list] = [[None, 0, 0, 0, False, False, 0]]
+    top = stack[0]
     walker = lxml.etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, el in walker:
         if event == "start":
             num_nodes += 1
-            top = stack[-1] if stack else None
-            in_sem, in_soft = (top[4], top[5]) if top else (False, False)
             text = el.text
-            frame = [el, len(text.strip()) if text else 0, 0, 0, in_sem, in_soft, 0]
-            stack.append(frame)
+            in_sem = top[4]
+            top = [el, len(text.strip()) if text else 0, 0, 0, in_sem, top[5], 0]
+            stack.append(top)
             tag = el.tag  # libxml2's HTML parser gives lower-case names
-            judged = not _JUDGED_ATTRS.isdisjoint(el.keys())
+            judged = not judged_attrs.isdisjoint(el.keys())
             if num_nodes > max_nodes:
                 cap_hit = True
-            if (num_nodes > max_nodes or tag in DROP_TAGS or (judged and is_hidden(el))
+            if (num_nodes > max_nodes or tag in drop_tags or (judged and is_hidden(el))
                     or (tag == "header" and not in_sem)):
                 dropped.add(el)
-                frame[6] = 1
+                top[6] = 1
                 walker.skip_subtree()
                 continue
-            if in_soft:
+            if top[5]:
                 shadowed.add(el)
-            if judged and tag not in NEVER_ATTR_DROPPED and el not in exempt and is_chrome_by_attr(el):
-                dropped.add(el)
-                soft.append(el)  # still measured below, so the rescue rule can judge it
-                frame[5] = True
-                frame[6] = 2
-            frame[4] = in_sem or tag in SEMANTIC_TAGS or (judged and (el.get("role") or "").lower() == "main")
+            if judged:
+                if tag not in never_dropped and el not in exempt and is_chrome_by_attr(el):
+                    dropped.add(el)
+                    soft.append(el)  # still measured below, so the rescue rule can judge it
+                    top[5] = True
+                    top[6] = 2
+                if not in_sem:
+                    top[4] = tag in semantic_tags or (el.get("role") or "").lower() == "main"
+            elif not in_sem:
+                top[4] = tag in semantic_tags
         elif event == "end":
-            el, own, t, links, _, _, kind = stack.pop()
-            parent = stack[-1] if stack else None
+            _, own, t, links, _, _, kind = stack.pop()
+            parent = top = stack[-1]
             tail = el.tail
-            if tail and parent is not None:
+            if tail:
                 parent[1] += len(tail.strip())
             if kind == 1:
                 continue
@@ -169,22 +180,31 @@ def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysi
             tag = el.tag
             if tag == "a":
                 links = t
-            text_len[el], link_len[el] = t, links
-            if parent is not None and kind == 0:
+            text_len[el] = t
+            link_len[el] = links
+            if kind == 0:
                 parent[2] += t
                 parent[3] += links
-            images = IMAGE_BONUS if tag in ("img", "picture") else 0
-            if tag in PARAGRAPH_TAGS or (tag == "div" and own > 0) or images:
-                # readability: a paragraph credits its parent fully and its grandparent half.
-                credit = max(t - links, 0) + images
-                up = parent[0] if parent is not None else el.getparent()
-                if up is not None:
-                    score[up] = score.get(up, 0) + credit
-                    grand = stack[-2][0] if len(stack) > 1 else up.getparent()
-                    if grand is not None:
-                        score[grand] = score.get(grand, 0) + credit / 2
-        elif stack:  # a comment or processing instruction: only its tail is text
-            stack[-1][1] += _tlen(el.tail)
+            if tag in paragraph_tags or (tag == "div" and own > 0):
+                images = 0
+            elif tag == "img" or tag == "picture":
+                images = IMAGE_BONUS
+            else:
+                continue
+            # readability: a paragraph credits its parent fully and its grandparent half.
+            credit = (t - links if t > links else 0) + images
+            up = parent[0]
+            if up is None:
+                up = el.getparent()
+            if up is not None:
+                score[up] = score.get(up, 0) + credit
+                grand = stack[-2][0] if len(stack) > 2 else up.getparent()
+                if grand is not None:
+                    score[grand] = score.get(grand, 0) + credit / 2
+        elif len(stack) > 1:  # a comment or processing instruction: only its tail is text
+            tail = el.tail
+            if tail:
+                top[1] += len(tail.strip())
     return Analysis(text_len, link_len, score, dropped, shadowed, soft, num_nodes, cap_hit)
 
 

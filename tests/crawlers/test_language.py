@@ -39,3 +39,20 @@ def test_guess_language_thresholds():
     assert language.guess_language("Hi there") == ("und", 0.0)
     lang, prob = language.guess_language(TEXTS[0] * 30)
     assert lang == "en" and 0.9 < prob <= 1.0
+
+
+def test_capped_guess_equals_the_1000_character_guess():
+    """MAX_CHARS was lowered from 1000 on this set: every guess must stay the same."""
+    from tests.crawlers.multilingual_texts import multilingual_documents
+
+    docs = multilingual_documents(seed=0, per_language=8) + multilingual_documents(seed=1, per_language=8)
+    assert language.MAX_CHARS <= 500 and all(len(text) > language.MAX_CHARS for _, text in docs)
+    flipped = [(kind, language.guess_language(text)[0], language.guess_language(text[:1000])[0])
+               for kind, text in docs]
+    flipped = [f for f in flipped if f[1] != f[2]]
+    assert flipped == []
+
+
+def test_letter_count_threshold_is_exact():
+    assert language.guess_language("a" * (language.MIN_LETTERS - 1) + " 123 !!")[0] == "und"
+    assert language.guess_language("1 2 3 " + "é" * language.MIN_LETTERS)[0] != "und"
