@@ -1,14 +1,18 @@
 """Extraction speed and quality: crawlers.extract_document vs trafilatura vs resiliparse, one run.
 
-    python -m bench.extract [DIR_OF_PAGES] [--rounds 3] [--labels bench/data/extract_labels.json]
+    python -m bench.extract [DIR_OF_PAGES] [--rounds 3] [--corpus sample|realistic|both]
+                            [--labels bench/data/extract_labels.json]
 
-With no DIR, the sample web (pipeline.sample, seed 0) is written to a temp dir and its pages
-used. Speed: each extractor runs over every page `rounds` times; per page the median time is
+With no DIR, the corpus is the sample web (pipeline.sample, seed 0: 51 pages of ~6 KB), the
+realistic pages (bench/realistic_pages.py: 30 pages of 40-48 KB with head scripts, mega-menus,
+sidebars, teaser grids and comment threads), or both, each printed on its own. Speed: each extractor runs over every page `rounds` times; per page the median time is
 kept; pages/s = pages / sum of medians. trafilatura runs with include_images=True (it then
 does the image work we do); resiliparse with main_content=True (text only, its fastest mode).
-Quality proxy (labels hand-written for three sample-web pages): recall = share of labelled
-main-content sentences found in the output; boilerplate kept = share of labelled boilerplate
-sentences found (lower is better). Whitespace is collapsed before matching.
+Quality proxy: recall = share of labelled main-content sentences found in the output;
+boilerplate kept = share of labelled boilerplate sentences found (lower is better).
+Whitespace is collapsed before matching. Labels: "hand" (three sample-web pages, written by
+hand in bench/data), "generator" (every page, from the generator's own plan:
+bench/sample_truth.py for the sample web, bench/realistic_pages.py for the realistic pages).
 """
 
 from __future__ import annotations
@@ -88,37 +92,56 @@ def quality(fn, pages: dict[str, str], labels: dict) -> tuple[float, float, int]
     return found_main / total_main, found_boiler / total_boiler, used
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("pages_dir", nargs="?", help="directory of .html pages (default: the sample web)")
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--labels", default=str(DEFAULT_LABELS))
-    args = p.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(args.pages_dir) if args.pages_dir else None
-        if root is None:
-            from pipeline.sample import write_sample_web
-
-            write_sample_web(tmp, seed=0)
-            root = Path(tmp) / "site"
-        pages = load_pages(root)
-    labels = json.loads(Path(args.labels).read_text()) if Path(args.labels).exists() else {}
+def _report(title: str, pages: dict[str, str], label_sets: dict[str, dict], rounds: int) -> None:
     extractors = {"flamingo": ours, "trafilatura": _trafilatura(), "resiliparse": _resiliparse()}
-    ours(next(iter(pages.values())), BASE_URL)  # warm the language model once, outside timing
+    mean_kb = sum(len(h.encode("utf-8")) for h in pages.values()) / len(pages) / 1024
+    sys.stdout.write(f"== {title}: {len(pages)} pages, mean {mean_kb:.1f} KB, {rounds} rounds, median per page\n")
     results = {}
     for name, fn in extractors.items():
         if fn is None:
             sys.stdout.write(f"{name}: not installed (pip install '.[bench]')\n")
             continue
-        rate = time_extractor(fn, pages, args.rounds)
-        recall, boiler, used = quality(fn, pages, labels)
+        rate = time_extractor(fn, pages, rounds)
         results[name] = rate
-        sys.stdout.write(f"{name:12s} {rate:9.1f} pages/s   main recall {recall:.2f}   "
-                         f"boilerplate kept {boiler:.2f}   ({used} labelled pages)\n")
-    sys.stdout.write(f"{len(pages)} pages, {args.rounds} rounds, median per page\n")
+        scores = []
+        for kind, labels in label_sets.items():
+            recall, boiler, used = quality(fn, pages, labels)
+            scores.append(f"{kind} ({used} pages): main recall {recall:.2f}, boilerplate kept {boiler:.2f}")
+        sys.stdout.write(f"{name:12s} {rate:9.1f} pages/s   " + "   ".join(scores) + "\n")
     for peer in ("trafilatura", "resiliparse"):
-        if peer in results:
+        if peer in results and "flamingo" in results:
             sys.stdout.write(f"flamingo / {peer}: {results['flamingo'] / results[peer]:.1f}x\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("pages_dir", nargs="?", help="directory of .html pages (default: the --corpus pages)")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--corpus", choices=("sample", "realistic", "both"), default="both")
+    p.add_argument("--labels", default=str(DEFAULT_LABELS))
+    args = p.parse_args(argv)
+    hand = json.loads(Path(args.labels).read_text()) if Path(args.labels).exists() else {}
+    ours("<p>warm up the language model once, outside timing</p>", BASE_URL)
+    if args.pages_dir:
+        _report(args.pages_dir, load_pages(Path(args.pages_dir)), {"hand": hand}, args.rounds)
+        return 0
+    if args.corpus in ("sample", "both"):
+        from bench.sample_truth import sample_labels
+        from pipeline.sample import write_sample_web
+
+        with tempfile.TemporaryDirectory() as tmp:
+            write_sample_web(tmp, seed=0)
+            pages = load_pages(Path(tmp) / "site")
+            truth = sample_labels(tmp, seed=0)
+        _report("sample web", pages, {"hand": hand, "generator": truth}, args.rounds)
+    if args.corpus in ("realistic", "both"):
+        from bench.realistic_pages import realistic_pages
+
+        generated = realistic_pages(seed=0)
+        pages = {name: page.html for name, page in generated.items()}
+        truth = {"pages": {name: {"main": page.main, "boilerplate": page.boilerplate}
+                           for name, page in generated.items()}}
+        _report("realistic pages", pages, {"generator": truth}, args.rounds)
     return 0
 
 
