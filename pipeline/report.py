@@ -1,9 +1,9 @@
 """`report.html` next to a build's `manifest.json`: what the build kept, what it dropped and why.
 
-One self-contained HTML file (charts are base64 PNGs, no scripts, no network) so it opens
-offline from a bucket download. Per-sample numbers come from the parquet sidecars
-(`NAME-SSSSS.parquet`) and the rejects tables (`rejects-SSSSS.parquet`); columns differ by
-job (pairs: width/height/caption; m3w: texts/images; videos: width/height/caption), so every
+One self-contained HTML file (charts are inline SVG from `pipeline.svg_charts`; no scripts, no
+network) so it opens offline from a bucket download. Per-sample numbers come from the parquet
+sidecars (`NAME-SSSSS.parquet`) and the rejects tables (`rejects-SSSSS.parquet`); columns differ
+by job (pairs: width/height/caption; m3w: texts/images; videos: width/height/caption), so every
 chart is drawn only from the columns that exist. Throughput comes from the shards' modification
 times. `flamingo report DIR` regenerates it; the shard writer calls `write_report` after the
 manifest, and a report failure is logged and written to `report_error.txt`, never raised.
@@ -12,10 +12,10 @@ manifest, and a report failure is logged and written to `report_error.txt`, neve
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
 import html
 import io
+import itertools
 import json
 import logging
 import traceback
@@ -27,6 +27,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline import svg_charts
+
 log = logging.getLogger(__name__)
 
 REPORT_NAME = "report.html"
@@ -35,8 +37,8 @@ LANGUAGE_KEYS = ("language", "lang")
 TOP_LANGUAGES = 15
 # What can go wrong while drawing a report from files a build just wrote: unreadable or odd files
 # (OSError incl. Beam's BeamIOError, Arrow errors), unexpected values (ValueError/TypeError/KeyError
-# from malformed JSON cells or stats), and matplotlib's RuntimeErrors.
-REPORT_ERRORS = (OSError, ValueError, TypeError, KeyError, RuntimeError, pa.ArrowException)
+# from malformed JSON cells or stats, e.g. numpy's binning). Anything else is a bug and raises.
+REPORT_ERRORS = (OSError, ValueError, TypeError, KeyError, pa.ArrowException)
 
 
 @dataclass
@@ -129,87 +131,37 @@ def collect(output_dir: str, manifest: dict[str, Any]) -> ReportData:
 # -- charts ---------------------------------------------------------------------------------------
 
 
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _barh(title: str, counts: dict[str, int], xlabel: str = "count") -> str:
-    import matplotlib.pyplot as plt
-
-    items = sorted(counts.items(), key=lambda kv: kv[1])
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(items) + 1.2))
-    ax.barh([k for k, _ in items], [v for _, v in items], color="#4878a8")
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    return _png(fig)
-
-
-def _hist(title: str, series: dict[str, list[float]], xlabel: str, log_x: bool = True) -> str:
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    values = np.concatenate([np.asarray(v, dtype=float) for v in series.values()])
-    lo, hi = max(values.min(), 1e-3), max(values.max(), 1e-3)
-    bins = np.geomspace(lo, hi * 1.0001, 40) if log_x and hi > lo else 40
-    fig, ax = plt.subplots(figsize=(7, 3.2))
-    for label, v in series.items():
-        ax.hist(v, bins=bins, alpha=0.6, label=label)
-    if log_x and hi > lo:
-        ax.set_xscale("log")
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("samples")
-    if len(series) > 1:
-        ax.legend()
-    return _png(fig)
-
-
 def _throughput(shard_times: list[tuple[float, int]]) -> str:
-    import matplotlib.pyplot as plt
-
     points = sorted(shard_times)
     start = points[0][0]
-    minutes, total, cumulative = [], 0, []
-    for t, n in points:
-        total += n
-        minutes.append((t - start) / 60)
-        cumulative.append(total)
-    fig, ax = plt.subplots(figsize=(7, 3.2))
-    ax.step(minutes, cumulative, where="post")
-    ax.set_title("samples written over time (shard completion)")
-    ax.set_xlabel("minutes since first shard")
-    ax.set_ylabel("samples")
-    return _png(fig)
+    minutes = [(t - start) / 60 for t, _ in points]
+    cumulative = list(itertools.accumulate(n for _, n in points))
+    return svg_charts.step_chart("samples written over time (shard completion)", minutes, cumulative,
+                                 "minutes since first shard", "samples")
 
 
 def charts(manifest: dict[str, Any], data: ReportData) -> list[tuple[str, str]]:
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on workers or CI
+    """(heading, inline <svg>) for every chart the manifest and the data can fill."""
+    barh, hist = svg_charts.bar_chart, svg_charts.histogram
     out = []
     funnel = {"inputs": manifest.get("inputs", 0), "written": manifest.get("written", 0)}
     funnel.update({f"rejected: {k}": v for k, v in manifest.get("rejected_by_stage", {}).items()})
-    out.append(("Counts per stage", _barh("inputs, rejects per stage, written", funnel)))
+    out.append(("Counts per stage", barh("inputs, rejects per stage, written", funnel)))
     if manifest.get("rejected_by_reason"):
-        out.append(("Rejects by reason", _barh("rejected inputs by reason", manifest["rejected_by_reason"])))
+        out.append(("Rejects by reason", barh("rejected inputs by reason", manifest["rejected_by_reason"])))
     if manifest.get("image_rejected_by_reason"):
-        out.append(("Image rejects by reason", _barh("rejected images by reason", manifest["image_rejected_by_reason"])))
+        out.append(("Image rejects by reason", barh("rejected images by reason", manifest["image_rejected_by_reason"])))
     if data.image_sizes:
         widths, heights = zip(*data.image_sizes, strict=True)
-        out.append(("Image sizes", _hist("image size (source)", {"width": widths, "height": heights}, "pixels")))
+        out.append(("Image sizes", hist("image size (source)", {"width": widths, "height": heights}, "pixels")))
         aspects = [w / h for w, h in data.image_sizes]
-        out.append(("Aspect ratios", _hist("aspect ratio (width / height)", {"aspect": aspects}, "width / height")))
+        out.append(("Aspect ratios", hist("aspect ratio (width / height)", {"aspect": aspects}, "width / height")))
     if data.text_lengths:
         lengths = [max(n, 1) for n in data.text_lengths]
-        out.append(("Text lengths", _hist("text length per sample", {"characters": lengths}, "characters")))
+        out.append(("Text lengths", hist("text length per sample", {"characters": lengths}, "characters")))
     if data.languages:
         top = dict(data.languages.most_common(TOP_LANGUAGES))
-        out.append(("Languages", _barh(f"languages (top {TOP_LANGUAGES})", top, "samples")))
+        out.append(("Languages", barh(f"languages (top {TOP_LANGUAGES})", top, "samples")))
     if len(data.shard_times) > 1:
         out.append(("Throughput", _throughput(data.shard_times)))
     return out
@@ -234,14 +186,15 @@ def render_html(manifest: dict[str, Any], data: ReportData) -> str:
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
         "<style>body{font-family:sans-serif;max-width:60em;margin:auto}td,th{padding:2px 8px;"
-        "border-bottom:1px solid #ddd;text-align:left}</style></head><body>",
+        "border-bottom:1px solid #ddd;text-align:left}figure{margin:1.5em 0}"
+        "figcaption{font-weight:bold;font-size:1.2em}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         _table(summary, ("", "")),
         "<h2>Rejects by stage and reason</h2>",
         _table([(s, r, n) for (s, r), n in rejects], ("stage", "reason", "count")) if rejects else "<p>none</p>",
     ]
-    for heading, png in charts(manifest, data):
-        parts.append(f"<h2>{html.escape(heading)}</h2><img alt='{html.escape(heading)}' src='data:image/png;base64,{png}'>")
+    for heading, svg in charts(manifest, data):
+        parts.append(f"<figure>{svg}<figcaption>{html.escape(heading)}</figcaption></figure>")
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     parts.append(f"<p><small>generated {stamp} by pipeline/report.py</small></p></body></html>")
     return "\n".join(parts)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import shutil
+import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 import apache_beam as beam
@@ -54,9 +55,21 @@ def _build(out: Path, samples, rejects, num_inputs) -> dict:
     return json.loads((out / "manifest.json").read_text())
 
 
-def _images(page: str) -> dict[str, bytes]:
-    found = re.findall(r"<img alt='([^']+)' src='data:image/png;base64,([^']+)'>", page)
-    return {alt: base64.b64decode(b64) for alt, b64 in found}
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _charts(page: str) -> dict[str, ET.Element]:
+    """caption -> parsed inline <svg> (parsing fails on anything that is not well-formed XML)."""
+    found = re.findall(r"<figure>(<svg .*?</svg>)<figcaption>([^<]+)</figcaption></figure>", page)
+    return {caption: ET.fromstring(svg) for svg, caption in found}
+
+
+def _marks(chart: ET.Element, cls: str) -> list[ET.Element]:
+    return [r for r in chart.iter(f"{SVG}rect") if r.get("class") == cls]
+
+
+def _labels(chart: ET.Element, cls: str) -> list[str]:
+    return [t.text for t in chart.iter(f"{SVG}text") if t.get("class") == cls]
 
 
 @pytest.fixture(scope="module")
@@ -74,12 +87,27 @@ def test_writer_writes_report_next_to_manifest(built):
     out, manifest = built
     assert manifest["written"] == 4
     page = (out / report.REPORT_NAME).read_text()
-    charts = _images(page)
+    charts = _charts(page)
     assert set(charts) == {
         "Counts per stage", "Rejects by reason", "Image sizes", "Aspect ratios", "Text lengths", "Languages",
         "Throughput",
     }
-    assert all(png.startswith(b"\x89PNG") for png in charts.values())
+    assert page.count("<svg ") == len(charts) and "<img" not in page and "<script" not in page
+    stages = charts["Counts per stage"]
+    assert _labels(stages, "label") == ["inputs", "written", "rejected: fetch", "rejected: filter"]
+    assert [b.get("data-value") for b in _marks(stages, "bar")] == ["6", "4", "1", "1"]
+    assert _labels(charts["Rejects by reason"], "label") == ["aspect_ratio", "http_404"]
+    assert [b.get("data-value") for b in _marks(charts["Languages"], "bar")] == ["2", "2"]
+    # widths 100..400 and heights 50..200 on shared geometric bins; every value counted once
+    sizes = charts["Image sizes"]
+    for series in ("width", "height"):
+        assert sum(int(b.get("data-count")) for b in _marks(sizes, "bin") if b.get("data-series") == series) == 4
+    assert len(_marks(sizes, "legend")) == 2
+    assert _labels(sizes, "xtick") == ["50", "100", "200"]
+    # every aspect ratio is 2.0 (hi == lo): one linear bin holding all four
+    assert [b.get("data-count") for b in _marks(charts["Aspect ratios"], "bin")] == ["4"]
+    assert sum(int(b.get("data-count")) for b in _marks(charts["Text lengths"], "bin")) == 4
+    assert len(list(charts["Throughput"].iter(f"{SVG}path"))) == 1
     assert "<td>fetch</td><td>http_404</td><td>1</td>" in page
     assert "<td>filter</td><td>aspect_ratio</td><td>1</td>" in page
     assert not (out / report.ERROR_NAME).exists()
@@ -116,7 +144,26 @@ def test_collect_reads_documents_and_tolerates_missing_columns(tmp_path):
     assert data.text_lengths == [11]
     assert data.languages == {"fr": 1}
     page = report.render_html({"job": "m3w", "name": "m3w", "inputs": 2, "written": 2}, data)
-    assert set(_images(page)) == {"Counts per stage", "Image sizes", "Aspect ratios", "Text lengths", "Languages"}
+    assert set(_charts(page)) == {"Counts per stage", "Image sizes", "Aspect ratios", "Text lengths", "Languages"}
+
+
+def test_render_html_log_ticks_odd_values_and_escaping():
+    data = report.ReportData(
+        image_sizes=[(1, 1)],  # a single value: hi == lo
+        text_lengths=[0, 5, 50, 500, 5000],  # 0 is drawn as 1 character
+        languages=Counter({"<script>&": 3}),
+        shard_times=[(100.0, 2), (100.0, 3)],  # both shards finished in the same second
+    )
+    manifest = {"job": "pairs", "name": "p<1>", "inputs": 5, "written": 5, "rejected_by_reason": {}}
+    page = report.render_html(manifest, data)
+    charts = _charts(page)
+    assert set(charts) == {"Counts per stage", "Image sizes", "Aspect ratios", "Text lengths", "Languages",
+                           "Throughput"}
+    assert _labels(charts["Text lengths"], "xtick") == ["1", "10", "100", "1k"]
+    assert sum(int(b.get("data-count")) for b in _marks(charts["Text lengths"], "bin")) == 5
+    assert [b.get("data-count") for b in _marks(charts["Image sizes"], "bin")] == ["1", "1"]
+    assert _labels(charts["Languages"], "label") == ["<script>&"]
+    assert "<script>" not in page and "&lt;script&gt;&amp;" in page
 
 
 def test_report_failure_is_recorded_not_raised(tmp_path, caplog):
