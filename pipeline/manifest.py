@@ -94,7 +94,7 @@ def finalize(output_dir: str, manifest: dict[str, Any]) -> dict[str, Any]:
         )
     remove_stale_temporaries(output_dir)
     write_json_atomic(FileSystems.join(output_dir, MANIFEST_NAME), manifest)
-    from pipeline.report import write_report  # lazy: matplotlib only once a build is done
+    from pipeline.report import write_report  # lazy: needed only once a build is done
 
     write_report(output_dir, manifest)  # never raises: failures go to report_error.txt
     log.info(

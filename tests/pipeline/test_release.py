@@ -107,8 +107,8 @@ def rejects(build: Path) -> list[tuple]:
 
 @pytest.fixture(scope="module", autouse=True)
 def _no_reports():
-    """report.html (matplotlib, ~1 s per build and run; tests/pipeline/test_report.py covers it) is
-    skipped here: this module writes 16 builds."""
+    """report.html (tests/pipeline/test_report.py covers it) is skipped here: this module writes
+    16 builds and checks only their data."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("pipeline.report.write_report", lambda output_dir, manifest: None)
         yield
