@@ -133,14 +133,19 @@ def split_results(result):
         yield beam.pvalue.TaggedOutput("rejects", result)
 
 
-def build_pairs(p: beam.Pipeline, args: argparse.Namespace, progress: bool = False) -> tuple[Any, Any, Any]:
-    """(samples, rejects, inputs) PCollections of the job, before filtering and writing."""
+def build_pairs(p: beam.Pipeline, args: argparse.Namespace, progress: bool = False) -> tuple[Any, Any, Any, Any]:
+    """(samples, rejects, inputs, bucket_basis) PCollections of the job, before filtering and writing.
+
+    The samples leave the fetch step straight into the filters and the shard writer's buckets
+    (one fused stage: no Flatten in their path); only rejects are flattened. `bucket_basis` is
+    what sizes the shard buckets: the valid rows for URL lists, known before any fetch.
+    """
     if args.input_format == "img2dataset":
         results = (p | "Pattern" >> beam.Create([args.input])
                    | "ListTars" >> beam.FlatMap(expand_inputs, extensions=("tar",)) | "SpreadTars" >> beam.Reshuffle()
                    | "ReadTars" >> beam.FlatMap(read_webdataset_tar)
                    | "FromImg2dataset" >> beam.MapTuple(sample_from_webdataset))
-        inputs = results
+        inputs, early_rejects, basis = results, [], None
     else:
         fmt = None if args.input_format == "auto" else args.input_format
         # Files are listed and read by workers, never the driver, so gs:// lists work on any runner.
@@ -165,13 +170,16 @@ def build_pairs(p: beam.Pipeline, args: argparse.Namespace, progress: bool = Fal
         row_rejects = [] if args.retry_failed else [checked.bad]  # a retry's inputs are the retried rows
         results = unique.pairs | "FetchAndProcess" >> beam.ParDo(FetchPairs(fetch_config(args), resize_config(args)))
         inputs = (*row_rejects, unique.pairs, unique[DUPS]) | "Inputs" >> beam.Flatten()
-        results = (results, *row_rejects, unique[DUPS]) | "AllResults" >> beam.Flatten()
+        early_rejects = [*row_rejects, unique[DUPS]]
+        # a retry's valid rows are the whole list, most of them not retried: size by what is fetched
+        basis = unique.pairs if args.retry_failed else checked.good
     if progress:
         from pipeline.progress import ShowProgress
 
         results = results | ShowProgress("pairs")
     split = results | "Split" >> beam.FlatMap(split_results).with_outputs("rejects", main="samples")
-    return split.samples, split.rejects, inputs
+    rejects = (split.rejects, *early_rejects) | "PairRejects" >> beam.Flatten() if early_rejects else split.rejects
+    return split.samples, rejects, inputs, basis
 
 
 def build_pipeline(p: beam.Pipeline, args: argparse.Namespace, beam_args: list[str] | None = None):
@@ -181,13 +189,14 @@ def build_pipeline(p: beam.Pipeline, args: argparse.Namespace, beam_args: list[s
     from pipeline.shards import WriteShards
 
     chain = build_chain(args.filters, kind="pair")
-    samples, rejects, inputs = build_pairs(p, args, progress=not args.no_progress)
+    samples, rejects, inputs, basis = build_pairs(p, args, progress=not args.no_progress)
     filtered = samples | "Filter" >> ApplyFilters(chain, stage="filter")
     kept, dedup_rejects = apply_dedup(filtered.kept, "pair", args)
     all_rejects = (rejects, filtered.rejects, dedup_rejects) | "AllRejects" >> beam.Flatten()
     return {"samples": kept, "rejects": all_rejects, "inputs": inputs} | "WriteShards" >> WriteShards(
         args.output, job="pairs", name=args.shard_name or "pairs", samples_per_shard=args.samples_per_shard,
         max_shard_bytes=args.max_shard_bytes, config=resolved_config(args, list(beam_args or [])),
+        bucket_basis=basis,
     )
 
 
