@@ -5,7 +5,10 @@ exactly what they mean there. In front of it, Pillow does what the Resizer (Open
 EXIF orientation, CMYK / palette / 16-bit modes, alpha onto white, the first frame of
 animations, and the decompression-bomb guard, all before any pixel is decoded.
 Fast path: a plain RGB/greyscale JPEG/PNG/WebP without orientation goes to the Resizer as is
-(no double decode); everything else is normalised by Pillow and handed over as BMP.
+(no double decode); everything else is normalised by Pillow and handed over as BMP. A plain
+JPEG at least 4x the target size is decoded by libjpeg at 1/2-1/8 scale first
+(crawlers/reduced_decode.py: same modes and checks, not bit-identical; `reduced_decode=False`
+turns it off).
 
 SVG is rejected (UNSUPPORTED_FORMAT), not rasterised: it has no intrinsic pixel size, and a
 rasteriser parses untrusted XML with external references.
@@ -30,6 +33,7 @@ import sys
 import exifread
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from crawlers.reduced_decode import decode_reduced, reduction
 from schemas.reasons import RejectReason
 
 log = logging.getLogger(__name__)
@@ -92,6 +96,7 @@ class ResizeConfig:
     max_image_area: float = math.inf
     max_decode_pixels: int = Image.MAX_IMAGE_PIXELS or 89_478_485  # Pillow's default bomb limit
     extract_exif: bool = True
+    reduced_decode: bool = True  # large JPEGs decoded at 1/2-1/8 scale (crawlers/reduced_decode.py)
 
 
 @dataclasses.dataclass
@@ -169,7 +174,7 @@ class ImageProcessor:
             if w * h > self.config.max_decode_pixels:
                 return self._fail(out, RejectReason.DECOMPRESSION_BOMB, f"{w}x{h} pixels > {self.config.max_decode_pixels}")
             try:
-                stream = self._stream_for_resizer(im, raw)
+                stream, scale = self._stream_for_resizer(im, raw)
             except Image.DecompressionBombError as exc:
                 return self._fail(out, RejectReason.DECOMPRESSION_BOMB, str(exc))
             except (OSError, ValueError, SyntaxError, EOFError) as exc:
@@ -178,14 +183,16 @@ class ImageProcessor:
         data, width, height, ow, oh, err = self._resizer(stream)
         if err is not None:
             return self._fail(out, _RESIZER_ERRORS.get(err, RejectReason.UNDECODABLE), err)
+        if scale > 1:  # the Resizer saw the reduced decode; the source is w x h (orientation 1)
+            ow, oh = w, h
         out.ok, out.data, out.ext = True, data, self.config.encode_format
         out.width, out.height, out.original_width, out.original_height = width, height, ow, oh
         if self.config.extract_exif:
             out.exif = _exif_json(raw)
         return out
 
-    @staticmethod
-    def _stream_for_resizer(im: Image.Image, raw: bytes) -> io.BytesIO:
+    def _stream_for_resizer(self, im: Image.Image, raw: bytes) -> tuple[io.BytesIO, int]:
+        """The bytes the Resizer decodes, and the scale they were reduced by (1: full size)."""
         orientation = im.getexif().get(_ORIENTATION, 1) if im.format in ("JPEG", "MPO", "WEBP", "PNG", "TIFF") else 1
         plain = (
             im.format in _FAST_FORMATS
@@ -195,14 +202,20 @@ class ImageProcessor:
             and orientation == 1
         )
         # OpenCV decodes a JPEG without its end marker silently (grey bottom rows): let Pillow judge it
-        if plain and (im.format != "JPEG" or raw.rstrip(b"\0\r\n ").endswith(b"\xff\xd9")):
-            return io.BytesIO(raw)
+        complete = im.format != "JPEG" or raw.rstrip(b"\0\r\n ").endswith(b"\xff\xd9")
+        if plain and complete and im.format == "JPEG" and self.config.reduced_decode:
+            scale = reduction(im.width, im.height, self.config)
+            stream = decode_reduced(raw, im.mode, scale) if scale > 1 else None
+            if stream is not None:
+                return stream, scale
+        if plain and complete:
+            return io.BytesIO(raw), 1
         im.seek(0)  # animations: the first frame
         im.load()
         rgb = _to_rgb(ImageOps.exif_transpose(im))
         buf = io.BytesIO()
         rgb.save(buf, "BMP")  # uncompressed: the cheapest lossless hand-over to OpenCV
-        return buf
+        return buf, 1
 
     @staticmethod
     def _fail(out: ProcessedImage, reason: RejectReason, detail: str) -> ProcessedImage:
