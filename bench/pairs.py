@@ -1,12 +1,20 @@
 """Pairs download throughput: this project's job vs img2dataset, same URLs, same machine.
 
-    python -m bench.pairs [--num-images 500] [--threads 16] [--repeats 3] [--image-size 224]
+    python -m bench.pairs [--num-images 500] [--threads 16] [--repeats 3] [--image-size 224] [--sources web|256]
 
-Serves N distinct-URL 256 px JPEGs from a loopback server, then downloads, resizes (border,
+Serves N distinct-URL JPEGs from a loopback server, then downloads, resizes (border,
 same size, same JPEG quality) and shards them with img2dataset (processes_count=1, the same
 thread count, its opt-out header check off so loopback is not refused) and with
 `flamingo build pairs` (in-process FnApiRunner, filters and dedup off, same thread count). Prints samples/s per
 tool (median of the repeats, wall clock including each tool's start-up) and the ratio.
+
+The server runs in its own process. In this one it would share the GIL with whichever tool runs
+here (our job is in-process; img2dataset downloads in a child process): a third of the job's
+samples were in the server's handlers when it did.
+
+Sources: `web` (default) cycles 32 photo-like JPEGs at the sizes web images come in (WEB_SIZES:
+400-1600 px sides, landscape, portrait and square, 20-330 KB at quality 90); `256` is 256 px
+squares only, where decoding is cheap and per-request overheads dominate.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import argparse
 import csv
 import io
 import logging
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -27,17 +36,48 @@ from PIL import Image
 from tests.http_fixture import HttpFixture
 
 
-def make_images(count: int, size: int = 256) -> list[bytes]:
-    """Distinct photo-like JPEGs (gradients and noise, so they compress like real images)."""
+# (width, height) of web photos: phone/camera exports and CMS renditions, long sides 400-1600 px
+WEB_SIZES = [(640, 480), (800, 600), (1024, 768), (1280, 853), (1600, 1200), (500, 500), (600, 900),
+             (1200, 800), (400, 300), (1024, 1024), (768, 1024), (1280, 720)]
+
+
+def make_images(count: int, size: int = 256, sizes: list[tuple[int, int]] | None = None) -> list[bytes]:
+    """Distinct photo-like JPEGs: a gradient under smooth (upscaled) noise, so they compress like photos."""
     out = []
     for i in range(count):
-        im = Image.linear_gradient("L").resize((size, size)).rotate(i * 23).convert("RGB")
-        noise = Image.effect_noise((size, size), 40 + i).convert("RGB")
-        im = Image.blend(im, noise, 0.3)
+        w, h = sizes[i % len(sizes)] if sizes else (size, size)
+        im = Image.linear_gradient("L").resize((w, h)).rotate(i * 23).convert("RGB")
+        noise = Image.effect_noise((max(w // 4, 1), max(h // 4, 1)), 40 + i).resize((w, h), Image.BICUBIC)
+        tint = Image.new("RGB", (w, h), ((i * 53) % 256, (i * 97) % 256, (i * 31) % 256))
+        im = Image.blend(Image.blend(im, noise.convert("RGB"), 0.35), tint, 0.25)
         buf = io.BytesIO()
         im.save(buf, "JPEG", quality=90)
         out.append(buf.getvalue())
     return out
+
+
+def _serve(count: int, sources: str, conn) -> None:
+    """Child process: serve /img/0.jpg .. /img/{count-1}.jpg (32 distinct images in turn) until told to stop."""
+    images = make_images(32, sizes=WEB_SIZES if sources == "web" else None)
+    with HttpFixture() as server:
+        for i in range(count):
+            server.add(f"/img/{i}.jpg", images[i % len(images)])
+        conn.send(server.url(""))
+        conn.recv()  # the parent's stop
+
+
+def start_server(count: int, sources: str = "web"):
+    """(base URL, stop function) of an image server in a separate process."""
+    parent, child = multiprocessing.get_context("spawn").Pipe()
+    proc = multiprocessing.get_context("spawn").Process(target=_serve, args=(count, sources, child), daemon=True)
+    proc.start()
+    base = parent.recv()
+
+    def stop() -> None:
+        parent.send("stop")
+        proc.join(10)
+
+    return base, stop
 
 
 def run_img2dataset(url_csv: str, out: str, args) -> int:
@@ -71,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=16)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--image-size", type=int, default=224)
+    p.add_argument("--sources", choices=("web", "256"), default="web", help="source image sizes (see above)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     # imports outside the timed region: both tools' start-up in a fresh process is not the point
@@ -80,15 +121,15 @@ def main(argv: list[str] | None = None) -> int:
     import pipeline.jobs.pairs  # noqa: F401
 
     tmp = tempfile.mkdtemp(prefix="bench-pairs-")
-    images = make_images(32)
     times: dict[str, list[float]] = {"img2dataset": [], "flamingo-data": []}
-    with HttpFixture() as server:
+    base, stop_server = start_server(args.num_images, args.sources)
+    try:
         url_csv = os.path.join(tmp, "pairs.csv")
         with open(url_csv, "w", newline="") as f:
             w = csv.writer(f)
             w.writerow(["url", "caption"])
             for i in range(args.num_images):
-                w.writerow([server.add(f"/img/{i}.jpg", images[i % len(images)]), f"a picture number {i}"])
+                w.writerow([f"{base}/img/{i}.jpg", f"a picture number {i}"])
         filters_yaml = os.path.join(tmp, "nofilters.yaml")
         with open(filters_yaml, "w") as f:
             f.write("pair: []\n")  # img2dataset filters nothing; neither do we here
@@ -104,10 +145,13 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"warning: flamingo-data wrote {written}/{args.num_images}", file=sys.stderr)
                 times[name].append(time.perf_counter() - start)
                 shutil.rmtree(out, ignore_errors=True)
+    finally:
+        stop_server()
     shutil.rmtree(tmp, ignore_errors=True)
     rates = {name: args.num_images / statistics.median(ts) for name, ts in times.items()}
     for name, rate in rates.items():
         print(f"{name:>14}: {rate:8.1f} samples/s  (median of {args.repeats}; runs {[round(t, 2) for t in times[name]]} s)")
+    print(f"{args.num_images} images ({args.sources} sources), {args.threads} threads, one process each")
     print(f"ratio flamingo-data / img2dataset: {rates['flamingo-data'] / rates['img2dataset']:.2f}x")
     return 0
 
