@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-aspect-ratio", type=float, default=math.inf)
     g.add_argument("--max-image-area", type=float, default=math.inf)
     g.add_argument("--no-exif", action="store_true", help="do not record EXIF in KEY.json")
+    g.add_argument("--no-reduced-decode", action="store_true",
+                   help="decode large JPEGs at full size (pixel-identical to img2dataset; slower)")
     f = p.add_argument_group("fetching")
     f.add_argument("--allow-private", action="store_true", help="allow loopback/private addresses (tests, demo)")
     f.add_argument("--user-agent", default=None, help="User-Agent with a contact (default: flamingo-data's)")
@@ -93,6 +95,7 @@ def resize_config(args: argparse.Namespace):
         image_size=args.image_size, resize_mode=args.resize_mode, resize_only_if_bigger=args.resize_only_if_bigger,
         encode_format=args.encode_format, encode_quality=args.encode_quality, min_image_size=args.min_image_size,
         max_aspect_ratio=args.max_aspect_ratio, max_image_area=args.max_image_area, extract_exif=not args.no_exif,
+        reduced_decode=not args.no_reduced_decode,
     )
 
 

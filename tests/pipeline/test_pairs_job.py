@@ -197,3 +197,11 @@ def test_multi_threading_local_runner_loses_no_sample(tmp_path, monkeypatch):
     keys = [json.loads(s["json"])["key"] for s in wds.WebDataset(str(tmp_path / "out" / "pairs-00000.tar"),
                                                                   shardshuffle=False)]
     assert sorted(keys) == sorted(url_key(u) for u in urls)
+
+
+def test_reduced_decode_is_on_by_default_and_can_be_turned_off():
+    from pipeline.jobs.pairs import resize_config
+
+    base = ["--input", "in.csv", "--output", "out"]
+    assert resize_config(build_parser().parse_known_args(base)[0]).reduced_decode is True
+    assert resize_config(build_parser().parse_known_args([*base, "--no-reduced-decode"])[0]).reduced_decode is False
