@@ -29,6 +29,7 @@ import logging
 import math
 import os
 import sys
+import threading
 
 import exifread
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -64,7 +65,38 @@ def _load_resizer_module():
     # /dev/null, and it forces one resize at a time. It only hides libjpeg's "corrupt data"
     # warnings; in this private copy of the module it is a no-op, and resizes run in parallel.
     module.SuppressStdoutStderr = contextlib.nullcontext
+    module.A = ReusedTransforms(module.A)
     return module
+
+
+class ReusedTransforms:
+    """albumentations as our copy of the Resizer sees it: each transform built once per thread.
+
+    The Resizer builds its LongestMaxSize / PadIfNeeded / SmallestMaxSize / CenterCrop for every
+    image; construction validates its arguments (pydantic) and seeds two random generators,
+    ~0.1-0.25 ms each, all of it holding the GIL (about a tenth of the job's GIL time on the
+    pairs bench). With p=1.0 these transforms are deterministic; a transform object keeps the
+    last call's params on itself, so instances are per thread, never shared. Outputs are
+    byte-identical (tests/crawlers/test_images.py).
+    """
+
+    def __init__(self, module):
+        self._module = module
+        self._local = threading.local()
+
+    def __getattr__(self, name: str):
+        factory = getattr(self._module, name)
+        if not isinstance(factory, type):
+            return factory
+
+        def build(*args, **kwargs):
+            cache = self._local.__dict__.setdefault("transforms", {})
+            key = (name, repr(args), repr(sorted(kwargs.items())))
+            if key not in cache:
+                cache[key] = factory(*args, **kwargs)
+            return cache[key]
+
+        return build
 
 
 Resizer = _load_resizer_module().Resizer

@@ -97,3 +97,23 @@ def test_decode_pixel_limit_is_configurable():
 )
 def test_resizer_size_checks(cfg, size, reason):
     assert ImageProcessor(ResizeConfig(**cfg)).process(image_bytes(size)).reason is reason
+
+
+@pytest.mark.parametrize("mode", ["border", "keep_ratio", "center_crop", "keep_ratio_largest", "no"])
+def test_reused_transforms_give_byte_identical_outputs(mode, monkeypatch):
+    import concurrent.futures
+
+    import albumentations
+
+    from crawlers.images import Resizer, ReusedTransforms, _load_resizer_module
+
+    module = _load_resizer_module()
+    assert isinstance(module.A, ReusedTransforms)
+    raws = [image_bytes(size, colour=(i * 40, 90, 200 - i * 30)) for i, size in enumerate([(300, 200), (120, 260), (224, 224), (90, 60)])]
+    resizer = Resizer(image_size=128, resize_mode=mode, resize_only_if_bigger=False)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:  # several threads, each with its own transforms
+        reused = list(pool.map(lambda raw: resizer(io.BytesIO(raw)), raws * 3))
+    monkeypatch.setattr(module, "A", albumentations)  # the Resizer as shipped: transforms built per call
+    fresh = [resizer(io.BytesIO(raw)) for raw in raws * 3]
+    assert reused == fresh
+    assert all(out[-1] is None for out in fresh)
