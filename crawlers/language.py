@@ -43,6 +43,11 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def known_languages() -> tuple[str, ...]:
+    """The ISO 639-1 codes the shipped model can answer (filters check configs against them)."""
+    return tuple(_identifier().labels)
+
+
 class _Automaton:
     """py3langid's transition table as numpy arrays, for a vectorised walk."""
 
