@@ -60,9 +60,10 @@ _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
-# Only elements carrying one of these attributes can be dropped by attribute (most content
-# elements carry none, so one C-level keys() call settles them).
-_JUDGED_ATTRS = frozenset({"class", "id", "role", "hidden", "aria-hidden", "style"})
+# Only elements carrying one of these attributes can be dropped by attribute or be a semantic
+# container by attribute (most content elements carry none, so one C-level keys() call
+# settles them). itemprop only matters for the container pick (articleBody).
+_JUDGED_ATTRS = frozenset({"class", "id", "role", "hidden", "aria-hidden", "style", "itemprop"})
 
 
 def attr_tokens(el) -> list[str]:
@@ -111,6 +112,8 @@ class Analysis:
     soft_dropped: list  # dropped by class/id only: may be rescued if it holds most of the text
     num_nodes: int
     node_cap_hit: bool
+    # <article>, <main>, role=main and itemprop=articleBody elements met (measured), pre-order.
+    semantic: list = dataclasses.field(default_factory=list)
 
     def non_link(self, el) -> int:
         return self.text_len.get(el, 0) - self.link_len.get(el, 0)
@@ -128,7 +131,7 @@ def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysi
     per-element state is one list (a "frame") rather than several dicts.
     """
     text_len, link_len, score = {}, {}, {}
-    dropped, soft = set(), []
+    dropped, soft, semantic = set(), [], []
     num_nodes, cap_hit = 0, False
     shadowed = set()  # inside a class-dropped subtree: measured, never a container candidate
     drop_tags, judged_attrs, never_dropped = DROP_TAGS, _JUDGED_ATTRS, NEVER_ATTR_DROPPED
@@ -164,10 +167,14 @@ def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysi
                     soft.append(el)  # still measured below, so the rescue rule can judge it
                     top[5] = True
                     top[6] = 2
+                role_main = (el.get("role") or "").lower() == "main"
+                if tag in semantic_tags or role_main or (el.get("itemprop") or "").lower() == "articlebody":
+                    semantic.append(el)
                 if not in_sem:
-                    top[4] = tag in semantic_tags or (el.get("role") or "").lower() == "main"
-            elif not in_sem:
-                top[4] = tag in semantic_tags
+                    top[4] = tag in semantic_tags or role_main
+            elif tag in semantic_tags:
+                semantic.append(el)
+                top[4] = True
         elif event == "end":
             _, own, t, links, _, _, kind = stack.pop()
             parent = top = stack[-1]
@@ -205,7 +212,7 @@ def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysi
             tail = el.tail
             if tail:
                 top[1] += len(tail.strip())
-    return Analysis(text_len, link_len, score, dropped, shadowed, soft, num_nodes, cap_hit)
+    return Analysis(text_len, link_len, score, dropped, shadowed, soft, num_nodes, cap_hit, semantic)
 
 
 def analyse_with_rescue(root, *, max_nodes: int) -> Analysis:
@@ -226,27 +233,46 @@ def analyse_with_rescue(root, *, max_nodes: int) -> Analysis:
     return analyse(root, max_nodes=max_nodes, exempt=rescued)
 
 
+def _first_in_post_order(analysis: Analysis, tied: set):
+    """The tied element met first in post-order (the deeper one of a nested pair)."""
+    if len(tied) == 1:
+        return next(iter(tied))
+    for el in analysis.text_len:  # text_len's keys are in post-order
+        if el in tied:
+            return el
+    return None
+
+
 def pick_container(body, analysis: Analysis):
-    """The element whose subtree is the main content (falls back to `body`)."""
+    """The element whose subtree is the main content (falls back to `body`).
+
+    Among the semantic candidates the one with the most non-link text wins, among all
+    measured elements the one with the best readability score; a tie goes to the one first
+    in post-order (descendants first), i.e. the deeper, tighter container. Only candidates
+    are looked at: the semantic elements analyse met, and the elements holding a score.
+    """
+    text_len, dropped, shadowed = analysis.text_len, analysis.dropped, analysis.shadowed
     total = analysis.non_link(body)
-    best_semantic, best_semantic_len = None, -1
-    best_dense, best_score = None, 0.0
-    # text_len holds the measured elements in post-order (descendants first), so on a tie
-    # the strict ">" keeps the deeper, tighter container.
-    for el in analysis.text_len:
-        if el in analysis.dropped or el in analysis.shadowed:
+    best_semantic, best_semantic_len = set(), -1
+    for el in analysis.semantic:
+        if el not in text_len or el in dropped or el in shadowed:
             continue
-        tag = el.tag.lower()
-        semantic = (tag in SEMANTIC_TAGS or (el.get("role") or "").lower() == "main"
-                    or (el.get("itemprop") or "").lower() == "articlebody")
-        if semantic and analysis.non_link(el) > best_semantic_len:
-            best_semantic, best_semantic_len = el, analysis.non_link(el)
-        s = analysis.score.get(el, 0.0)
+        n = analysis.non_link(el)
+        if n > best_semantic_len:
+            best_semantic, best_semantic_len = {el}, n
+        elif n == best_semantic_len:
+            best_semantic.add(el)
+    if best_semantic and total and best_semantic_len >= SEMANTIC_MIN_SHARE * total:
+        return _first_in_post_order(analysis, best_semantic)
+    best_dense, best_score = set(), 0.0
+    for el, s in analysis.score.items():
+        if s < best_score or el not in text_len or el in dropped or el in shadowed:
+            continue
         if s > best_score:
-            best_dense, best_score = el, s
-    if best_semantic is not None and total and best_semantic_len >= SEMANTIC_MIN_SHARE * total:
-        return best_semantic
-    return best_dense if best_dense is not None else body
+            best_dense, best_score = {el}, s
+        elif best_dense:
+            best_dense.add(el)
+    return _first_in_post_order(analysis, best_dense) if best_dense else body
 
 
 def is_link_heavy(el, tag: str, analysis: Analysis) -> bool:
