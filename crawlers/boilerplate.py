@@ -49,6 +49,10 @@ PARAGRAPH_LINK_DENSITY, SHORT_PARAGRAPH = 0.8, 200
 # A semantic container must hold this share of the page's non-link text to be trusted over
 # the density pick (a listing page's teaser <article>s each hold a small share).
 SEMANTIC_MIN_SHARE = 0.25
+# A semantic element nested in the chosen one (an <article> in <main>) replaces it when it holds
+# this share of the outer one's non-link text: the rest is page furniture around the story
+# ("More stories" teasers). On bench/realistic_pages.py the <article> holds 0.80-0.90 of <main>.
+SEMANTIC_INNER_SHARE = 2 / 3
 PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "dd"})
 # A class-dropped element is rescued when it holds more text than the rest of the page and
 # at least this much (a real article, not a two-line widget).
@@ -243,6 +247,27 @@ def _first_in_post_order(analysis: Analysis, tied: set):
     return None
 
 
+def _innermost_semantic(analysis: Analysis, outer):
+    """`outer`, or the semantic descendant holding SEMANTIC_INNER_SHARE of its text (repeated)."""
+    text_len, dropped, shadowed = analysis.text_len, analysis.dropped, analysis.shadowed
+    while True:
+        need = SEMANTIC_INNER_SHARE * analysis.non_link(outer)
+        inner, inner_len = set(), -1
+        for el in analysis.semantic:
+            if el is outer or el not in text_len or el in dropped or el in shadowed:
+                continue
+            n = analysis.non_link(el)
+            if n < need or n < inner_len or not any(a is outer for a in el.iterancestors()):
+                continue
+            if n > inner_len:
+                inner, inner_len = {el}, n
+            else:
+                inner.add(el)
+        if not inner or need <= 0:
+            return outer
+        outer = _first_in_post_order(analysis, inner)
+
+
 def pick_container(body, analysis: Analysis):
     """The element whose subtree is the main content (falls back to `body`).
 
@@ -263,7 +288,7 @@ def pick_container(body, analysis: Analysis):
         elif n == best_semantic_len:
             best_semantic.add(el)
     if best_semantic and total and best_semantic_len >= SEMANTIC_MIN_SHARE * total:
-        return _first_in_post_order(analysis, best_semantic)
+        return _innermost_semantic(analysis, _first_in_post_order(analysis, best_semantic))
     best_dense, best_score = set(), 0.0
     for el, s in analysis.score.items():
         if s < best_score or el not in text_len or el in dropped or el in shadowed:
