@@ -13,13 +13,18 @@ the walk at MAX_NODES elements; both walks are iterative, so deep nesting cannot
 
 Speed: both passes are lxml iterwalks (events come from C) that skip dropped, link-heavy and
 image subtrees whole, and attribute rules only run on elements that carry a judged attribute;
+the container pick looks only at the semantic elements analyse recorded and the scored ones;
 the language guess is vectorised and reads 500 characters (crawlers/language.py). Per page,
-CPU, page after page, on a shared 2-core box (quietest of several runs; bench/extract.py):
-sample web (~6 KB, ~70 elements): parse 0.19 ms, analyse 0.34, walk 0.37 (~0.15 of it image
-URLs, mostly urljoin), language 0.36; 1.2-1.7 ms in all, 4-5x trafilatura's time.
-Realistic pages (bench/realistic_pages.py, 40-48 KB, mega-menus and comment threads):
-parse 1.1, analyse 1.9, walk 0.9, language 0.6; ~4.6 ms, 6x trafilatura. resiliparse's C
-extractor is 4-5x faster than this still; the Python per-element loops are the cost.
+CPU, page after page, on a shared 2-core box under another test run (min-of-5 to median
+ranges; bench/extract.py): sample web (~6 KB, ~70 elements visited): parse 0.12-0.27 ms,
+analyse 0.28-0.45, walk 0.27-0.5 (0.16 of it image URLs: urljoin is ~7 us an image),
+language 0.3-0.65; 1.4-2.0 ms in all, 4.3x trafilatura's time. Realistic pages
+(bench/realistic_pages.py, 40-48 KB, mega-menus and comment threads; ~330 elements visited):
+parse 0.8-1.1, analyse 1.0-1.7, walk 0.5-0.56, language 0.3-0.7; ~4.2-4.8 ms, 4.4x
+trafilatura. Merging analyse and walk into one pass would save at most the walk's own
+traversal (0.11 ms sample, 0.19 ms realistic without images), less the cost of recording
+every visited element's pieces. resiliparse's C extractor is 2-5x faster than this still;
+the Python per-element loops (~2 us an element in analyse) are the cost.
 """
 
 from __future__ import annotations
