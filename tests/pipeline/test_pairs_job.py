@@ -21,7 +21,10 @@ from pipeline.readers import RowError
 from schemas import RejectReason, url_key
 from tests.http_fixture import DEFAULT_ROUTES, HttpFixture, image_bytes, install_default_routes
 
-FAST = ["--allow-private", "--timeout", "1.0", "--total-timeout", "1.0", "--retries", "1",  # < the 2 s stall route
+# timeouts below the stall route's STALL_S, with room for a loaded CI box (at 1 s a retried 429 timed out
+# while the whole suite and a benchmark shared two cores)
+STALL_S = 5.0
+FAST = ["--allow-private", "--timeout", "2.5", "--total-timeout", "2.5", "--retries", "1",
         "--max-bytes", str(2**20), "--no-progress", "--image-size", "32"]
 
 
@@ -35,7 +38,7 @@ def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pairs")
     (tmp / "nofilters.yaml").write_text("pair: []\n")
     with HttpFixture() as server:
-        install_default_routes(server)
+        install_default_routes(server, stall_seconds=STALL_S)
         with open(tmp / "in.csv", "w", newline="") as f:
             w = csv.writer(f)
             w.writerow(["url", "caption", "licence"])
