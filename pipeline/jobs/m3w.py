@@ -83,9 +83,13 @@ def document_chains(filters: str | None, languages: str):
         config = config.get("document")
     entries = list(config) if config is not None else default_config("document")
     langs = [x.strip() for x in languages.split(",") if x.strip()]
+    # --languages decides which languages; the config's other language settings (min_score,
+    # recheck, ...) are kept, and the filter runs first whatever its place in the config
+    configured = next((e for e in entries if _entry_name(e) == "language"), None)
+    params = dict(configured.get("language") or {}) if isinstance(configured, dict) else {}
     entries = [e for e in entries if _entry_name(e) != "language"]
     if langs != ["all"]:
-        entries.insert(0, {"language": {"languages": langs}})
+        entries.insert(0, {"language": {**params, "languages": langs}})
     text = [e for e in entries if _entry_name(e) in TEXT_FILTERS]
     rest = [e for e in entries if _entry_name(e) not in TEXT_FILTERS]
     return build_chain(text, kind="document"), build_chain(rest, kind="document")

@@ -101,3 +101,11 @@ def test_document_chains_follow_languages_flag():
     text_en, post = m3w.document_chains(None, "en")
     assert "language" not in text_all.names and text_en.names[0] == "language"
     assert "image_count" in post.names and not set(post.names) & m3w.TEXT_FILTERS
+
+
+def test_document_chains_keep_configured_language_settings(tmp_path):
+    cfg = tmp_path / "filters.yaml"
+    cfg.write_text("document:\n  - image_count: {}\n  - language: {languages: [fr], min_score: 0.9}\n")
+    text, _ = m3w.document_chains(str(cfg), "en,de")
+    lang = text.filters[0]
+    assert text.names[0] == "language" and lang.min_score == 0.9 and list(lang.languages) == ["en", "de"]
