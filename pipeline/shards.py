@@ -73,9 +73,10 @@ class _WriteBucket(beam.DoFn):
 
     def process(self, element, offsets):
         bucket, grouped = element
+        grouped = list(grouped)
         samples = {s.key: s for s in grouped}
-        # the same cut as PlanParts made from (key, size) alone, so the offsets agree with it
-        parts = plan_parts([(k, s.num_bytes) for k, s in samples.items()], self.samples_per_shard, self.max_shard_bytes)
+        # the same cut PartCounts made from the same (key, size) list, so the offsets agree with it
+        parts = plan_parts([(s.key, s.num_bytes) for s in grouped], self.samples_per_shard, self.max_shard_bytes)
         for part_index, keys in enumerate(parts):
             stats = write_shard(
                 self.output_dir,
