@@ -87,3 +87,11 @@ def test_small_jpeg_and_png_take_the_full_path():
     Image.new("RGB", (1600, 1200), (10, 200, 30)).save(buf, "PNG")
     png = ImageProcessor(ResizeConfig(image_size=224)).process(buf.getvalue())
     assert png.ok and (png.original_width, png.original_height) == (1600, 1200)
+
+
+def test_greyscale_jpeg_stays_greyscale():
+    buf = io.BytesIO()
+    Image.linear_gradient("L").resize((1200, 900)).save(buf, "JPEG")
+    outs = [ImageProcessor(ResizeConfig(image_size=224, reduced_decode=on)).process(buf.getvalue()) for on in (True, False)]
+    assert [Image.open(io.BytesIO(o.data)).mode for o in outs] == ["L", "L"]
+    assert psnr(outs[0].data, outs[1].data) > 30
