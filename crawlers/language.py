@@ -149,10 +149,11 @@ def _has_letters(text: str, needed: int) -> bool:
     return needed <= 0
 
 
-def guess_language(text: str) -> tuple[str, float]:
-    """(ISO 639-1 code or "und", probability)."""
+def guess_language(text: str, min_letters: int = MIN_LETTERS) -> tuple[str, float]:
+    """(ISO 639-1 code or "und", probability) from the first MAX_CHARS characters; "und" under
+    `min_letters` letters (0: always the classifier's answer, as for captions)."""
     sample = text[:MAX_CHARS]
-    if not _has_letters(sample, MIN_LETTERS):
+    if min_letters and not _has_letters(sample, min_letters):
         return UNKNOWN, 0.0
     lang, prob = classify(sample)
     return str(lang), round(float(prob), 4)

@@ -36,8 +36,7 @@ LANGUAGE_KEY, SCORE_KEY = "language", "language_score"
 
 def identify_language(text: str) -> tuple[str, float]:
     """(ISO 639-1 code, probability) of the most likely language of the text's first 500 chars."""
-    lang, score = langid.classify(text[:langid.MAX_CHARS])
-    return lang, round(score, 4)
+    return langid.guess_language(text, min_letters=0)
 
 
 def stored_guess(doc: Document) -> tuple[str, float] | None:
