@@ -16,6 +16,7 @@ templates) is dropped from both.
 from __future__ import annotations
 
 import csv
+import html
 import re
 from pathlib import Path
 
@@ -79,8 +80,8 @@ def sample_labels(sample_dir: str | Path, seed: int = 0, num_pages: int = 50) ->
     pages = {}
     for page in plan.pages:
         labels = _page_labels(page, titles)
-        html = (sample_dir / "site" / page.path.lstrip("/")).read_text("utf-8")
-        flat = " ".join(html.replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&").split())
+        source = (sample_dir / "site" / page.path.lstrip("/")).read_text("utf-8")
+        flat = " ".join(html.unescape(source).split())
         missing = [s for s in labels["main"] if " ".join(s.split()) not in flat]
         if missing:
             raise ValueError(f"{page.path}: planned sentences not in the page, e.g. {missing[0]!r}; "
