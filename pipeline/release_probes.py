@@ -31,6 +31,7 @@ from PIL import Image, UnidentifiedImageError
 from filters.phash import ImageHash, image_hash, strip_padding
 from filters.samples import IMAGE_EXTS, sample_source
 from pipeline.dedup import sample_document, sample_image_hashes, without_image_slots
+from pipeline.dedup_defaults import video_identity
 from pipeline.filtering import IMAGE_STAGE, image_reject_key
 from schemas import RejectReason, RejectRecord, ShardSample
 
@@ -93,15 +94,6 @@ def _single_image(sample: ShardSample) -> bytes | None:
     return next((sample.members[e] for e in IMAGE_EXTS if e in sample.members), None)
 
 
-def _video_sha256(sample: ShardSample) -> str | None:
-    try:
-        meta = json.loads(sample.members.get("json", b"{}"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        meta = {}
-    value = (meta.get("sha256") if isinstance(meta, dict) else None) or sample.row.get("sha256")
-    return str(value) if value else None
-
-
 def extract_probes(sid: str, sample: ShardSample, job: str, *, phash: bool = True, frames: bool = False,
                    texts: bool = False) -> list[Probe]:
     """The probes of one sample of a `job` build: what a release stage may judge about it."""
@@ -114,7 +106,8 @@ def extract_probes(sid: str, sample: ShardSample, job: str, *, phash: bool = Tru
         return [Probe(whole, "image", hashlib.sha256(data).hexdigest(), hashes)]
     if job == "videos":
         hashes = tuple(sample_image_hashes(sample)) if frames else ()
-        return [Probe(whole, "video", _video_sha256(sample), hashes)]
+        # content plus requested segment, as the builds' own dedup: captioned segments of one file stay apart
+        return [Probe(whole, "video", video_identity(sample), hashes)]
     doc = sample_document(sample)
     if doc is None:
         Metrics.counter("release", "m3w_without_document").inc()

@@ -277,3 +277,17 @@ def test_dedup_refuses_to_overwrite_an_input(release, capsys):
     assert f"would overwrite the input build {builds}/m3w" in capsys.readouterr().err
     assert dedup_main(["--inputs", str(release / "nothere"), "--output", str(release / "x"), RUNNER]) == 2
     assert "no manifest.json" in capsys.readouterr().err
+
+
+def test_video_probes_keep_captioned_segments_of_one_file_apart():
+    from pipeline.release_probes import extract_probes
+
+    def segment(key: str, start: float, end: float) -> ShardSample:
+        vp = VideoTextPair(key=key, url="http://x.test/long.mp4", caption=f"part {key}", num_frames=1,
+                           timestamps=[start], sha256="ee" * 32, extra={"segment": [start, end]})
+        return ShardSample(key, {"000.jpg": jpeg(picture(30)), "json": vp.to_json().encode()}, pair_row(vp))
+
+    first, second, again = (extract_probes(f"videos/{k}", s, "videos")[0].sha256 for k, s in
+                            (("ee01", segment("ee01", 0.0, 8.0)), ("ee02", segment("ee02", 8.0, 16.0)),
+                             ("ee03", segment("ee03", 0.0, 8.0))))
+    assert first != second and first == again and first.startswith("ee" * 32)
