@@ -41,6 +41,10 @@ JOBS = ("m3w", "pairs", "videos")
 READ_STAGE = "read"
 
 
+# A build's counts as release steps summarise and record them (lineage, release.json).
+SUMMARY_KEYS = ("inputs", "written", "rejected", "rejected_by_reason", "image_rejected_by_reason")
+
+
 @dataclasses.dataclass(frozen=True)
 class Build:
     """One finished build: where it is, what wrote it, and the name its re-written copy gets."""
@@ -51,6 +55,13 @@ class Build:
     shard_name: str  # NAME of NAME-SSSSS.tar
     manifest: dict[str, Any]
     manifest_sha256: str
+
+    def lineage(self) -> list[dict[str, Any]]:
+        """The steps that made this build (from its config), then this build itself as the last."""
+        config = self.manifest.get("config") or {}
+        own = {"step": config.get("step", "build"), "job": self.job, "path": self.path,
+               "manifest_sha256": self.manifest_sha256, **{k: self.manifest.get(k) for k in SUMMARY_KEYS}}
+        return [*(config.get("lineage") or []), own]
 
 
 def _basename(path: str) -> str:

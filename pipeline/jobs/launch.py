@@ -31,13 +31,19 @@ def run_job(
     args, beam_args = build_parser().parse_known_args(argv)
     if check is not None:
         check(args)
+    run_pipeline(args, beam_args, lambda p: build_pipeline(p, args, beam_args))
+    return read_json(f"{args.output.rstrip('/')}/{MANIFEST_NAME}")
+
+
+def run_pipeline(args: argparse.Namespace, beam_args: list[str], build: Callable[[beam.Pipeline], Any]) -> None:
+    """Build (`build(p)`) and run one pipeline under the options `--profile` and the Beam flags
+    resolve to, on our local runner when they name FnApiRunner; progress bars are closed after."""
     options = make_pipeline_options(beam_args, profile=args.profile, output=args.output)
     try:
         with beam.Pipeline(runner=runner_for(options), options=options) as p:
-            build_pipeline(p, args, beam_args)
+            build(p)
     finally:
         close_bars()
-    return read_json(f"{args.output.rstrip('/')}/{MANIFEST_NAME}")
 
 
 def log_summary(job: str, manifest: dict[str, Any]) -> int:

@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 RELEASE_NAME = "release.json"
 RELEASE_FORMAT = "flamingo-release/1"
 STATS_READERS = 16  # concurrent sidecar reads: object stores answer each in tens of ms
-SUMMARY_KEYS = ("inputs", "written", "rejected", "rejected_by_reason", "image_rejected_by_reason")
 
 
 class PublishError(RuntimeError):
@@ -104,8 +103,6 @@ def dataset_entry(build: Build) -> dict[str, Any]:
     n = len(m.get("shards", []))
     base = _url_base(build.path)
     urls = f"{base}/{build.shard_name}-{{00000..{n - 1:05d}}}.tar" if n else None
-    own = {"step": config.get("step", "build"), "job": build.job, "path": build.path,
-           "manifest_sha256": build.manifest_sha256, **{k: m.get(k) for k in SUMMARY_KEYS}}
     return {
         "name": build.name,
         "job": build.job,
@@ -119,7 +116,7 @@ def dataset_entry(build: Build) -> dict[str, Any]:
         "rejected": m.get("rejected"),
         "rejected_by_reason": m.get("rejected_by_reason", {}),
         "image_rejected_by_reason": m.get("image_rejected_by_reason", {}),
-        "lineage": [*(config.get("lineage") or []), own],
+        "lineage": build.lineage(),
         "config": config,
         "versions": m.get("versions", {}),
         "created": m.get("created"),

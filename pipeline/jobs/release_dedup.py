@@ -34,14 +34,15 @@ from apache_beam.io.filesystems import FileSystems
 
 from filters.phash import DEFAULT_MAX_DISTANCE
 from pipeline.decontaminate import load_eval_csv
-from pipeline.local_runner import runner_for
-from pipeline.options import make_pipeline_options, resolved_config
+from pipeline.jobs.launch import run_pipeline
+from pipeline.manifest import MANIFEST_NAME
+from pipeline.options import resolved_config
 from pipeline.profiles import DEFAULT_PROFILE, PROFILES
 from pipeline.progress import ShowProgress
 from pipeline.release_probes import REJECTS, ApplyVerdicts, extract_probes, sample_id
 from pipeline.release_stages import CrossDedup, EvalContamination
 from pipeline.shard_io import read_json, write_json_atomic
-from pipeline.shard_reader import Build, ReadBuilds, resolve_builds
+from pipeline.shard_reader import SUMMARY_KEYS, Build, ReadBuilds, resolve_builds
 from pipeline.shards import WriteShards
 from schemas import DOCUMENT_SCHEMA, VIDEO_TEXT_PAIR_SCHEMA, ShardSample
 
@@ -56,7 +57,6 @@ DESCRIPTIONS = {
 }
 # the row schema each job's WriteShards uses (pairs: inferred from img2dataset-style rows)
 ROW_SCHEMAS = {"m3w": DOCUMENT_SCHEMA, "pairs": None, "videos": VIDEO_TEXT_PAIR_SCHEMA}
-SUMMARY_KEYS = ("inputs", "written", "rejected", "rejected_by_reason", "image_rejected_by_reason")
 
 
 def build_parser(step: str) -> argparse.ArgumentParser:
@@ -102,14 +102,6 @@ def _same_path(a: str, b: str) -> bool:
     return a.rstrip("/") == b.rstrip("/")
 
 
-def _lineage(build: Build) -> list[dict[str, Any]]:
-    config = build.manifest.get("config") or {}
-    earlier = list(config.get("lineage") or [])
-    return [*earlier, {"step": config.get("step", "build"), "job": build.job, "path": build.path,
-                       "manifest_sha256": build.manifest_sha256,
-                       **{k: build.manifest.get(k) for k in SUMMARY_KEYS}}]
-
-
 def _write_options(build: Build, args: argparse.Namespace) -> dict[str, int]:
     config = build.manifest.get("config") or {}
     return {
@@ -152,7 +144,7 @@ def build_pipeline(p: beam.Pipeline, builds: list[Build], stage: beam.PTransform
         parts = {what: pcolls[i] | f"Unkey{what.title()}[{build.name}]" >> beam.Map(lambda kv: kv[1])
                  for what, pcolls in by_build.items()}
         config = {**base_config, "step": step, "source": build.path, "source_manifest_sha256": build.manifest_sha256,
-                  "lineage": _lineage(build), **_write_options(build, args)}
+                  "lineage": build.lineage(), **_write_options(build, args)}
         manifests.append(parts | f"Write[{build.name}]" >> WriteShards(
             FileSystems.join(args.output, build.name), job=build.job, name=build.shard_name, config=config,
             row_schema=ROW_SCHEMAS[build.job], **_write_options(build, args)))
@@ -192,10 +184,8 @@ def prepare(argv: list[str] | None, step: str):
 def run(argv: list[str] | None = None, step: str = "dedup") -> dict[str, Any]:
     """Run `step` ("dedup" or "decontaminate"); returns {build name: its output manifest}."""
     args, beam_args, builds, stage = prepare(argv, step)
-    options = make_pipeline_options(beam_args, profile=args.profile, output=args.output)
-    with beam.Pipeline(runner=runner_for(options), options=options) as p:
-        build_pipeline(p, builds, stage, step, args, beam_args)
-    manifests = {b.name: read_json(FileSystems.join(args.output, b.name, "manifest.json")) for b in builds}
+    run_pipeline(args, beam_args, lambda p: build_pipeline(p, builds, stage, step, args, beam_args))
+    manifests = {b.name: read_json(FileSystems.join(args.output, b.name, MANIFEST_NAME)) for b in builds}
     summary = {name: {"job": m["job"], **{k: m.get(k) for k in SUMMARY_KEYS}} for name, m in manifests.items()}
     write_json_atomic(FileSystems.join(args.output, f"{step}_summary.json"), {"step": step, "builds": summary})
     for name, counts in summary.items():
