@@ -7,24 +7,20 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-    """softmax(q k^T / sqrt(d)) v over `[..., heads, len, dim_head]`, with a boolean `mask`
-    (True = may attend; every query row must allow at least one key).
+def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """softmax(q k^T / sqrt(d)) v over `[..., heads, len, dim_head]`, every query to every key
+    (per-image masking is done by grouping the queries: flamingo/xattn.py).
 
     `scaled_dot_product_attention` on every device: it reads the head-transposed views of
-    the projections as they are (no layout copy), scales inside the kernel and gives masked
-    keys exactly zero weight. Re-measured on CPU, one thread, forward + backward, shapes of
-    bench/model.py, interleaved runs: 21.1 ms vs 24.9 ms (explicit matmul-softmax-matmul)
-    for the resampler, 16.9 ms vs 24.2 ms for the masked cross-attention.
+    the projections as they are (no layout copy) and scales inside the kernel. Measured on
+    CPU, one thread, forward + backward, shapes of bench/model.py, interleaved runs: 21.1 ms
+    vs 24.9 ms (explicit matmul-softmax-matmul) for the resampler.
     """
     if q.ndim > 4:  # the fused CPU kernel takes [B, H, L, dh]; fold the extra batch dims
         batch = q.shape[:-3]
-        out = F.scaled_dot_product_attention(
-            q.flatten(0, -4), k.flatten(0, -4), v.flatten(0, -4),
-            attn_mask=None if mask is None else mask.flatten(0, -4),
-        )
+        out = F.scaled_dot_product_attention(q.flatten(0, -4), k.flatten(0, -4), v.flatten(0, -4))
         return out.unflatten(0, batch)
-    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    return F.scaled_dot_product_attention(q, k, v)
 
 
 def project_kv(to_kv: nn.Linear, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

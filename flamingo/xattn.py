@@ -33,7 +33,6 @@ class XattnInputs:
     """
 
     media_tokens: torch.Tensor  # [B, N, R, D_visual] resampler outputs
-    text_media_index: torch.Tensor  # [B, L] long, 0 = no image yet, non-decreasing along L
     max_run: int  # longest run of tokens seeing one image (0: no token sees any)
     query_source: torch.Tensor  # [B*N*max_run] flat text position feeding each slot (padding: 0)
     slot_of_token: torch.Tensor  # [B*L] slot whose output each text position takes
@@ -71,7 +70,7 @@ class XattnInputs:
         )[:num_slots]
         visible = None if all_visible else has_media.unsqueeze(-1).to(media_tokens.dtype)
         return cls(
-            media_tokens=media_tokens, text_media_index=index, max_run=max_run, query_source=source,
+            media_tokens=media_tokens, max_run=max_run, query_source=source,
             slot_of_token=slot.where(has_media, 0).flatten(), has_media=visible,
         )
 
