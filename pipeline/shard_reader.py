@@ -32,7 +32,6 @@ from apache_beam.metrics import Metrics
 
 from pipeline.manifest import MANIFEST_NAME
 from pipeline.readers import read_webdataset_tar
-from pipeline.shard_io import read_json
 from schemas import RejectReason, RejectRecord, SchemaError, ShardSample
 
 log = logging.getLogger(__name__)
@@ -105,14 +104,18 @@ def resolve_builds(inputs: list[str]) -> list[Build]:
     return builds
 
 
-def list_shards(build_path: str) -> list[str]:
-    """The tar paths a build's manifest lists (run on a worker); a listed tar that is gone is an error."""
-    manifest = read_json(FileSystems.join(build_path, MANIFEST_NAME))
-    paths = [FileSystems.join(build_path, s["tar"]) for s in manifest.get("shards", [])]
-    missing = [p for p in paths if not FileSystems.exists(p)]
+def list_shards(build_path: str, tars: list[str]) -> list[str]:
+    """The paths of a build's tars (`tars`: the names its manifest lists, read once on the driver).
+
+    One listing of the folder checks them all (not one existence call per shard: tens of ms
+    each on an object store); a listed tar that is gone is an error.
+    """
+    listed = FileSystems.match([FileSystems.join(build_path, "*.tar")])[0].metadata_list
+    present = {m.path.rsplit("/", 1)[-1] for m in listed}
+    missing = [t for t in tars if t not in present]
     if missing:
         raise FileNotFoundError(f"{build_path}: manifest lists {len(missing)} missing shard(s), e.g. {missing[0]}")
-    return paths
+    return [FileSystems.join(build_path, t) for t in tars]
 
 
 def _sidecar_rows(tar_path: str) -> dict[str, dict[str, Any]]:
@@ -141,8 +144,8 @@ def read_shard(tar_path: str) -> Iterator[ShardSample | RejectRecord]:
         log.warning("%s: %d sidecar rows have no sample in the tar, e.g. %s", tar_path, len(rows), next(iter(rows)))
 
 
-def _shards_of(index: int, build_path: str):
-    for tar in list_shards(build_path):
+def _shards_of(index: int, build_path: str, tars: list[str]):
+    for tar in list_shards(build_path, tars):
         yield index, tar
 
 
@@ -156,7 +159,7 @@ class ReadBuilds(beam.PTransform):
 
     def __init__(self, builds: list[Build], label: str | None = None):
         super().__init__(label)
-        self._paths = [(i, b.path) for i, b in enumerate(builds)]
+        self._paths = [(i, b.path, [s["tar"] for s in b.manifest.get("shards", [])]) for i, b in enumerate(builds)]
 
     def expand(self, pbegin):
         return (
