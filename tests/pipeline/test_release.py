@@ -291,3 +291,12 @@ def test_video_probes_keep_captioned_segments_of_one_file_apart():
                             (("ee01", segment("ee01", 0.0, 8.0)), ("ee02", segment("ee02", 8.0, 16.0)),
                              ("ee03", segment("ee03", 0.0, 8.0))))
     assert first != second and first == again and first.startswith("ee" * 32)
+
+
+def test_list_shards_names_a_missing_tar(tmp_path):
+    from pipeline.shard_reader import list_shards
+
+    (tmp_path / "pairs-00000.tar").write_bytes(b"")
+    assert list_shards(str(tmp_path), ["pairs-00000.tar"]) == [str(tmp_path / "pairs-00000.tar")]
+    with pytest.raises(FileNotFoundError, match="1 missing shard.*pairs-00001.tar"):
+        list_shards(str(tmp_path), ["pairs-00000.tar", "pairs-00001.tar"])
