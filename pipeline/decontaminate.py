@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -42,6 +43,8 @@ from filters.phash import (
 from filters.samples import sample_key, sample_source
 from pipeline.dedup import REJECTS, sample_image_hashes, sample_text
 from schemas import RejectReason, RejectRecord
+
+log = logging.getLogger(__name__)
 
 STAGE = "decontaminate"
 _WORD = re.compile(r"\w+")
@@ -74,6 +77,23 @@ def load_eval_csv(path: str, path_col: str = "path", text_col: str = "caption") 
         if row.get(text_col):
             texts.append((rel or f"row{len(texts)}", row[text_col]))
     return eval_image_hashes(images), texts
+
+
+def load_eval_sets(pattern: str) -> tuple[list, list]:
+    """Eval images and texts of one CSV, or of every .csv a glob names (ids stay the image paths)."""
+    if FileSystems.exists(pattern):
+        paths = [pattern]
+    else:
+        paths = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list if m.path.endswith(".csv"))
+        if not paths:
+            raise FileNotFoundError(f"--eval {pattern!r}: no such CSV, and the glob matches no .csv file")
+    images, texts = [], []
+    for path in paths:
+        i, t = load_eval_csv(path)
+        images.extend(i)
+        texts.extend(t)
+    log.info("eval sets %s: %d images, %d texts", paths, len(images), len(texts))
+    return images, texts
 
 
 def _words(text: str) -> tuple[str, ...]:

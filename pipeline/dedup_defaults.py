@@ -27,8 +27,8 @@ from typing import Any
 
 import apache_beam as beam
 
-from filters.phash import ImageHash
-from pipeline.decontaminate import Decontaminate, load_eval_csv
+from filters.phash import DEFAULT_MAX_DISTANCE, ImageHash
+from pipeline.decontaminate import Decontaminate, load_eval_sets
 from pipeline.dedup import sample_sha256
 from pipeline.dedup_docs import DedupExactText, DedupNearDocuments, DedupSameImageSet
 from pipeline.dedup_images import DedupExactImages, DedupPerceptualImages, RemoveOverFrequentImages
@@ -97,8 +97,9 @@ def add_dedup_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     g = parser.add_argument_group("dedup")
     g.add_argument("--no-dedup", action="store_true", help="skip the dedup and decontamination stages")
     g.add_argument("--eval-csv", default=None,
-                   help="evaluation set to decontaminate against: CSV with path,caption (paths relative to it)")
-    g.add_argument("--dedup-phash-distance", type=int, default=8, help="perceptual duplicates: max pHash bits apart")
+                   help="evaluation set(s) to decontaminate against: a CSV with path,caption (paths relative to it), "
+                   "or a glob of such CSVs")
+    g.add_argument("--dedup-phash-distance", type=int, default=DEFAULT_MAX_DISTANCE, help="perceptual duplicates: max pHash bits apart")
     g.add_argument("--dedup-near-threshold", type=float, default=0.7,
                    help="near-duplicate pages: min MinHash Jaccard estimate")
     g.add_argument("--dedup-max-image-pages", type=int, default=10,
@@ -108,14 +109,14 @@ def add_dedup_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def apply_dedup(samples, kind: str, args: argparse.Namespace, label: str = "Dedup"):
     """(kept samples, dedup rejects) per the flags of `add_dedup_args`; with --no-dedup, (samples, empty)."""
-    if getattr(args, "no_dedup", False):
+    if args.no_dedup:
         return samples, samples.pipeline | f"{label}Skipped" >> beam.Create([])
-    eval_images, eval_texts = load_eval_csv(args.eval_csv) if getattr(args, "eval_csv", None) else ((), ())
+    eval_images, eval_texts = load_eval_sets(args.eval_csv) if args.eval_csv else ((), ())
     out = samples | label >> Deduplicate(
         kind,
-        perceptual_distance=getattr(args, "dedup_phash_distance", 8),
-        near_threshold=getattr(args, "dedup_near_threshold", 0.7),
-        max_image_pages=getattr(args, "dedup_max_image_pages", 10),
+        perceptual_distance=args.dedup_phash_distance,
+        near_threshold=args.dedup_near_threshold,
+        max_image_pages=args.dedup_max_image_pages,
         eval_images=eval_images,
         eval_texts=eval_texts,
     )

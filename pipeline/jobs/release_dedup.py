@@ -33,7 +33,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from filters.phash import DEFAULT_MAX_DISTANCE
-from pipeline.decontaminate import load_eval_csv
+from pipeline.decontaminate import load_eval_sets
 from pipeline.jobs.launch import run_pipeline
 from pipeline.manifest import MANIFEST_NAME
 from pipeline.options import resolved_config
@@ -79,23 +79,6 @@ def build_parser(step: str) -> argparse.ArgumentParser:
         p.add_argument("--ngram", type=int, default=13, help="M3W pages sharing this many words in a row are dropped")
         p.add_argument("--min-words", type=int, default=8, help="shorter eval texts match only as a whole, from this length")
     return p
-
-
-def load_eval_sets(pattern: str) -> tuple[list, list]:
-    """Eval images and texts of one CSV, or of every .csv a glob names (ids stay the image paths)."""
-    if FileSystems.exists(pattern):
-        paths = [pattern]
-    else:
-        paths = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list if m.path.endswith(".csv"))
-        if not paths:
-            raise FileNotFoundError(f"--eval {pattern!r}: no such CSV, and the glob matches no .csv file")
-    images, texts = [], []
-    for path in paths:
-        i, t = load_eval_csv(path)
-        images.extend(i)
-        texts.extend(t)
-    log.info("eval sets %s: %d images, %d texts", paths, len(images), len(texts))
-    return images, texts
 
 
 def _same_path(a: str, b: str) -> bool:

@@ -79,3 +79,16 @@ def test_load_eval_csv(tmp_path):
     (tmp_path / "bad.csv").write_text("file,text\nx,y\n")
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['caption', 'path'\]"):
         load_eval_csv(str(tmp_path / "bad.csv"))
+
+
+def test_load_eval_sets_reads_one_csv_or_a_glob(tmp_path):
+    from pipeline.decontaminate import load_eval_sets
+
+    for name, caption in (("a", "first eval caption here"), ("b", "second eval caption here")):
+        (tmp_path / f"{name}.csv").write_text(f"path,caption\n,{caption}\n")
+    one = load_eval_sets(str(tmp_path / "a.csv"))
+    both = load_eval_sets(str(tmp_path / "*.csv"))
+    assert [t for _, t in one[1]] == ["first eval caption here"]
+    assert sorted(t for _, t in both[1]) == ["first eval caption here", "second eval caption here"]
+    with pytest.raises(FileNotFoundError, match="no such CSV"):
+        load_eval_sets(str(tmp_path / "none-*.csv"))
