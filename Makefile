@@ -12,7 +12,8 @@ setup: $(STAMP)
 
 # torch first and pinned: the CPU wheel lies on this machine's disk, and a bare `torch`
 # requirement would pull a multi-GB CUDA build.
-$(STAMP): pyproject.toml Makefile
+# `pip install -e` also compiles the Cython helpers in crawlers/ (setup.py) in place.
+$(STAMP): pyproject.toml Makefile setup.py $(wildcard crawlers/*.pyx)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
@@ -23,9 +24,10 @@ demo: setup
 	$(VENV)/bin/flamingo demo --output out/demo
 
 # The DAG tests load dags/ with Airflow's DagBag, so `test` builds the Airflow venv too and
-# FLAMINGO_REQUIRE_AIRFLOW makes a missing one a failure rather than a skip.
+# FLAMINGO_REQUIRE_AIRFLOW makes a missing one a failure rather than a skip; likewise
+# FLAMINGO_REQUIRE_COMPILED for the compiled extractor (tests/crawlers/conftest.py).
 test: setup airflow-venv
-	FLAMINGO_REQUIRE_AIRFLOW=1 $(VENV)/bin/pytest -q
+	FLAMINGO_REQUIRE_AIRFLOW=1 FLAMINGO_REQUIRE_COMPILED=1 $(VENV)/bin/pytest -q
 
 bench: setup
 	$(PIP) install -q -e '.[bench]'

@@ -100,8 +100,16 @@ def is_hidden(el) -> bool:
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
-def _tlen(s: str | None) -> int:
-    return len(s.strip()) if s else 0
+def attr_verdicts(el) -> tuple[bool, bool, bool, bool]:
+    """(hidden, chrome by role/class/id, role=main, itemprop=articleBody): what analyse reads
+    off an element's attributes. crawlers/_fastdom.pyx asks this for values that are not ASCII."""
+    return (is_hidden(el), is_chrome_by_attr(el), (el.get("role") or "").lower() == "main",
+            (el.get("itemprop") or "").lower() == "articlebody")
+
+
+def has_content_token(el) -> bool:
+    """The rescue rule's test: a class/id token says "this is the article" (post, entry, ...)."""
+    return bool(CONTENT_TOKENS.intersection(attr_tokens(el)))
 
 
 @dataclasses.dataclass
@@ -230,7 +238,7 @@ def analyse_with_rescue(root, *, max_nodes: int) -> Analysis:
     total = first.non_link(root)
     rescued = frozenset(
         el for el in first.soft_dropped
-        if first.non_link(el) > max(total, RESCUE_MIN_CHARS) and CONTENT_TOKENS.intersection(attr_tokens(el))
+        if first.non_link(el) > max(total, RESCUE_MIN_CHARS) and has_content_token(el)
     )
     if not rescued:
         return first

@@ -1,34 +1,30 @@
 """HTML -> Document: the main content's text blocks and images, interleaved in DOM order.
 
-Parser: lxml (libxml2's HTML parser). Measured on a 32 KB page here: parse 0.8-1.4 ms,
-parse+walk 1.6 ms, against 0.6 / 1.3 ms for selectolax (lexbor) and 58 ms for
-trafilatura's whole extraction. The walk in Python dominates either way, and lxml's
-text/tail model lets one iterative pass emit text and images in order; it is already a
-dependency (no new native wheel), recovers from broken markup, and caps nesting depth at
-256 by itself. resiliparse is faster still at parsing but its DOM API costs a Python object
-per node too; it is benchmarked side by side in bench/extract.py.
+Parser: lxml (libxml2's HTML parser). It recovers from broken markup, caps nesting at 256
+levels by itself, is already a dependency, and its public C API (etreepublic.pxd) lets a
+compiled module read the parsed tree directly. lexbor (selectolax, resiliparse) parses about
+twice as fast (0.3 against 0.6 ms for a 43 KB page here), but its tree can only be read from
+Python one node object at a time, or from C against headers its wheels do not ship.
+
+The passes over the tree (crawlers/boilerplate.py's analyse and container pick, the walk
+below) exist twice, with the same answers: crawlers/_fastdom.pyx in C, used when built (`pip
+install` builds it), and the Python here, the reference and the fallback. tests/crawlers run
+the extraction tests on both and compare them on generated pages (test_fastdom.py).
 
 Bounds: input is capped at MAX_HTML_BYTES (the tail is cut, and the metadata says so) and
 the walk at MAX_NODES elements; both walks are iterative, so deep nesting cannot recurse.
 
-Speed: both passes are lxml iterwalks (events come from C) that skip dropped, link-heavy and
-image subtrees whole, and attribute rules only run on elements that carry a judged attribute;
-the container pick looks only at the semantic elements analyse recorded and the scored ones;
-the language guess is vectorised and reads 500 characters (crawlers/language.py). Per page,
-CPU, page after page, on a shared 2-core box under another test run (min-of-5 to median
-ranges; bench/extract.py): sample web (~6 KB, ~70 elements visited): parse 0.12-0.27 ms,
-analyse 0.28-0.45, walk 0.27-0.5 (0.16 of it image URLs: urljoin is ~7 us an image),
-language 0.3-0.65; 1.4-2.0 ms in all, 4.3x trafilatura's time. Realistic pages
-(bench/realistic_pages.py, 40-48 KB, mega-menus and comment threads; ~330 elements visited):
-parse 0.8-1.1, analyse 1.0-1.7, walk 0.5-0.56, language 0.3-0.7; ~4.2-4.8 ms, 4.4x
-trafilatura. Merging analyse and walk into one pass would save at most the walk's own
-traversal (0.11 ms sample, 0.19 ms realistic without images), less the cost of recording
-every visited element's pieces. resiliparse's C extractor is 2-5x faster than this still;
-the Python per-element loops (~2 us an element in analyse) are the cost.
+Speed, per page on this 2-core box (bench/extract.py, median of 5 runs a page): sample web
+(~6 KB): parse 0.13 ms, passes in C 0.05, image URLs 0.07, language 0.03; ~0.38 ms in all,
+against ~1.6 ms with the Python passes and ~7 ms for trafilatura. Realistic pages
+(bench/realistic_pages.py, 40-48 KB, mega-menus and comment threads): parse 0.6 ms of ~1.2
+(the Python passes took ~1.1 ms more). Image URLs are resolved in Python
+(crawlers/image_urls.py), with a fast path for the common URL shapes.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from typing import Any
@@ -118,6 +114,15 @@ def _image_ref(el, base: str, skipped: Counter, sources=()) -> ImageRef | None:
     return ImageRef(url=url, alt=alt, source_attr=where)
 
 
+def _media_ref(el, base: str, skipped: Counter) -> ImageRef | None:
+    """The image an <img> or <picture> shows (a <picture>'s <source>s and its first <img>)."""
+    if el.tag == "img":
+        return _image_ref(el, base, skipped)
+    sources = [src.attrib for src in el.iter("source")]
+    img = next(el.iter("img"), None)
+    return _image_ref(img, base, skipped, sources) if img is not None else None
+
+
 def _walk(container, analysis: boilerplate.Analysis, base: str, skipped: Counter) -> list:
     """Texts and images of the container's kept subtree, in order (one lxml iterwalk).
 
@@ -138,12 +143,8 @@ def _walk(container, analysis: boilerplate.Analysis, base: str, skipped: Counter
                     or (tag in link_judged and el is not container
                         and boilerplate.is_link_heavy(el, tag, analysis))):
                 ref = None
-            elif tag == "img":
-                ref = _image_ref(el, base, skipped)
-            elif tag == "picture":
-                sources = [src.attrib for src in el.iter("source")]
-                img = next(el.iter("img"), None)
-                ref = _image_ref(img, base, skipped, sources) if img is not None else None
+            elif tag == "img" or tag == "picture":
+                ref = _media_ref(el, base, skipped)
             elif tag == "br":
                 buf.append(_LINE)
                 ref = None
@@ -182,6 +183,36 @@ def _walk(container, analysis: boilerplate.Analysis, base: str, skipped: Counter
             buf.append(el.tail)
     _flush(blocks, buf)
     return blocks
+
+
+@functools.cache
+def _compiled():
+    """crawlers._fastdom (built by `pip install`), or None: then the Python passes run."""
+    try:
+        from crawlers import _fastdom
+    except ImportError as exc:
+        log.warning("crawlers._fastdom is not built (%s): extraction runs in pure Python, "
+                    "~5x slower; `pip install -e .` builds it", exc)
+        return None
+    return _fastdom
+
+
+def content_blocks(body, base: str, skipped: Counter, *, compiled: bool | None = None
+                   ) -> tuple[list, int, bool]:
+    """(blocks, elements visited, node cap hit): body's main content in DOM order.
+
+    Two implementations give the same answer: crawlers/_fastdom.pyx (C, used when built) and
+    the Python passes here and in boilerplate.py (the reference; `compiled=False` forces it).
+    """
+    fast = _compiled() if compiled is not False else None
+    if compiled and fast is None:
+        raise RuntimeError("crawlers._fastdom is not built")
+    if fast is not None:
+        return fast.content_blocks(body, MAX_NODES, lambda el: _media_ref(el, base, skipped),
+                                   boilerplate.attr_verdicts, boilerplate.has_content_token)
+    analysis = boilerplate.analyse_with_rescue(body, max_nodes=MAX_NODES)
+    container = boilerplate.pick_container(body, analysis)
+    return _walk(container, analysis, base, skipped), analysis.num_nodes, analysis.node_cap_hit
 
 
 def _first(root, tag: str, attr: str, value: str | None = None):
@@ -223,11 +254,8 @@ def extract_document(html: str | bytes, url: str, *, metadata: dict | None = Non
         meta["html_lang"] = (root.get("lang") or "").strip()[:20]
         body = root.find("body")
         body = body if body is not None else root
-        analysis = boilerplate.analyse_with_rescue(body, max_nodes=MAX_NODES)
-        container = boilerplate.pick_container(body, analysis)
-        blocks = _walk(container, analysis, base, skipped)
-        meta["num_nodes"] = analysis.num_nodes
-        if analysis.node_cap_hit:
+        blocks, meta["num_nodes"], cap_hit = content_blocks(body, base, skipped)
+        if cap_hit:
             meta["node_cap_hit"] = True
     if "truncated_bytes" in info:
         meta["truncated_bytes"] = info["truncated_bytes"]

@@ -9,6 +9,9 @@ import pytest
 from crawlers import extract_document
 from crawlers.extract import MAX_HTML_BYTES, MAX_NODES
 
+# Every test runs on both engines (C and the Python reference): tests/crawlers/conftest.py.
+pytestmark = pytest.mark.usefixtures("extract_engine")
+
 URL = "http://example.com/blog/post.html"
 PARA = "A red circle sits on a blue background and it is one of the shapes we draw every day."
 

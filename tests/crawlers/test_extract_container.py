@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from crawlers import boilerplate
 from crawlers.extract import extract_document
+
+# Every test runs on both engines (C and the Python reference): tests/crawlers/conftest.py.
+pytestmark = pytest.mark.usefixtures("extract_engine")
 
 URL = "http://x.test/story"
 STORY = " ".join(f"Sentence {i} of the story tells what the volunteers did that week." for i in range(12))
