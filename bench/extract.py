@@ -5,8 +5,10 @@
 
 With no DIR, the corpus is the sample web (pipeline.sample, seed 0: 51 pages of ~6 KB), the
 realistic pages (bench/realistic_pages.py: 30 pages of 40-48 KB with head scripts, mega-menus,
-sidebars, teaser grids and comment threads), or both, each printed on its own. Speed: each extractor runs over every page `rounds` times; per page the median time is
-kept; pages/s = pages / sum of medians. trafilatura runs with include_images=True (it then
+sidebars, teaser grids and comment threads), or both, each printed on its own.
+"flamingo" is extract_document with its compiled passes (crawlers/_fastdom.pyx), "flamingo-py"
+the same with the Python reference passes. Speed: each extractor runs over every page `rounds`
+times; per page the median time is kept; pages/s = pages / sum of medians. trafilatura runs with include_images=True (it then
 does the image work we do); resiliparse with main_content=True (text only, its fastest mode).
 Quality proxy: recall = share of labelled main-content sentences found in the output;
 boilerplate kept = share of labelled boilerplate sentences found (lower is better).
@@ -26,7 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from crawlers.extract import extract_document
+from crawlers.extract import _compiled, extract_document
 
 DEFAULT_LABELS = Path(__file__).parent / "data" / "extract_labels.json"
 BASE_URL = "http://sample.flamingo.test/"
@@ -34,6 +36,11 @@ BASE_URL = "http://sample.flamingo.test/"
 
 def ours(html: str, url: str) -> str:
     return extract_document(html, url).text("\n")
+
+
+def ours_python(html: str, url: str) -> str:
+    """The same extraction with the Python reference passes instead of crawlers/_fastdom.pyx."""
+    return extract_document(html, url, compiled=False).text("\n")
 
 
 def _trafilatura() -> Callable[[str, str], str] | None:
@@ -93,13 +100,15 @@ def quality(fn, pages: dict[str, str], labels: dict) -> tuple[float, float, int]
 
 
 def _report(title: str, pages: dict[str, str], label_sets: dict[str, dict], rounds: int) -> None:
-    extractors = {"flamingo": ours, "trafilatura": _trafilatura(), "resiliparse": _resiliparse()}
+    extractors = {"flamingo": ours if _compiled() else None, "flamingo-py": ours_python,
+                  "trafilatura": _trafilatura(), "resiliparse": _resiliparse()}
     mean_kb = sum(len(h.encode("utf-8")) for h in pages.values()) / len(pages) / 1024
     sys.stdout.write(f"== {title}: {len(pages)} pages, mean {mean_kb:.1f} KB, {rounds} rounds, median per page\n")
     results = {}
     for name, fn in extractors.items():
         if fn is None:
-            sys.stdout.write(f"{name}: not installed (pip install '.[bench]')\n")
+            hint = "pip install -e . builds crawlers._fastdom" if name == "flamingo" else "pip install '.[bench]'"
+            sys.stdout.write(f"{name}: not installed ({hint})\n")
             continue
         rate = time_extractor(fn, pages, rounds)
         results[name] = rate
@@ -108,9 +117,10 @@ def _report(title: str, pages: dict[str, str], label_sets: dict[str, dict], roun
             recall, boiler, used = quality(fn, pages, labels)
             scores.append(f"{kind} ({used} pages): main recall {recall:.2f}, boilerplate kept {boiler:.2f}")
         sys.stdout.write(f"{name:12s} {rate:9.1f} pages/s   " + "   ".join(scores) + "\n")
-    for peer in ("trafilatura", "resiliparse"):
-        if peer in results and "flamingo" in results:
-            sys.stdout.write(f"flamingo / {peer}: {results['flamingo'] / results[peer]:.1f}x\n")
+    for ours_name in ("flamingo", "flamingo-py"):
+        for peer in ("trafilatura", "resiliparse"):
+            if peer in results and ours_name in results:
+                sys.stdout.write(f"{ours_name} / {peer}: {results[ours_name] / results[peer]:.1f}x\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,7 +42,6 @@ from PIL import Image
 
 from tests.http_fixture import HttpFixture
 
-
 # (width, height) of web photos: phone/camera exports and CMS renditions, long sides 400-1600 px
 WEB_SIZES = [(640, 480), (800, 600), (1024, 768), (1280, 853), (1600, 1200), (500, 500), (600, 900),
              (1200, 800), (400, 300), (1024, 1024), (768, 1024), (1280, 720)]

@@ -237,11 +237,12 @@ def _title(root) -> str:
 
 
 def extract_document(html: str | bytes, url: str, *, metadata: dict | None = None,
-                     key: str | None = None) -> Document:
+                     key: str | None = None, compiled: bool | None = None) -> Document:
     """The main content of one page as a Document (texts and images in DOM order).
 
     `html` as bytes is decoded by BOM / <meta> / detection; pass str when the transport's
     charset is known (crawlers.charset.decode_html). `key` defaults to url_key(url).
+    `compiled`: None uses crawlers._fastdom when built, False the Python passes, True requires C.
     """
     root, info = _parse(html)
     skipped: Counter = Counter()
@@ -254,7 +255,7 @@ def extract_document(html: str | bytes, url: str, *, metadata: dict | None = Non
         meta["html_lang"] = (root.get("lang") or "").strip()[:20]
         body = root.find("body")
         body = body if body is not None else root
-        blocks, meta["num_nodes"], cap_hit = content_blocks(body, base, skipped)
+        blocks, meta["num_nodes"], cap_hit = content_blocks(body, base, skipped, compiled=compiled)
         if cap_hit:
             meta["node_cap_hit"] = True
     if "truncated_bytes" in info:
