@@ -14,12 +14,13 @@ the extraction tests on both and compare them on generated pages (test_fastdom.p
 Bounds: input is capped at MAX_HTML_BYTES (the tail is cut, and the metadata says so) and
 the walk at MAX_NODES elements; both walks are iterative, so deep nesting cannot recurse.
 
-Speed, per page on this 2-core box (bench/extract.py, median of 5 runs a page): sample web
-(~6 KB): parse 0.13 ms, passes in C 0.05, image URLs 0.07, language 0.03; ~0.38 ms in all,
-against ~1.6 ms with the Python passes and ~7 ms for trafilatura. Realistic pages
-(bench/realistic_pages.py, 40-48 KB, mega-menus and comment threads): parse 0.6 ms of ~1.2
-(the Python passes took ~1.1 ms more). Image URLs are resolved in Python
-(crawlers/image_urls.py), with a fast path for the common URL shapes.
+Speed, per page on this 2-core box (median of 9 runs a page): sample web (~6 KB): parse 0.14
+ms, passes and image URLs 0.11, language 0.02-0.12 (its 57 MB table is out of cache between
+pages); ~0.4 ms in all. Realistic pages (bench/realistic_pages.py, 40-48 KB, mega-menus and
+comment threads): parse 0.68 ms, passes and image URLs 0.17; ~1.2 ms in all. bench/extract.py
+(5 rounds): 1946 and 612 pages/s, 13.7x and 11.4x trafilatura, against 6.8x and 5.5x with the
+Python passes. Image URLs are resolved in Python (crawlers/image_urls.py, with a fast path for
+the common URL shapes); the parse is now most of the time.
 """
 
 from __future__ import annotations
@@ -191,8 +192,8 @@ def _compiled():
     try:
         from crawlers import _fastdom
     except ImportError as exc:
-        log.warning("crawlers._fastdom is not built (%s): extraction runs in pure Python, "
-                    "~5x slower; `pip install -e .` builds it", exc)
+        log.warning("crawlers._fastdom is not built (%s): extraction runs in pure Python at "
+                    "about half the speed; `pip install -e .` builds it", exc)
         return None
     return _fastdom
 
