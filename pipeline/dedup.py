@@ -87,7 +87,9 @@ def without_image_slots(sample: Any, positions: set[int]) -> Any:
     """The sample with the given Document image slots removed (a Document, or an M3W ShardSample).
 
     An M3W ShardSample names each slot's member in `metadata["image_members"]` (pipeline/jobs/m3w.py);
-    the removed slots' members go, and the json member and the row are rewritten to match.
+    the removed slots' members go, the kept ones are renumbered 000, 001, ... in slot order as
+    Assemble names them, and the json member and the row are rewritten to match. Whether a page
+    left without images is still worth keeping is the caller's call (`num_images`).
     """
     if isinstance(sample, Document):
         return sample.without_positions(positions)
@@ -96,12 +98,22 @@ def without_image_slots(sample: Any, positions: set[int]) -> Any:
         raise TypeError(f"cannot remove image slots from a {type(sample).__name__}")
     names = doc.metadata.get("image_members")
     slot_positions = [pos for pos, _ in doc.image_slots()]
-    gone = set()
+    members = dict(sample.members)
     if isinstance(names, list) and len(names) == len(slot_positions):
-        gone = {name for pos, name in zip(slot_positions, names, strict=True) if pos in positions and name}
-        doc.metadata["image_members"] = [n for pos, n in zip(slot_positions, names, strict=True) if pos not in positions]
+        for name in names:
+            if name:
+                members.pop(name, None)
+        renamed: list[str | None] = []
+        for pos, name in zip(slot_positions, names, strict=True):
+            if pos in positions:
+                continue
+            if name:
+                new = f"{sum(n is not None for n in renamed):03d}.{name.split('.', 1)[1]}"
+                members[new] = sample.members[name]
+                name = new
+            renamed.append(name)
+        doc.metadata["image_members"] = renamed
     doc = doc.without_positions(positions)
-    members = {ext: data for ext, data in sample.members.items() if ext not in gone}
     members["json"] = doc.to_json().encode("utf-8")
     row = dict(sample.row)
     row.update(doc.to_dict())

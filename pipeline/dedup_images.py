@@ -11,7 +11,9 @@
   average), since flat synthetic scenes of one layout in other colours share pHashes.
 - RemoveOverFrequentImages: an image (sha256, else URL) on more than `max_documents` pages is
   site chrome (logos, banners); its slots are removed from every page (OBELICS uses 10), each as
-  an image-level reject (stage "image", OVER_FREQUENT), the pages themselves kept.
+  an image-level reject (stage "image", OVER_FREQUENT), the other members renumbered; a page
+  left with no image is rejected (stage "dedup", TOO_FEW_IMAGES), as the build and the release
+  steps reject one.
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ class _RemoveSlots(beam.DoFn):
     def __init__(self, max_documents: int):
         self._max = max_documents
         self._removed = Metrics.counter("dedup", "over_frequent_slots")
+        self._emptied = Metrics.counter("dedup", "pages_emptied_of_images")
 
     def process(self, element):
         key, groups = element
@@ -130,7 +133,18 @@ class _RemoveSlots(beam.DoFn):
                         f"image on {frequent[image_id(ref)]} pages > {self._max} (page {key})",
                     ),
                 )
-            yield without_image_slots(sample, positions) if positions else sample
+            if not positions:
+                yield sample
+                continue
+            cut = without_image_slots(sample, positions)
+            if sample_document(cut).num_images == 0:
+                # the build's rule holds after dedup too: a page keeps at least one image
+                self._emptied.inc()
+                yield beam.pvalue.TaggedOutput("rejects", RejectRecord(
+                    key, sample_source(sample), DEDUP_STAGE, RejectReason.TOO_FEW_IMAGES,
+                    f"all {len(positions)} image slots were on more than {self._max} pages"))
+                continue
+            yield cut
 
 
 class RemoveOverFrequentImages(beam.PTransform):

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import json
 import logging
 
 import apache_beam as beam
@@ -126,31 +125,6 @@ def extract_probes(sid: str, sample: ShardSample, job: str, *, phash: bool = Tru
     return probes
 
 
-def remove_slots(sample: ShardSample, positions: set[int]) -> ShardSample:
-    """The M3W sample without the given image slots, its members renumbered as Assemble numbers them."""
-    cut = without_image_slots(sample, positions)
-    doc = sample_document(cut)
-    names = doc.metadata.get("image_members")
-    if not isinstance(names, list):
-        return cut
-    old = {n for n in names if n}
-    members = {ext: data for ext, data in cut.members.items() if ext not in old}
-    renamed: list[str | None] = []
-    for name in names:
-        if not name:
-            renamed.append(None)
-            continue
-        new = f"{sum(n is not None for n in renamed):03d}.{name.split('.', 1)[1]}"
-        members[new] = cut.members[name]
-        renamed.append(new)
-    doc.metadata["image_members"] = renamed
-    members["json"] = doc.to_json().encode("utf-8")
-    row = dict(cut.row)
-    row.update(doc.to_dict())
-    row["metadata"] = json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True)
-    return ShardSample(cut.key, members, row)
-
-
 class ApplyVerdicts(beam.DoFn):
     """(sid, {"sample": [(index, sample)], "verdicts": [Verdict]}) -> (index, ShardSample) or, tagged
     REJECTS, (index, RejectRecord)."""
@@ -180,7 +154,7 @@ class ApplyVerdicts(beam.DoFn):
                     yield beam.pvalue.TaggedOutput(REJECTS, (index, RejectRecord(
                         image_reject_key(sample.key, url), url, IMAGE_STAGE, v.reason,
                         f"{v.detail} (page {sample.key}, {v.stage})", v.kept_key)))
-                sample = remove_slots(sample, set(by_slot))
+                sample = without_image_slots(sample, set(by_slot))
                 if sample_document(sample).num_images == 0:
                     # the build's rule holds after a release step too: a page keeps at least one image
                     stage = by_slot[min(by_slot)].stage

@@ -49,7 +49,7 @@ class Document(Record):
             raise SchemaError(
                 f"Document {self.key}: texts has {len(self.texts)} positions but images has {len(self.images)}"
             )
-        for i, (text, image) in enumerate(zip(self.texts, self.images)):
+        for i, (text, image) in enumerate(zip(self.texts, self.images, strict=True)):
             if (text is None) == (image is None):
                 what = "both a text and an image" if text is not None else "neither a text nor an image"
                 raise SchemaError(f"Document {self.key}: position {i} holds {what}; exactly one is required")

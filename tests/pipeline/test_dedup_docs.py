@@ -122,19 +122,22 @@ def test_deduplicate_documents_on_m3w_shard_samples(tmp_path):
         m3w_sample("p2", text + " extra words at the end here", [logo, "http://x.test/2.jpg"]),  # near duplicate of p1
         m3w_sample("p3", " ".join(article(2)), [logo, "http://x.test/3.jpg"]),
         m3w_sample("p4", " ".join(article(3)), [logo, "http://x.test/3.jpg"]),  # same image set as p3 once the logo is gone
+        m3w_sample("p5", " ".join(article(4)), [logo]),  # nothing left once the logo is gone
     ]
     out = run_collect(samples, Deduplicate("document", max_image_pages=3), tmp_path)
     kept = {s.key: s for s in out["kept"]}
     assert sorted(kept) == ["p1", "p3"]
-    assert sorted(kept["p1"].members) == ["001.jpg", "json"]
-    assert json.loads(kept["p1"].members["json"])["metadata"]["image_members"] == ["001.jpg"]
-    assert json.loads(kept["p1"].row["metadata"])["image_members"] == ["001.jpg"]
+    # the kept image's member is renumbered as Assemble numbers members: 000, 001, ... in slot order
+    assert kept["p1"].members["000.jpg"] == b"img001.jpg" and sorted(kept["p1"].members) == ["000.jpg", "json"]
+    assert json.loads(kept["p1"].members["json"])["metadata"]["image_members"] == ["000.jpg"]
+    assert json.loads(kept["p1"].row["metadata"])["image_members"] == ["000.jpg"]
     assert kept["p1"].row["images"][1]["url"] == "http://x.test/1.jpg"
     by_stage = sorted((r.stage, r.reason.value, r.key if r.stage == "dedup" else r.source, r.kept_key) for r in out["rejects"])
     assert by_stage == [
         ("dedup", "duplicate_exact", "p4", "p3"),
         ("dedup", "duplicate_near", "p2", "p1"),
-        *[("image", "over_frequent", logo, None)] * 4,
+        ("dedup", "too_few_images", "p5", None),
+        *[("image", "over_frequent", logo, None)] * 5,
     ]
 
 

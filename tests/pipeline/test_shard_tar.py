@@ -38,7 +38,7 @@ def test_names_ustar_cannot_hold_are_left_to_tarfile():
 
 def test_whole_tar_is_byte_identical_to_tarfile(tmp_path):
     samples = [
-        ShardSample("a1", {"jpg": b"\xff\xd8" + bytes(700), "txt": "caption".encode(), "json": b"{}"}, {}),
+        ShardSample("a1", {"jpg": b"\xff\xd8" + bytes(700), "txt": b"caption", "json": b"{}"}, {}),
         ShardSample("b" * 120, {"txt": b"long key: pax header"}, {}),  # name over 100 bytes
         ShardSample("c\u00e9", {"txt": b"non-ascii key"}, {}),
         ShardSample("d2", {"jpg": bytes(10_240)}, {}),  # ends exactly on a block
