@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import posixpath
+import sys
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -33,6 +34,9 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
     server_version = SERVER_NAME
     sys_version = ""
     protocol_version = "HTTP/1.1"  # keep-alive, so pooled fetchers reuse connections
+    # Headers and body go out in separate writes; with Nagle's algorithm on, each keep-alive
+    # response would wait ~40 ms for the client's delayed ACK (nginx sets TCP_NODELAY too).
+    disable_nagle_algorithm = True
     timeout = 30  # seconds an idle keep-alive connection may hold a handler thread
 
     def __init__(self, *args, site_dir: Path, site_headers: SiteHeaders, **kwargs) -> None:
@@ -85,14 +89,26 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
         self._serve(head_only=True)
 
 
+class SampleSiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up (a fetcher closing a pooled connection, a timed-out probe) is
+        routine for a crawl target: logged at debug, not printed as a traceback."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, TimeoutError)):
+            logger.debug("client %s hung up: %s", client_address, exc)
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(site_dir: str | Path, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
     """A bound (not yet serving) server for site_dir; port 0 picks a free port."""
     site = Path(site_dir).resolve()
     if not site.is_dir():
         raise FileNotFoundError(f"site directory {site} does not exist; write it with `flamingo sample write DIR`")
     handler = partial(SampleSiteHandler, site_dir=site, site_headers=load_site_headers(site))
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+    server = SampleSiteServer((host, port), handler)
     return server
 
 

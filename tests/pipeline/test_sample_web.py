@@ -283,6 +283,24 @@ def test_server_serves_pages_images_robots_and_headers(sample):
         urllib.request.urlopen(base + "robots.txt", timeout=2)  # shut down cleanly: nothing listens
 
 
+def test_server_takes_a_client_hanging_up_quietly(sample, capfd):
+    """A reset connection (a fetcher dropping a pooled socket) is routine, not a printed traceback."""
+    import socket
+    import struct
+    import time
+
+    out, _ = sample
+    with serve_site(out / "site") as base:
+        port = urlsplit(base).port
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        sock.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: x")  # half a request, then a reset
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+        time.sleep(0.3)
+        assert _get(base + "robots.txt")[0] == 200  # still serving
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_write_lists_rebases_onto_the_live_server(sample, tmp_path):
     out, info = sample
     with serve_site(out / "site") as base:
