@@ -18,6 +18,7 @@ from typing import Any
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.profiles import DEFAULT_PROFILE, PROFILES, expand_profile
+from pipeline.shards import MAX_SHARD_BYTES, SAMPLES_PER_SHARD
 
 DEFAULT_RUNNER = "FnApiRunner"
 
@@ -26,9 +27,9 @@ def add_common_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     g = parser.add_argument_group("output")
     g.add_argument("--output", required=True, help="output directory (local path, gs://, s3://)")
     g.add_argument("--shard-name", default=None, help="shard name prefix (default: the job's name)")
-    g.add_argument("--samples-per-shard", type=int, default=1000, help="at most this many samples per tar")
+    g.add_argument("--samples-per-shard", type=int, default=SAMPLES_PER_SHARD, help="at most this many samples per tar")
     g.add_argument(
-        "--max-shard-bytes", type=int, default=512 * 2**20, help="at most this many member bytes per tar"
+        "--max-shard-bytes", type=int, default=MAX_SHARD_BYTES, help="at most this many member bytes per tar"
     )
     g.add_argument("--filters", default=None, help="YAML file configuring the filter chain (default: the paper's)")
     g.add_argument("--no-progress", action="store_true", help="do not show a progress bar")

@@ -101,6 +101,11 @@ class _WriteRejects(beam.DoFn):
         yield path.rsplit("/", 1)[-1]
 
 
+# Shard size defaults (the jobs' --samples-per-shard / --max-shard-bytes; a release step keeps a build's own).
+SAMPLES_PER_SHARD = 1000
+MAX_SHARD_BYTES = 512 * 2**20
+
+
 def _num_buckets(count: int, per_bucket: int) -> int:
     return max(1, math.ceil(count / per_bucket))
 
@@ -114,8 +119,8 @@ class WriteShards(beam.PTransform):
         *,
         job: str,
         name: str | None = None,
-        samples_per_shard: int = 1000,
-        max_shard_bytes: int = 512 * 2**20,
+        samples_per_shard: int = SAMPLES_PER_SHARD,
+        max_shard_bytes: int = MAX_SHARD_BYTES,
         config: dict[str, Any] | None = None,
         row_schema: pa.Schema | None = None,
         bucket_basis: beam.PCollection | None = None,

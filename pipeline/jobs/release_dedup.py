@@ -43,7 +43,7 @@ from pipeline.release_probes import REJECTS, ApplyVerdicts, extract_probes, samp
 from pipeline.release_stages import CrossDedup, EvalContamination
 from pipeline.shard_io import read_json, write_json_atomic
 from pipeline.shard_reader import SUMMARY_KEYS, Build, ReadBuilds, resolve_builds
-from pipeline.shards import WriteShards
+from pipeline.shards import MAX_SHARD_BYTES, SAMPLES_PER_SHARD, WriteShards
 from schemas import DOCUMENT_SCHEMA, VIDEO_TEXT_PAIR_SCHEMA, ShardSample
 
 log = logging.getLogger(__name__)
@@ -88,8 +88,8 @@ def _same_path(a: str, b: str) -> bool:
 def _write_options(build: Build, args: argparse.Namespace) -> dict[str, int]:
     config = build.manifest.get("config") or {}
     return {
-        "samples_per_shard": args.samples_per_shard or config.get("samples_per_shard") or 1000,
-        "max_shard_bytes": args.max_shard_bytes or config.get("max_shard_bytes") or 512 * 2**20,
+        "samples_per_shard": args.samples_per_shard or config.get("samples_per_shard") or SAMPLES_PER_SHARD,
+        "max_shard_bytes": args.max_shard_bytes or config.get("max_shard_bytes") or MAX_SHARD_BYTES,
     }
 
 
