@@ -9,6 +9,7 @@ the same samples give byte-identical shards on every run.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -102,6 +103,24 @@ def _parquet_bytes(table: pa.Table) -> bytes:
     return buf.getvalue()
 
 
+def samples_fingerprint(samples: list[ShardSample], row_schema: pa.Schema | None = None) -> str:
+    """sha256 over what a shard holds: each sample's key, member names and bytes, sidecar row.
+
+    A re-run skips a shard only when this matches the stats of the one on disk: the same keys
+    with other content (new code, other filters or image size) are written again, not kept.
+    """
+    h = hashlib.sha256(str(row_schema).encode() if row_schema is not None else b"")
+    for sample in samples:
+        h.update(b"\x00k" + sample.key.encode("utf-8"))
+        for name in sorted(sample.members):
+            data = sample.members[name]
+            data = data if isinstance(data, bytes) else str(data).encode("utf-8")
+            h.update(b"\x00m" + name.encode("utf-8") + len(data).to_bytes(8, "little"))
+            h.update(data)
+        h.update(b"\x00r" + json.dumps(sample.row, sort_keys=True, default=str).encode("utf-8"))
+    return h.hexdigest()
+
+
 def write_shard(
     output_dir: str,
     name: str,
@@ -111,19 +130,20 @@ def write_shard(
     row_schema: pa.Schema | None = None,
     crash_before_rename: bool = False,
 ) -> dict[str, Any]:
-    """Write shard `index` unless it is already complete; return its stats.
+    """Write shard `index` unless an identical one is already complete; return its stats.
 
     `crash_before_rename` exists for the crash test: it stops after the temporary files are
     written, as a killed worker would.
     """
     base = shard_base(output_dir, name, index)
     tar_path, parquet_path, stats_path = f"{base}.tar", f"{base}.parquet", f"{base}_stats.json"
+    fingerprint = samples_fingerprint(samples, row_schema)
     if FileSystems.exists(tar_path) and FileSystems.exists(stats_path):
         stats = read_json(stats_path)
-        if stats.get("count") == len(samples) and stats.get("first_key") == (samples[0].key if samples else None):
+        if stats.get("fingerprint") == fingerprint:
             log.info("shard %s is complete; skipping", tar_path)
             return {**stats, "skipped": True}
-        log.warning("shard %s exists but holds other samples; rewriting it", tar_path)
+        log.warning("shard %s exists but holds other samples or content; rewriting it", tar_path)
 
     tmp = f"{TMP_MARK}{uuid.uuid4().hex}"
     statuses: dict[str, int] = {}
@@ -142,6 +162,7 @@ def write_shard(
         "bytes": member_bytes,
         "first_key": samples[0].key if samples else None,
         "last_key": samples[-1].key if samples else None,
+        "fingerprint": fingerprint,
     }
     _write_bytes(stats_path + tmp, json.dumps(stats, indent=2, sort_keys=True).encode())
     if crash_before_rename:

@@ -109,6 +109,20 @@ def test_rerun_skips_complete_shards(tmp_path):
     assert not list(tmp_path.glob("*.tmp-*"))
 
 
+def test_rerun_with_other_content_under_the_same_keys_rewrites(tmp_path):
+    """Same keys and count, other bytes (new code, another image size): not a complete shard."""
+    samples = make_samples(4)
+    write_shard(str(tmp_path), "pairs", 0, samples)
+    changed = [ShardSample(s.key, {**s.members, "jpg": b"other"}, s.row) for s in samples]
+    again = write_shard(str(tmp_path), "pairs", 0, changed)
+    assert again["skipped"] is False
+    with tarfile.open(tmp_path / "pairs-00000.tar") as tf:
+        assert tf.extractfile(f"{samples[0].key}.jpg").read() == b"other"
+    assert write_shard(str(tmp_path), "pairs", 0, changed)["skipped"] is True
+    relabelled = [ShardSample(s.key, s.members, {**s.row, "caption": "new"}) for s in changed]
+    assert write_shard(str(tmp_path), "pairs", 0, relabelled)["skipped"] is False
+
+
 def test_crash_between_write_and_rename_leaves_no_visible_shard(tmp_path):
     samples = make_samples(3)
     with pytest.raises(RuntimeError, match="simulated crash"):
