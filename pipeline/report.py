@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import html
-import io
 import itertools
 import json
 import logging
@@ -24,10 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline import svg_charts
+from pipeline.shard_io import read_parquet
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +51,6 @@ class ReportData:
 
 def _match(pattern: str) -> list[Any]:
     return sorted((m for r in FileSystems.match([pattern]) for m in r.metadata_list), key=lambda m: m.path)
-
-
-def _read_table(path: str) -> pa.Table:
-    with FileSystems.open(path) as f:
-        return pq.read_table(io.BytesIO(f.read()))
 
 
 def _pairs(widths: list, heights: list) -> list[tuple[int, int]]:
@@ -112,12 +106,12 @@ def collect(output_dir: str, manifest: dict[str, Any]) -> ReportData:
     data = ReportData()
     name = manifest.get("name") or manifest.get("job") or "*"
     for meta in _match(FileSystems.join(output_dir, f"{name}-*.parquet")):
-        table = _read_table(meta.path)
+        table = read_parquet(meta.path)
         data.image_sizes += _image_sizes(table)
         data.text_lengths += _text_lengths(table)
         data.languages += _languages(table)
     for meta in _match(FileSystems.join(output_dir, "rejects-*.parquet")):
-        table = _read_table(meta.path)
+        table = read_parquet(meta.path)
         if {"stage", "reason"} <= set(table.column_names):
             data.rejects_by_stage_reason.update(zip(table["stage"].to_pylist(), table["reason"].to_pylist(), strict=True))
     counts = {s["tar"]: s["count"] for s in manifest.get("shards", [])}

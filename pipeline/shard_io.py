@@ -172,6 +172,12 @@ def write_shard(
     return {**stats, "skipped": False}
 
 
+def read_parquet(path: str) -> pa.Table:
+    """A whole parquet file from any Beam filesystem (local, gs://, s3://)."""
+    with FileSystems.open(path) as f:
+        return pq.read_table(io.BytesIO(f.read()))
+
+
 def write_parquet_atomic(path: str, table: pa.Table) -> None:
     tmp = f"{path}{TMP_MARK}{uuid.uuid4().hex}"
     _write_bytes(tmp, _parquet_bytes(table))

@@ -19,19 +19,18 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import json
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 import apache_beam as beam
-import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from pipeline.manifest import MANIFEST_NAME
 from pipeline.readers import read_webdataset_tar
+from pipeline.shard_io import read_parquet
 from schemas import RejectReason, RejectRecord, SchemaError, ShardSample
 
 log = logging.getLogger(__name__)
@@ -119,10 +118,7 @@ def list_shards(build_path: str, tars: list[str]) -> list[str]:
 
 
 def _sidecar_rows(tar_path: str) -> dict[str, dict[str, Any]]:
-    parquet_path = tar_path[: -len(".tar")] + ".parquet"
-    with FileSystems.open(parquet_path) as f:
-        table = pq.read_table(io.BytesIO(f.read()))
-    return {row["key"]: row for row in table.to_pylist()}
+    return {row["key"]: row for row in read_parquet(tar_path[: -len(".tar")] + ".parquet").to_pylist()}
 
 
 def read_shard(tar_path: str) -> Iterator[ShardSample | RejectRecord]:
