@@ -43,10 +43,15 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save_checkpoint(directory: str, *, model: nn.Module, state: dict[str, Any]) -> None:
+def save_checkpoint(directory: str, *, model: nn.Module, state: dict[str, Any], write_model: bool = True,
+                    tensors: dict | None = None, fingerprint: str | None = None) -> None:
+    """The model (config + trainable weights, unless `write_model` is False: an FSDP rank other
+    than 0) and the training state, written to DIRECTORY.tmp and then renamed into place."""
     tmp = f"{directory}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    save_model_checkpoint(model, tmp)
+    os.makedirs(tmp)
+    if write_model:
+        save_model_checkpoint(model, tmp, tensors=tensors, fingerprint=fingerprint)
     torch.save({**state, "rng": rng_state()}, os.path.join(tmp, STATE_NAME))
     old = f"{directory}.old"
     if os.path.exists(directory):

@@ -23,14 +23,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 from typing import Any
 
 import torch
 from torch import nn
 
-from flamingo.checkpoint import STATE_NAME, rng_state
-from flamingo.trainable_checkpoint import CONFIG_NAME, FORMAT, WEIGHTS_NAME, base_fingerprint, load_trainable
+from flamingo.checkpoint import STATE_NAME
+from flamingo.trainable_checkpoint import WEIGHTS_NAME, base_fingerprint, load_trainable
 
 log = logging.getLogger(__name__)
 STRATEGIES = ("ddp", "fsdp")
@@ -79,7 +78,6 @@ class Parallel:
         if not self.fsdp:
             save_checkpoint(directory, model=model, state={**state, "optimizer": optimizer.state_dict()})
             return
-        from safetensors.torch import save_file
         from torch.distributed.checkpoint.state_dict import StateDictOptions, get_optimizer_state_dict
 
         weights = {}
@@ -90,22 +88,10 @@ class Parallel:
                     weights[name] = full.contiguous().cpu()
         optim = get_optimizer_state_dict(model, optimizer,
                                          options=StateDictOptions(full_state_dict=True, cpu_offload=True))
-        tmp = f"{directory}.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        os.makedirs(tmp)
-        if self.rank == 0:
-            with open(os.path.join(tmp, CONFIG_NAME), "w", encoding="utf-8") as f:
-                f.write(model.config.to_json())
-            save_file(weights, os.path.join(tmp, WEIGHTS_NAME),
-                      metadata={"format": FORMAT, "base_fingerprint": self.fingerprint})
-        # Loader positions and RNG are per rank; the optimizer's full state only on rank 0.
-        torch.save({**state, "optimizer": optim if self.rank == 0 else {}, "rng": rng_state()},
-                   os.path.join(tmp, STATE_NAME))
-        old = f"{directory}.old"
-        if os.path.exists(directory):
-            os.replace(directory, old)
-        os.replace(tmp, directory)
-        shutil.rmtree(old, ignore_errors=True)
+        # Loader positions and RNG are per rank; the weights and the optimizer's full state only
+        # on rank 0 (the frozen weights' fingerprint was taken before sharding).
+        save_checkpoint(directory, model=model, state={**state, "optimizer": optim if self.rank == 0 else {}},
+                        write_model=self.rank == 0, tensors=weights, fingerprint=self.fingerprint)
 
     def restore_weights(self, directory: str, model: nn.Module, *, rank0_directory: str) -> dict[str, Any] | None:
         """Before `wrap`: this rank's state, trainable weights loaded (FSDP: rank 0's, broadcast)."""

@@ -46,12 +46,19 @@ def base_fingerprint(model: torch.nn.Module) -> str:
     return digest.hexdigest()
 
 
-def save_trainable(model: torch.nn.Module, path: str | Path) -> None:
-    """Write the trainable parameters of `model` to one safetensors file."""
+def save_trainable(model: torch.nn.Module, path: str | Path, *, tensors: dict | None = None,
+                   fingerprint: str | None = None) -> None:
+    """Write the trainable parameters of `model` to one safetensors file.
+
+    `tensors` and `fingerprint` are given by a caller that holds them already (FSDP gathers the
+    full tensors on rank 0 and hashes the frozen weights before sharding); default: from `model`.
+    """
     from safetensors.torch import save_file
 
-    state = {name: t.contiguous().cpu() for name, t in trainable_tensors(model).items()}
-    save_file(state, str(path), metadata={"format": FORMAT, "base_fingerprint": base_fingerprint(model)})
+    if tensors is None:
+        tensors = {name: t.contiguous().cpu() for name, t in trainable_tensors(model).items()}
+    fingerprint = fingerprint if fingerprint is not None else base_fingerprint(model)
+    save_file(tensors, str(path), metadata={"format": FORMAT, "base_fingerprint": fingerprint})
 
 
 def load_trainable(model: torch.nn.Module, path: str | Path, *, check_base: bool = True) -> None:
@@ -82,12 +89,13 @@ def load_trainable(model: torch.nn.Module, path: str | Path, *, check_base: bool
     logger.info("loaded %d trainable tensors from %s", len(state), path)
 
 
-def save_model_checkpoint(model: torch.nn.Module, directory: str | Path) -> Path:
+def save_model_checkpoint(model: torch.nn.Module, directory: str | Path, *, tensors: dict | None = None,
+                          fingerprint: str | None = None) -> Path:
     """Write `config.json` and `trainable.safetensors` into `directory` (created if needed)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / CONFIG_NAME).write_text(model.config.to_json())
-    save_trainable(model, directory / WEIGHTS_NAME)
+    save_trainable(model, directory / WEIGHTS_NAME, tensors=tensors, fingerprint=fingerprint)
     return directory
 
 
