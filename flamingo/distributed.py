@@ -29,10 +29,10 @@ import torch
 from torch import nn
 
 from flamingo.checkpoint import STATE_NAME
+from flamingo.train_config import STRATEGIES
 from flamingo.trainable_checkpoint import WEIGHTS_NAME, base_fingerprint, load_trainable
 
 log = logging.getLogger(__name__)
-STRATEGIES = ("ddp", "fsdp")
 
 
 class Parallel:

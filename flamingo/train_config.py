@@ -15,6 +15,9 @@ from typing import Any
 
 import yaml
 
+# The multi-process strategies flamingo/distributed.py implements (defined here: this module is torch-free).
+STRATEGIES = ("ddp", "fsdp")
+
 
 @dataclass(kw_only=True)
 class DatasetConfig:
@@ -63,8 +66,8 @@ class TrainConfig:
         names = [d.name for d in self.datasets]
         if len(set(names)) != len(names):
             raise ValueError(f"dataset names must be unique, got {names}")
-        if self.strategy not in ("ddp", "fsdp"):
-            raise ValueError(f"strategy must be ddp or fsdp, got {self.strategy!r}")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
         if self.num_steps < 1:
             raise ValueError(f"num_steps must be >= 1, got {self.num_steps}")
 
