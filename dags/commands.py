@@ -37,13 +37,16 @@ def report_command() -> str:
 
 
 def dedup_command() -> str:
-    """Cross-job dedup: images shared between M3W, pairs and videos outputs; drops go to rejects."""
-    return f'{FLAMINGO} dedup --inputs "$M3W_OUT" "$PAIRS_OUT" "$VIDEOS_OUT" --output "$DEDUP_OUT" --profile "$PROFILE"'
+    """Cross-job dedup: images shared between M3W, pairs and videos outputs; drops go to rejects.
+    A Beam pipeline like the builds, so it takes the same EXTRA_ARGS (region, worker limits)."""
+    return (f'{FLAMINGO} dedup --inputs "$M3W_OUT" "$PAIRS_OUT" "$VIDEOS_OUT" --output "$DEDUP_OUT" '
+            f'--profile "$PROFILE" --no-progress $EXTRA_ARGS')
 
 
 def decontaminate_command() -> str:
-    """Drop training samples that match the evaluation sets (images and texts)."""
-    return f'{FLAMINGO} decontaminate --inputs "$DEDUP_OUT" --eval "$EVAL_INPUT" --output "$CLEAN_OUT" --profile "$PROFILE"'
+    """Drop training samples that match the evaluation sets (images and texts); a Beam pipeline."""
+    return (f'{FLAMINGO} decontaminate --inputs "$DEDUP_OUT" --eval "$EVAL_INPUT" --output "$CLEAN_OUT" '
+            f'--profile "$PROFILE" --no-progress $EXTRA_ARGS')
 
 
 def publish_command() -> str:

@@ -29,6 +29,7 @@ INPUT_DEFAULTS = {
 }
 STEP_ENV = {
     "PROFILE": "{{ params.profile }}",
+    "EXTRA_ARGS": "{{ params.extra_args }}",  # Beam flags for the dedup and decontamination pipelines
     **{f"{job.upper()}_OUT": f"{ROOT}/{job}" for job in JOBS},
     "DEDUP_OUT": f"{ROOT}/dedup",
     "CLEAN_OUT": f"{ROOT}/clean",

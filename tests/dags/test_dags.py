@@ -74,6 +74,20 @@ def test_build_command_keeps_each_param_one_argument(tmp_path):
     ]
 
 
+def test_release_steps_take_the_beam_flags(tmp_path):
+    """dedup and decontaminate are Beam pipelines too: EXTRA_ARGS reaches them, word-split."""
+    fake = tmp_path / "flamingo"
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do echo "[$a]"; done\n')
+    fake.chmod(0o755)
+    env = {"PATH": os.environ["PATH"], "FLAMINGO_BIN": str(fake), "PROFILE": "dataflow",
+           "EXTRA_ARGS": "--region europe-west4", "M3W_OUT": "m", "PAIRS_OUT": "p", "VIDEOS_OUT": "v",
+           "DEDUP_OUT": "d", "CLEAN_OUT": "c", "EVAL_INPUT": "gs://b/eval/*.csv"}
+    for command in (commands.dedup_command(), commands.decontaminate_command()):
+        res = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.split("\n")[-4:-1] == ["[--no-progress]", "[--region]", "[europe-west4]"]
+
+
 @pytest.fixture(scope="module")
 def dagbag(tmp_path_factory) -> dict:
     if not AIRFLOW_PYTHON.exists():
@@ -133,6 +147,7 @@ def test_release_dag_graph(dagbag):
     root = "{{ params.output_root }}/{{ params.release }}"
     assert dag["tasks"]["build_pairs"]["env"]["OUTPUT"] == f"{root}/pairs"
     assert dag["tasks"]["dedup_across_jobs"]["env"]["PAIRS_OUT"] == f"{root}/pairs"
+    assert dag["tasks"]["decontaminate"]["env"]["EXTRA_ARGS"] == "{{ params.extra_args }}"
 
 
 def test_dags_import_neither_beam_nor_torch():
