@@ -172,10 +172,15 @@ def write_shard(
     return {**stats, "skipped": False}
 
 
-def read_parquet(path: str) -> pa.Table:
-    """A whole parquet file from any Beam filesystem (local, gs://, s3://)."""
+def read_parquet(path: str, columns: list[str] | None = None) -> pa.Table:
+    """A parquet file from any Beam filesystem (local, gs://, s3://); with `columns`, only those
+    of them the file has are decoded."""
     with FileSystems.open(path) as f:
-        return pq.read_table(io.BytesIO(f.read()))
+        data = io.BytesIO(f.read())
+    if columns is None:
+        return pq.read_table(data)
+    present = set(pq.read_schema(data).names)
+    return pq.read_table(data, columns=[c for c in columns if c in present])
 
 
 def write_parquet_atomic(path: str, table: pa.Table) -> None:

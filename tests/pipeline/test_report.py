@@ -147,6 +147,29 @@ def test_collect_reads_documents_and_tolerates_missing_columns(tmp_path):
     assert set(_charts(page)) == {"Counts per stage", "Image sizes", "Aspect ratios", "Text lengths", "Languages"}
 
 
+def test_collect_samples_sidecars_of_a_large_build_and_says_so(tmp_path, monkeypatch):
+    """Distributions from at most MAX_SIDECARS evenly spaced sidecars, only the columns drawn;
+    reject counts from every rejects table."""
+    for i in range(7):
+        pq.write_table(pa.table({"key": [f"k{i}"], "caption": ["c" * (i + 1)], "width": [10], "height": [10],
+                                 "unused_blob": [b"x" * 100]}), tmp_path / f"pairs-{i:05d}.parquet")
+        pq.write_table(pa.table({"stage": ["fetch", "fetch"], "reason": ["http_404", "timeout"]}),
+                       tmp_path / f"rejects-{i:05d}.parquet")
+    monkeypatch.setattr(report, "MAX_SIDECARS", 3)
+    read = []
+    real_read = report.read_parquet
+    monkeypatch.setattr(report, "read_parquet", lambda path, columns=None: read.append(columns) or real_read(path, columns))
+    data = report.collect(str(tmp_path), {"job": "pairs", "name": "pairs", "shards": []})
+    assert sorted(data.text_lengths) == [1, 4, 7]  # shards 0, 3 and 6
+    assert (data.sidecars_read, data.sidecars_total) == (3, 7)
+    assert data.rejects_by_stage_reason == {("fetch", "http_404"): 7, ("fetch", "timeout"): 7}
+    assert all(cols is not None and "unused_blob" not in cols for cols in read)
+    page = report.render_html({"job": "pairs", "name": "pairs"}, data)
+    assert "drawn from 3 of the 7 shards" in page
+    assert report.evenly_spaced(list(range(5)), 9) == [0, 1, 2, 3, 4]
+    assert report.evenly_spaced(list(range(10)), 1) == [0]
+
+
 def test_render_html_log_ticks_odd_values_and_escaping():
     data = report.ReportData(
         image_sizes=[(1, 1)],  # a single value: hi == lo
