@@ -15,8 +15,12 @@ py3langid's Counter has them, scores summed in double, numpy's normalisation. Me
 500-character texts (median per call, 2 shared cores): 22 us for one English text repeated,
 33 us over 960 different documents (tests/crawlers/multilingual_texts.py), against 190 and
 255 us for the numpy path below (different documents cost more: their ~350 rows of the
-57 MB float32 table and their reads of the 39 MB transition table miss the cache). Its guesses equal
-py3langid's, probabilities within float32 rounding (see crawlers/_langid.pyx).
+57 MB float32 table and their reads of the 39 MB transition table miss the cache). In a real
+stream of pages the caches are cold (other work runs in between): measured after touching
+64 MB, ~310 us a call, the walk's chain of dependent loads nearly all of it. The scorer
+therefore walks tables fused by transition (one load on the chain per byte, not two) held on
+2 MiB pages (no TLB miss per load): ~200 us cold. Its guesses equal py3langid's,
+probabilities within float32 rounding (see crawlers/_langid.pyx).
 
 Without the extension, the numpy path: the automaton's state after a byte only depends on
 the last `depth` bytes (a state stands for a string of at most `depth` bytes; 6 for the
@@ -70,11 +74,18 @@ class _Automaton:
         self.nextmove = np.frombuffer(ident.tk_nextmove, dtype=f"u{ident.tk_nextmove.itemsize}")
         self.rowbase = np.asarray(ident._rowbase, dtype=np.int64)
         self.output = np.asarray(ident.tk_output, dtype=np.int64)
-        # The float16 table cast once (exact; 57 MB for the shipped model): numpy's per-call
-        # float16 -> float32 cast of the ~500 rows a text touches cost 0.3 ms, 40x the product.
-        self.table = ident.nb_ptc.astype(np.float32)
+        self._table: np.ndarray | None = None
         self.depth = self._max_depth()
         self.scorer = self._compiled() if Scorer is not None else None
+
+    @property
+    def table(self) -> np.ndarray:
+        """The float16 table cast once for the numpy path (exact; 57 MB for the shipped model):
+        numpy's per-call float16 -> float32 cast of the ~500 rows a text touches cost 0.3 ms,
+        40x the product. Not built when the compiled scorer answers (it keeps its own copy)."""
+        if self._table is None:
+            self._table = self.ident.nb_ptc.astype(np.float32)
+        return self._table
 
     def _compiled(self):
         """crawlers._langid.Scorer over the same arrays (it checks their ranges once)."""
@@ -82,7 +93,7 @@ class _Automaton:
         # log1p of small counts from numpy itself, so those weights equal the numpy path's.
         log1p = np.log1p(np.arange(4096, dtype=np.float32))
         return Scorer(np.ascontiguousarray(self.nextmove, dtype=np.uint32),
-                      self.rowbase, self.output.astype(np.int32), self.table,
+                      self.rowbase, self.output.astype(np.int32), self.ident.nb_ptc.astype(np.float32),
                       np.ascontiguousarray(ident.nb_pc, dtype=np.float32),
                       ident._alias_pairs, log1p)
 
