@@ -8,7 +8,9 @@ realistic pages (bench/realistic_pages.py: 30 pages of 40-48 KB with head script
 sidebars, teaser grids and comment threads), or both, each printed on its own.
 "flamingo" is extract_document with its compiled passes (crawlers/_fastdom.pyx), "flamingo-py"
 the same with the Python reference passes. Speed: each extractor runs over every page `rounds`
-times; per page the median time is kept; pages/s = pages / sum of medians. trafilatura runs with include_images=True (it then
+rounds: a round runs each extractor over every page in turn, so no extractor meets the same page
+twice in a row and slow spells of the machine are shared; per page the median time is kept;
+pages/s = pages / sum of medians. trafilatura runs with include_images=True (it then
 does the image work we do); resiliparse with main_content=True (text only, its fastest mode).
 Quality proxy: recall = share of labelled main-content sentences found in the output;
 boilerplate kept = share of labelled boilerplate sentences found (lower is better).
@@ -65,17 +67,21 @@ def load_pages(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): p.read_text("utf-8", "replace") for p in files}
 
 
-def time_extractor(fn, pages: dict[str, str], rounds: int) -> float:
-    """Pages per second from the median time of each page over `rounds` runs."""
-    medians = []
-    for name, html in pages.items():
-        times = []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            fn(html, BASE_URL + name)
-            times.append(time.perf_counter() - start)
-        medians.append(statistics.median(times))
-    return len(pages) / sum(medians)
+def time_extractors(fns: dict[str, Callable[[str, str], str]], pages: dict[str, str], rounds: int) -> dict[str, float]:
+    """Pages per second of each extractor from the median time of each page over `rounds` rounds.
+
+    A round runs each extractor over the whole corpus in turn, page after page, as a worker meets
+    pages: an extractor never sees the same page twice in a row (so the page is not hot in the
+    cache), and a slow spell of this shared machine falls on every extractor alike across rounds.
+    """
+    times: dict[str, dict[str, list[float]]] = {name: {page: [] for page in pages} for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            for page, html in pages.items():
+                start = time.perf_counter()
+                fn(html, BASE_URL + page)
+                times[name][page].append(time.perf_counter() - start)
+    return {name: len(pages) / sum(statistics.median(t) for t in runs.values()) for name, runs in times.items()}
 
 
 def _norm(text: str) -> str:
@@ -104,14 +110,14 @@ def _report(title: str, pages: dict[str, str], label_sets: dict[str, dict], roun
                   "trafilatura": _trafilatura(), "resiliparse": _resiliparse()}
     mean_kb = sum(len(h.encode("utf-8")) for h in pages.values()) / len(pages) / 1024
     sys.stdout.write(f"== {title}: {len(pages)} pages, mean {mean_kb:.1f} KB, {rounds} rounds, median per page\n")
-    results = {}
     for name, fn in extractors.items():
         if fn is None:
             hint = "pip install -e . builds crawlers._fastdom" if name == "flamingo" else "pip install '.[bench]'"
             sys.stdout.write(f"{name}: not installed ({hint})\n")
-            continue
-        rate = time_extractor(fn, pages, rounds)
-        results[name] = rate
+    runnable = {name: fn for name, fn in extractors.items() if fn is not None}
+    results = time_extractors(runnable, pages, rounds)
+    for name, fn in runnable.items():
+        rate = results[name]
         scores = []
         for kind, labels in label_sets.items():
             recall, boiler, used = quality(fn, pages, labels)
