@@ -289,23 +289,45 @@ cdef int _append_text(Buf* b, xmlNode* first) except -1:
 
 
 cdef bint _collapse(Buf* out, const unsigned char* s, Py_ssize_t a, Py_ssize_t b, bint* alnum) except -1:
-    """" ".join(s[a:b].split()) appended to out; True when anything was written."""
-    cdef Py_ssize_t i = a, start
+    """" ".join(s[a:b].split()) appended to out (each word copied whole); True when anything
+    was written. ASCII bytes are judged directly, others decoded to a code point first."""
+    cdef Py_ssize_t i = a, j, start
     cdef Py_UCS4 cp
-    cdef bint wrote = False, pending = False
+    cdef bint wrote = False
     while i < b:
-        start = i
-        cp = _next_cp(s, b, &i)
-        if Py_UNICODE_ISSPACE(cp):
-            pending = wrote
-            continue
-        if pending:
+        while i < b:  # the gap
+            if s[i] < 0x80:
+                if not Py_UNICODE_ISSPACE(s[i]):
+                    break
+                i += 1
+            else:
+                j = i
+                cp = _next_cp(s, b, &j)
+                if not Py_UNICODE_ISSPACE(cp):
+                    break
+                i = j
+        if i >= b:
+            break
+        if wrote:
             buf_byte(out, b" ")
-            pending = False
+        start = i
+        while i < b:  # the word
+            if s[i] < 0x80:
+                if Py_UNICODE_ISSPACE(s[i]):
+                    break
+                if not alnum[0] and Py_UNICODE_ISALNUM(s[i]):
+                    alnum[0] = True
+                i += 1
+            else:
+                j = i
+                cp = _next_cp(s, b, &j)
+                if Py_UNICODE_ISSPACE(cp):
+                    break
+                if not alnum[0] and Py_UNICODE_ISALNUM(cp):
+                    alnum[0] = True
+                i = j
         buf_add(out, <const char*>s + start, i - start)
         wrote = True
-        if not alnum[0] and Py_UNICODE_ISALNUM(cp):
-            alnum[0] = True
     return wrote
 
 
@@ -420,6 +442,24 @@ cdef int _attr_value(xmlAttr* a, Buf* b) except -1:
             buf_add(b, <const char*>n.content, strlen(<const char*>n.content))
         n = n.next
     return 0
+
+
+cdef dict _attr_dict(xmlNode* node, Buf* scratch):
+    """The element's attributes as lxml's `attrib` maps them ({ns}name for a namespaced one;
+    the first of a repeated name, as `get` answers), for the image URL rules in Python."""
+    cdef dict out = {}
+    cdef xmlAttr* a = node.properties
+    cdef object name
+    while a != NULL:
+        if a.name != NULL:
+            name = PyUnicode_DecodeUTF8(<const char*>a.name, strlen(<const char*>a.name), NULL)
+            if a.ns != NULL and a.ns.href != NULL:
+                name = "{" + PyUnicode_DecodeUTF8(<const char*>a.ns.href, strlen(<const char*>a.ns.href), NULL) + "}" + name
+            if name not in out:
+                _attr_value(a, scratch)
+                out[name] = PyUnicode_DecodeUTF8(scratch.data, scratch.len, NULL)
+        a = a.next
+    return out
 
 
 cdef inline bint _ascii(Buf* b) noexcept:
@@ -803,7 +843,7 @@ cdef int _flush(list blocks, Buf* raw, Buf* out) except -1:
     return 0
 
 
-cdef list _walk(_Passes p, int ci, object media_ref):
+cdef list _walk(_Passes p, int ci, object image_ref, object picture_ref):
     """extract._walk: the container's texts and images in order."""
     cdef list blocks = []
     cdef Buf raw, out
@@ -826,8 +866,10 @@ cdef list _walk(_Passes p, int ci, object media_ref):
                 if r.kind != KIND_MEASURED or (flags & (T_LINK_DENSITY | T_SHORT_LINKS) and c != container
                                                and p.link_heavy(i)):
                     ref = None
-                elif flags & (T_IMG | T_PICTURE):
-                    ref = media_ref(p._proxy(c))
+                elif flags & T_IMG:
+                    ref = image_ref(_attr_dict(c, &p.scratch))
+                elif flags & T_PICTURE:
+                    ref = picture_ref(p._proxy(c))
                 elif flags & T_BR:
                     buf_byte(&raw, LINE)
                     ref = None
@@ -891,11 +933,12 @@ cdef int _walk_end(xmlNode* c, xmlNode* container, unsigned int flags, int* comp
     return 0
 
 
-def content_blocks(root, int max_nodes, media_ref, verdicts, rescue_tokens):
+def content_blocks(root, int max_nodes, image_ref, picture_ref, verdicts, rescue_tokens):
     """(blocks, num_nodes, node_cap_hit) of root's main content: extract.extract_document's
     analyse_with_rescue + pick_container + _walk, in C.
 
-    media_ref(el) -> ImageRef | None for an <img> or <picture>; verdicts(el) -> (hidden,
+    image_ref(attributes: dict) -> ImageRef | None for an <img>, picture_ref(el) for a
+    <picture> (its <source>s and first <img>); verdicts(el) -> (hidden,
     chrome, role_main, article_body) for an element whose judged attributes are not ASCII;
     rescue_tokens(el) -> whether a class-dropped element carries a content token.
     """
@@ -921,4 +964,4 @@ def content_blocks(root, int max_nodes, media_ref, verdicts, rescue_tokens):
             p.exempt[k] = p.recs[i].node
         p.n_exempt = len(rescued)
         p.analyse(node, max_nodes)
-    return _walk(p, p.pick_container(), media_ref), p.num_nodes, bool(p.cap_hit)
+    return _walk(p, p.pick_container(), image_ref, picture_ref), p.num_nodes, bool(p.cap_hit)

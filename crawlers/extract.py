@@ -106,22 +106,23 @@ def _parse(html: str | bytes) -> tuple[Any, dict]:
     return root, info
 
 
-def _image_ref(el, base: str, skipped: Counter, sources=()) -> ImageRef | None:
-    url, where = image_urls.resolve_image(el.attrib, base, sources)
+def _image_ref(attrs, base: str, skipped: Counter, sources=()) -> ImageRef | None:
+    """The image an <img> with these attributes shows (`sources`: its <picture>'s <source>s)."""
+    url, where = image_urls.resolve_image(attrs, base, sources)
     if url is None:
         skipped[where] += 1
         return None
-    alt = " ".join((el.get("alt") or "").split())[:MAX_ALT_CHARS]
+    alt = " ".join((attrs.get("alt") or "").split())[:MAX_ALT_CHARS]
     return ImageRef(url=url, alt=alt, source_attr=where)
 
 
 def _media_ref(el, base: str, skipped: Counter) -> ImageRef | None:
     """The image an <img> or <picture> shows (a <picture>'s <source>s and its first <img>)."""
     if el.tag == "img":
-        return _image_ref(el, base, skipped)
+        return _image_ref(el.attrib, base, skipped)
     sources = [src.attrib for src in el.iter("source")]
     img = next(el.iter("img"), None)
-    return _image_ref(img, base, skipped, sources) if img is not None else None
+    return _image_ref(img.attrib, base, skipped, sources) if img is not None else None
 
 
 def _walk(container, analysis: boilerplate.Analysis, base: str, skipped: Counter) -> list:
@@ -209,7 +210,8 @@ def content_blocks(body, base: str, skipped: Counter, *, compiled: bool | None =
     if compiled and fast is None:
         raise RuntimeError("crawlers._fastdom is not built")
     if fast is not None:
-        return fast.content_blocks(body, MAX_NODES, lambda el: _media_ref(el, base, skipped),
+        return fast.content_blocks(body, MAX_NODES, lambda attrs: _image_ref(attrs, base, skipped),
+                                   lambda el: _media_ref(el, base, skipped),
                                    boilerplate.attr_verdicts, boilerplate.has_content_token)
     analysis = boilerplate.analyse_with_rescue(body, max_nodes=MAX_NODES)
     container = boilerplate.pick_container(body, analysis)

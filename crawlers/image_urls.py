@@ -33,9 +33,10 @@ SKIP_BAD_SCHEME = "bad_scheme"
 
 _DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$", re.IGNORECASE)
 _WS = re.compile(r"\s+")
-# srcset tokens (re's \s is str.isspace, as the spec's tokeniser wants).
-_SRCSET_GAP = re.compile(r"[\s,]*")
-_SRCSET_URL = re.compile(r"\S*")
+# A srcset candidate after the separators (re's \s is str.isspace, as the spec's tokeniser
+# wants): a URL ending in commas (no descriptors), or a URL and its descriptors up to a comma.
+# A URL starts at a character that is neither (the separators are all skipped first).
+_SRCSET_CANDIDATE = re.compile(r"[\s,]*(?:([^\s,]\S*,)(?!\S)|([^\s,]\S*)([^,]*))")
 _DIMENSION = re.compile(r"\s*(\d+(?:\.\d+)?)")
 
 
@@ -51,26 +52,20 @@ def parse_srcset(value: str) -> list[tuple[str, float, str]]:
 
     Follows the HTML spec's tokeniser: a URL runs to whitespace (commas inside it are legal,
     e.g. Cloudinary's `w_300,h_200`); a URL ending in commas has no descriptor; descriptors
-    run to the next comma.
+    run to the next comma. One regex pass (_SRCSET_CANDIDATE); tests/crawlers/test_extract_urls.py
+    checks it against a step-by-step tokeniser.
     """
-    out, i, n = [], 0, len(value)
-    while i < n:
-        i = _SRCSET_GAP.match(value, i).end()
-        j = _SRCSET_URL.match(value, i).end()
-        url, i = value[i:j], j
-        if not url:
-            break
+    out = []
+    for m in _SRCSET_CANDIDATE.finditer(value):
+        bare, url, descriptors = m.groups()
         size, unit = 1.0, "x"
-        if url.endswith(","):
-            url = url.rstrip(",")
+        if bare is not None:
+            url = bare.rstrip(",")
         else:
-            j = value.find(",", i)
-            j = n if j < 0 else j
-            for token in value[i:j].split():
-                m = _DESCRIPTOR.match(token)
-                if m:
-                    size, unit = float(m.group(1)), m.group(2).lower()
-            i = j
+            for token in descriptors.split():
+                d = _DESCRIPTOR.match(token)
+                if d:
+                    size, unit = float(d.group(1)), d.group(2).lower()
         out.append((url, size, unit))
     return out
 

@@ -129,3 +129,41 @@ def test_fast_join_equals_urljoin():
                       ("https://a.test/", "//cdn.test/z.jpg"), ("https://a.test/", "https://cdn.test/z.jpg"),
                       ("http://a.test/x/y/", "../z.jpg")]:
         assert _fast_join(base, raw) == urljoin(base, raw)
+
+
+def _srcset_by_steps(value: str) -> list[tuple[str, float, str]]:
+    """The spec's srcset tokeniser step by step: the reference for parse_srcset's regex."""
+    import re
+
+    out, i, n = [], 0, len(value)
+    while i < n:
+        i = re.compile(r"[\s,]*").match(value, i).end()
+        j = re.compile(r"\S*").match(value, i).end()
+        url, i = value[i:j], j
+        if not url:
+            break
+        size, unit = 1.0, "x"
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            j = value.find(",", i)
+            j = n if j < 0 else j
+            for token in value[i:j].split():
+                m = re.match(r"^(\d+(?:\.\d+)?)([wx])$", token, re.IGNORECASE)
+                if m:
+                    size, unit = float(m.group(1)), m.group(2).lower()
+            i = j
+        out.append((url, size, unit))
+    return out
+
+
+def test_parse_srcset_equals_the_step_by_step_tokeniser():
+    import random
+
+    rng = random.Random(5)
+    pieces = ["a.jpg", "b.png", "w_300,h_200/c.jpg", ",", ", ", " ", "  ", "300w", "2x", "1.5x", "640W", "\t",
+              "\u3000", "d.webp,", "x", "100", "data:image/png;base64,AAA=", "e.jpg 1x 2x", ",,"]
+    cases = ["", " ", ",", "a.jpg", "a.jpg,", "a.jpg ,", " , x", "a ,", "a,b, c", "a,b.jpg 1x"]
+    cases += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+    for value in cases:
+        assert parse_srcset(value) == _srcset_by_steps(value), value
