@@ -14,13 +14,13 @@ the extraction tests on both and compare them on generated pages (test_fastdom.p
 Bounds: input is capped at MAX_HTML_BYTES (the tail is cut, and the metadata says so) and
 the walk at MAX_NODES elements; both walks are iterative, so deep nesting cannot recurse.
 
-Speed, per page on this 2-core box (median of 9 runs a page): sample web (~6 KB): parse 0.14
-ms, passes and image URLs 0.11, language 0.02-0.12 (its 57 MB table is out of cache between
-pages); ~0.4 ms in all. Realistic pages (bench/realistic_pages.py, 40-48 KB, mega-menus and
-comment threads): parse 0.68 ms, passes and image URLs 0.17; ~1.2 ms in all. bench/extract.py
-(5 rounds): 1946 and 612 pages/s, 13.7x and 11.4x trafilatura, against 6.8x and 5.5x with the
-Python passes. Image URLs are resolved in Python (crawlers/image_urls.py, with a fast path for
-the common URL shapes); the parse is now most of the time.
+Speed, per page on this 2-core box, in a stream of pages (each page once per round, so
+nothing is hot in the cache; bench/extract.py, 5 rounds): realistic pages
+(bench/realistic_pages.py, 40-48 KB, mega-menus and comment threads): ~1.5 ms, of which the
+libxml2 parse ~0.8, the passes and image URLs ~0.25, the language guess ~0.17 (its tables are
+cold), freeing the tree ~0.12. 11-12x trafilatura's time (12-13x on the 6 KB sample web),
+against ~5-6x with the Python passes. Image URLs are resolved in Python
+(crawlers/image_urls.py, with a fast path for the common URL shapes).
 """
 
 from __future__ import annotations
