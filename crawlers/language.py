@@ -76,7 +76,12 @@ class _Automaton:
         self.output = np.asarray(ident.tk_output, dtype=np.int64)
         self._table: np.ndarray | None = None
         self.depth = self._max_depth()
-        self.scorer = self._compiled() if Scorer is not None else None
+        self.scorer = None
+        if Scorer is not None:
+            try:
+                self.scorer = self._compiled()
+            except ValueError as exc:  # a model the compiled walk cannot hold: the numpy path answers
+                log.warning("crawlers._langid cannot take this py3langid model (%s); using numpy", exc)
 
     @property
     def table(self) -> np.ndarray:
