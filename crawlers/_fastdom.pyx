@@ -14,8 +14,9 @@ content, properties), which are stable public API, and call no libxml2 function.
 kept in an array in visit order (pre-order), each with the index after its subtree, so the
 walk finds an element's analysis by counting as it goes (checked against the node pointer).
 
-What stays in Python, through callbacks: image URLs (crawlers/image_urls.py: few per page, and
-urljoin dominates them anyway), attribute verdicts on values that are not pure ASCII
+What stays in Python, through callbacks: image URLs (crawlers/image_urls.py, a few per page;
+an <img>'s attributes are handed over as a dict, a <picture> as its element), attribute
+verdicts on values that are not pure ASCII
 (str.lower and re's IGNORECASE fold a few non-ASCII letters to ASCII ones: the Kelvin sign,
 dotted I, long s), and the rescue rule's content-token test (rare). Whitespace and alnum tests
 use CPython's own tables (Py_UNICODE_ISSPACE / ISALNUM), i.e. str.split/strip/isalnum exactly.
