@@ -34,6 +34,7 @@ the reusable buffers are per instance.
 from libc.math cimport expf, log1pf, sqrt
 from libc.stdint cimport int32_t, int64_t, uint16_t, uint32_t
 from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy
 
 cdef extern from *:
     """
@@ -97,9 +98,6 @@ cdef float _pairwise_sum(const float *a, Py_ssize_t n) noexcept nogil:
 cdef class Scorer:
     """py3langid's LanguageIdentifier.classify (norm_probs=True) over encoded bytes."""
 
-    cdef const uint32_t[::1] nextmove
-    cdef const int64_t[::1] rowbase
-    cdef const int32_t[::1] output
     cdef float *table  # (features, classes) float32, copied into big-page memory
     cdef const float[::1] nb_pc
     cdef const float[::1] log1p
@@ -150,31 +148,27 @@ cdef class Scorer:
         for i in range(n_states):
             if rowbase[i] < 0 or rowbase[i] + 256 > nextmove.shape[0]:
                 raise ValueError(f"rowbase[{i}] = {rowbase[i]} outside nextmove")
-            if output[i] >= n_feats:
-                raise ValueError(f"output[{i}] = {output[i]} outside table")
-        for i in range(n_states):
             if rowbase[i] % 256 or rowbase[i] // 256 > 65535:
                 raise ValueError(f"rowbase[{i}] = {rowbase[i]} is not a row of at most 65536 (row << 8)")
-        for i in range(nextmove.shape[0]):
-            if <Py_ssize_t>nextmove[i] >= n_states:
-                raise ValueError(f"nextmove[{i}] = {nextmove[i]} is no state")
+            if output[i] >= n_feats:
+                raise ValueError(f"output[{i}] = {output[i]} outside table")
         self.next_row = <uint16_t *>langid_alloc_big(nextmove.shape[0] * sizeof(uint16_t))
         self.next_out = <int32_t *>langid_alloc_big(nextmove.shape[0] * sizeof(int32_t))
         self.table = <float *>langid_alloc_big(n_feats * table.shape[1] * sizeof(float))
         if self.next_row is NULL or self.next_out is NULL or self.table is NULL:
             raise MemoryError()
-        for i in range(n_feats):
-            for k in range(table.shape[1]):
-                self.table[i * table.shape[1] + k] = table[i, k]
-        for i in range(nextmove.shape[0]):
+        for i in range(nextmove.shape[0]):  # checked and fused in one pass
+            if <Py_ssize_t>nextmove[i] >= n_states:
+                raise ValueError(f"nextmove[{i}] = {nextmove[i]} is no state")
             self.next_row[i] = <uint16_t>(rowbase[nextmove[i]] >> 8)
             self.next_out[i] = output[nextmove[i]]
         self.row0 = rowbase[0] >> 8
+        if n_feats:
+            memcpy(self.table, &table[0, 0], n_feats * table.shape[1] * sizeof(float))
         pairs = [(int(a), int(b)) for a, b in alias_pairs]
         for a, b in pairs:
             if not (0 <= a < table.shape[1] and 0 <= b < table.shape[1]):
                 raise ValueError(f"alias pair {(a, b)} outside the classes")
-        self.nextmove, self.rowbase, self.output = nextmove, rowbase, output
         self.nb_pc, self.log1p = nb_pc, log1p
         self.n_classes = table.shape[1]
         self.slot = <int32_t *>malloc(max(n_feats, 1) * sizeof(int32_t))
