@@ -12,8 +12,8 @@ setup: $(STAMP)
 
 # torch first and pinned: the CPU wheel lies on this machine's disk, and a bare `torch`
 # requirement would pull a multi-GB CUDA build.
-# `pip install -e` also compiles the Cython helpers in crawlers/ (setup.py) in place.
-$(STAMP): pyproject.toml Makefile setup.py $(wildcard crawlers/*.pyx)
+# `pip install -e` also compiles the Cython helpers in crawlers/html/ (setup.py) in place.
+$(STAMP): pyproject.toml Makefile setup.py $(wildcard crawlers/html/*.pyx)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
@@ -25,7 +25,7 @@ demo: setup
 
 # The DAG tests load dags/ with Airflow's DagBag, so `test` builds the Airflow venv too and
 # FLAMINGO_REQUIRE_AIRFLOW makes a missing one a failure rather than a skip; likewise
-# FLAMINGO_REQUIRE_COMPILED for the compiled extractor (tests/crawlers/conftest.py).
+# FLAMINGO_REQUIRE_COMPILED for the compiled extractor (tests/crawlers/html/conftest.py).
 test: setup airflow-venv
 	FLAMINGO_REQUIRE_AIRFLOW=1 FLAMINGO_REQUIRE_COMPILED=1 $(VENV)/bin/pytest -q
 
@@ -45,7 +45,7 @@ $(AIRFLOW_VENV)/.setup-stamp: Makefile
 	touch $@
 
 lint: setup
-	$(VENV)/bin/ruff check schemas crawlers filters pipeline flamingo dags bench tests
+	$(VENV)/bin/ruff check schemas crawlers filters pipeline flamingo demo dags bench tests
 
 clean:
 	rm -rf $(VENV) $(AIRFLOW_VENV) out .pytest_cache

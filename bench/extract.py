@@ -3,10 +3,10 @@
     python -m bench.extract [DIR_OF_PAGES] [--rounds 3] [--corpus sample|realistic|both]
                             [--labels bench/data/extract_labels.json]
 
-With no DIR, the corpus is the sample web (pipeline.sample, seed 0: 51 pages of ~6 KB), the
+With no DIR, the corpus is the sample web (demo.sample, seed 0: 51 pages of ~6 KB), the
 realistic pages (bench/realistic_pages.py: 30 pages of 40-48 KB with head scripts, mega-menus,
 sidebars, teaser grids and comment threads), or both, each printed on its own.
-"flamingo" is extract_document with its compiled passes (crawlers/_fastdom.pyx), "flamingo-py"
+"flamingo" is extract_document with its compiled passes (crawlers/html/_fastdom.pyx), "flamingo-py"
 the same with the Python reference passes. Speed: each extractor runs over every page `rounds`
 rounds: a round runs each extractor over every page in turn, so no extractor meets the same page
 twice in a row and slow spells of the machine are shared; per page the median time is kept;
@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from crawlers.extract import _compiled, extract_document
+from crawlers.html.extract import _compiled, extract_document
 
 DEFAULT_LABELS = Path(__file__).parent / "data" / "extract_labels.json"
 BASE_URL = "http://sample.flamingo.test/"
@@ -41,7 +41,7 @@ def ours(html: str, url: str) -> str:
 
 
 def ours_python(html: str, url: str) -> str:
-    """The same extraction with the Python reference passes instead of crawlers/_fastdom.pyx."""
+    """The same extraction with the Python reference passes instead of crawlers/html/_fastdom.pyx."""
     return extract_document(html, url, compiled=False).text("\n")
 
 
@@ -112,7 +112,7 @@ def _report(title: str, pages: dict[str, str], label_sets: dict[str, dict], roun
     sys.stdout.write(f"== {title}: {len(pages)} pages, mean {mean_kb:.1f} KB, {rounds} rounds, median per page\n")
     for name, fn in extractors.items():
         if fn is None:
-            hint = "pip install -e . builds crawlers._fastdom" if name == "flamingo" else "pip install '.[bench]'"
+            hint = "pip install -e . builds crawlers.html._fastdom" if name == "flamingo" else "pip install '.[bench]'"
             sys.stdout.write(f"{name}: not installed ({hint})\n")
     runnable = {name: fn for name, fn in extractors.items() if fn is not None}
     results = time_extractors(runnable, pages, rounds)
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.corpus in ("sample", "both"):
         from bench.sample_truth import sample_labels
-        from pipeline.sample import write_sample_web
+        from demo.sample import write_sample_web
 
         with tempfile.TemporaryDirectory() as tmp:
             write_sample_web(tmp, seed=0)

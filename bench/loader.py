@@ -48,7 +48,7 @@ def write_shards(directory: str, num_samples: int, per_shard: int, size: int) ->
 
 def run_ours(urls: list[str], image_size: int, batch_size: int) -> int:
     from flamingo.data import make_loader
-    from flamingo.tokenizer import add_flamingo_tokens, build_tiny_tokenizer
+    from flamingo.model.tokenizer import add_flamingo_tokens, build_tiny_tokenizer
 
     tok = build_tiny_tokenizer(["a picture number"])
     add_flamingo_tokens(tok, media_token="<image>", eoc_token="<|endofchunk|>")

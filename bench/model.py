@@ -36,8 +36,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flamingo.config import FlamingoConfig  # noqa: E402
-from flamingo.model import Flamingo  # noqa: E402
+from flamingo.model.config import FlamingoConfig  # noqa: E402
+from flamingo.model.flamingo import Flamingo  # noqa: E402
 
 VISION = dict(model_type="clip_vision_model", image_size=64, patch_size=8, hidden_size=128,
               intermediate_size=512, num_hidden_layers=2, num_attention_heads=4)

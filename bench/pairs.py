@@ -19,7 +19,7 @@ squares only, where decoding is cheap and per-request overheads dominate.
 
 Measured on the 2-core dev box, 2000 images, median of 3 (2026-11-29): web sources 125 vs 71
 samples/s (1.77x); 256 px sources 171 vs 130 samples/s (1.31x). The job's own gains over
-img2dataset on web photos: JPEGs decoded at reduced scale (crawlers/reduced_decode.py),
+img2dataset on web photos: JPEGs decoded at reduced scale (crawlers/media/reduced_decode.py),
 albumentations transforms reused per thread, pooled keep-alive connections; its costs: Beam's
 graph construction and stage hand-offs (~2-3 s of a 15 s build).
 """
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     # imports outside the timed region: both tools' start-up in a fresh process is not the point
     import img2dataset  # noqa: F401
 
-    import crawlers.images  # noqa: F401
+    import crawlers.media.images  # noqa: F401
     import pipeline.jobs.pairs  # noqa: F401
 
     tmp = tempfile.mkdtemp(prefix="bench-pairs-")

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from html import escape
 from random import Random
 
-from pipeline.sample.prose import TOPICS, ProseWriter
+from demo.sample.prose import TOPICS, ProseWriter
 
 STYLES = ("semantic", "wordpress", "hashed")
 SECTIONS = ("News", "Politics", "Business", "Sport", "Culture", "Science", "Travel", "Food", "Opinion",

@@ -1,8 +1,8 @@
 """Main-content / boilerplate labels for every sample-web page, from the generator's own plan.
 
-pipeline.sample draws each page's article (paragraphs, list items, figure captions) and its
+demo.sample draws each page's article (paragraphs, list items, figure captions) and its
 chrome (cookie banner, related-article titles, comments, footer) in `plan_site`, and renders
-them with fixed boilerplate (pipeline/sample/pages.py). Re-drawing the plan with the same seed
+them with fixed boilerplate (demo/sample/pages.py). Re-drawing the plan with the same seed
 gives the ground truth for all pages instead of three hand-labelled ones.
 
 Labels are sentences, matched as substrings of an extractor's whitespace-collapsed output.
@@ -20,13 +20,13 @@ import html
 import re
 from pathlib import Path
 
-from pipeline.sample.generate import write_sample_web
-from pipeline.sample.media import Scene
-from pipeline.sample.plan import plan_site
+from demo.sample.generate import write_sample_web
+from demo.sample.media import Scene
+from demo.sample.plan import plan_site
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CAPTION = re.compile(r"^an? (\S+) (\S+) on an? (\S+) background$")
-# Chrome sentences every article page carries (pipeline/sample/pages.py render_page).
+# Chrome sentences every article page carries (demo/sample/pages.py render_page).
 FIXED_BOILERPLATE = ("We use cookies to improve your experience on our site.",
                      "By continuing to browse you agree to our use of cookies.",
                      "Share this: Twitter Facebook Email", "All rights reserved.")
@@ -43,7 +43,7 @@ def _first_eval_item(sample_dir: Path) -> tuple[str, Scene, int, int]:
         row = next(csv.DictReader(f))
     m = _CAPTION.match(row["caption"])
     if m is None:
-        raise ValueError(f"unexpected eval caption {row['caption']!r}: pipeline.sample's Scene changed")
+        raise ValueError(f"unexpected eval caption {row['caption']!r}: demo.sample's Scene changed")
     colour, shape, background = m.groups()
     return row["path"], Scene(shape=shape, colour=colour, background=background), 0, 0
 
@@ -85,7 +85,7 @@ def sample_labels(sample_dir: str | Path, seed: int = 0, num_pages: int = 50) ->
         missing = [s for s in labels["main"] if " ".join(s.split()) not in flat]
         if missing:
             raise ValueError(f"{page.path}: planned sentences not in the page, e.g. {missing[0]!r}; "
-                             "pipeline.sample's plan and pages disagree")
+                             "demo.sample's plan and pages disagree")
         pages[page.path.lstrip("/")] = labels
     return {"about": __doc__.split("\n\n")[0], "pages": pages}
 

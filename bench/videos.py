@@ -22,9 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from crawlers.ffmpeg_bin import ffmpeg_exe
-from crawlers.video_frames import FrameSamplerConfig
-from crawlers.video_processor import VideoProcessor, VideoProcessorConfig
+from crawlers.media.ffmpeg_bin import ffmpeg_exe
+from crawlers.media.video_frames import FrameSamplerConfig
+from crawlers.media.video_processor import VideoProcessor, VideoProcessorConfig
 
 
 def make_videos(folder: Path, num: int, duration: float, size: str) -> list[Path]:

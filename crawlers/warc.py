@@ -24,7 +24,7 @@ from typing import BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from crawlers.charset import charset_from_content_type
+from crawlers.html.charset import charset_from_content_type
 from schemas.reasons import RejectReason
 
 log = logging.getLogger(__name__)

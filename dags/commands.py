@@ -4,7 +4,7 @@
 Every task is one `flamingo` CLI call. Values come from environment variables that the DAG fills
 from its Airflow params (`env=` is templated), never from text pasted into the command line, so
 a glob or path with spaces or `;` in it stays one argument. Every command is safe to re-run: a
-build skips shards that are already complete (pipeline/shard_io.py), and the report, dedup,
+build skips shards that are already complete (pipeline/io/shard_files.py), and the report, dedup,
 decontamination and publish steps rewrite their outputs atomically from their inputs.
 """
 

@@ -4,7 +4,7 @@
     chain = build_chain("filters.yaml" or None, kind="pair")   # None: the paper's defaults
     verdict = chain.filter(sample)                              # Keep | Reject(reason, detail)
 
-Beam jobs wrap a chain with `pipeline.filtering.ApplyFilters`.
+Beam jobs wrap a chain with `pipeline.steps.filtering.ApplyFilters`.
 """
 
 from filters import (  # noqa: F401  (importing registers each filter)

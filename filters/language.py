@@ -1,6 +1,6 @@
 """Language identification: LanguageFilter, with py3langid's model (shipped inside its wheel).
 
-One identifier and one score everywhere: crawlers/language.py's classify, bit-identical to
+One identifier and one score everywhere: crawlers/html/language.py's classify, bit-identical to
 py3langid's with `norm_probs=True`, over the first MAX_CHARS (500) characters, the
 probability rounded to 4 places. So `min_score` is a probability in [0, 1] and means the
 same whether the score was stored by the extractor or computed here.
@@ -25,12 +25,12 @@ import dataclasses
 import math
 from typing import Any
 
-from crawlers import language as langid
+from crawlers.html import language as langid
 from filters.base import KEEP, Keep, Reject, register
 from filters.text_filter import TextFilter
 from schemas import Document, RejectReason
 
-# The extractor's metadata keys (crawlers/extract.py).
+# The extractor's metadata keys (crawlers/html/extract.py).
 LANGUAGE_KEY, SCORE_KEY = "language", "language_score"
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import importlib
 
 _LAZY = {
-    "FlamingoConfig": "flamingo.config",
-    "Flamingo": "flamingo.model",
-    "count_parameters": "flamingo.params",
+    "FlamingoConfig": "flamingo.model.config",
+    "Flamingo": "flamingo.model.flamingo",
+    "count_parameters": "flamingo.model.params",
 }
 
 __all__ = sorted(_LAZY)

@@ -30,22 +30,22 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from crawlers.charset import charset_from_content_type, decode_html
-from crawlers.extract import extract_document
-from crawlers.fetch import FetchConfig, Fetcher
-from crawlers.images import ImageProcessor, ResizeConfig
-from crawlers.optout import opted_out
+from crawlers.html.charset import charset_from_content_type, decode_html
+from crawlers.html.extract import extract_document
+from crawlers.http.fetch import FetchConfig, Fetcher
+from crawlers.http.optout import opted_out
+from crawlers.media.images import ImageProcessor, ResizeConfig
 from crawlers.warc import WarcImage, WarcPage, WarcProblem, WarcRevisit, WarcSkip, iter_warc, read_payload_at
 from filters import build_chain
 from filters.chain import load_filter_config
 from filters.defaults import default_config
 from filters.samples import ImageSample
-from pipeline.dedup_defaults import add_dedup_args, apply_dedup
-from pipeline.filtering import image_reject_key
-from pipeline.jobs.launch import log_summary, run_job
-from pipeline.options import add_common_args, resolved_config
-from pipeline.progress import ShowProgress
-from pipeline.shards import WriteShards
+from pipeline.dedup.deduplicate import add_dedup_args, apply_dedup
+from pipeline.io.shard_writer import WriteShards
+from pipeline.runner.launch import log_summary, run_job
+from pipeline.runner.options import add_common_args, resolved_config
+from pipeline.runner.progress import ShowProgress
+from pipeline.steps.filtering import image_reject_key
 from schemas import DOCUMENT_SCHEMA, RejectReason, RejectRecord, ShardSample, url_key, warc_key
 
 log = logging.getLogger(__name__)

@@ -27,11 +27,11 @@ import apache_beam as beam
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.dedup_defaults import add_dedup_args, apply_dedup
-from pipeline.jobs.launch import log_summary, run_job
-from pipeline.options import add_common_args, resolved_config
-from pipeline.pair_transforms import FetchPairs, PairInput, sample_from_webdataset, validate_row
-from pipeline.readers import FORMATS, expand_inputs, list_format, read_rows, read_webdataset_tar
+from pipeline.dedup.deduplicate import add_dedup_args, apply_dedup
+from pipeline.io.readers import FORMATS, expand_inputs, list_format, read_rows, read_webdataset_tar
+from pipeline.runner.launch import log_summary, run_job
+from pipeline.runner.options import add_common_args, resolved_config
+from pipeline.steps.pairs import FetchPairs, PairInput, sample_from_webdataset, validate_row
 from schemas import RejectReason, RejectRecord, ShardSample
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def fetch_config(args: argparse.Namespace):
-    from crawlers.fetch import FetchConfig
+    from crawlers.http.fetch import FetchConfig
 
     extra = {"user_agent": args.user_agent} if args.user_agent else {}
     return FetchConfig(
@@ -89,7 +89,7 @@ def fetch_config(args: argparse.Namespace):
 
 
 def resize_config(args: argparse.Namespace):
-    from crawlers.images import ResizeConfig
+    from crawlers.media.images import ResizeConfig
 
     return ResizeConfig(
         image_size=args.image_size, resize_mode=args.resize_mode, resize_only_if_bigger=args.resize_only_if_bigger,
@@ -177,7 +177,7 @@ def build_pairs(p: beam.Pipeline, args: argparse.Namespace, progress: bool = Fal
         # a retry's valid rows are the whole list, most of them not retried: size by what is fetched
         basis = unique.pairs if args.retry_failed else checked.good
     if progress:
-        from pipeline.progress import ShowProgress
+        from pipeline.runner.progress import ShowProgress
 
         results = results | ShowProgress("pairs")
     split = results | "Split" >> beam.FlatMap(split_results).with_outputs("rejects", main="samples")
@@ -188,8 +188,8 @@ def build_pairs(p: beam.Pipeline, args: argparse.Namespace, progress: bool = Fal
 def build_pipeline(p: beam.Pipeline, args: argparse.Namespace, beam_args: list[str] | None = None):
     """The job's graph on `p`, filters and WriteShards included, without running it."""
     from filters import build_chain
-    from pipeline.filtering import ApplyFilters
-    from pipeline.shards import WriteShards
+    from pipeline.io.shard_writer import WriteShards
+    from pipeline.steps.filtering import ApplyFilters
 
     chain = build_chain(args.filters, kind="pair")
     samples, rejects, inputs, basis = build_pairs(p, args, progress=not args.no_progress)

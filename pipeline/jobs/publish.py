@@ -29,9 +29,9 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.manifest import MANIFEST_NAME
-from pipeline.shard_io import read_json, write_json_atomic
-from pipeline.shard_reader import Build, resolve_builds
+from pipeline.io.build_reader import Build, resolve_builds
+from pipeline.io.manifest import MANIFEST_NAME
+from pipeline.io.shard_files import read_json, write_json_atomic
 
 log = logging.getLogger(__name__)
 

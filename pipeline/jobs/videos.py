@@ -21,15 +21,15 @@ from typing import Any
 
 import apache_beam as beam
 
-from crawlers.video_frames import RESIZE_MODES, FrameSamplerConfig
-from crawlers.video_processor import SHORT_POLICIES, VideoProcessorConfig
-from pipeline.dedup_defaults import add_dedup_args, apply_dedup
-from pipeline.jobs.launch import log_summary, run_job
-from pipeline.options import add_common_args, resolved_config
-from pipeline.progress import ShowProgress
-from pipeline.readers import expand_inputs, read_rows
-from pipeline.shards import WriteShards
-from pipeline.video_transform import ProcessVideos
+from crawlers.media.video_frames import RESIZE_MODES, FrameSamplerConfig
+from crawlers.media.video_processor import SHORT_POLICIES, VideoProcessorConfig
+from pipeline.dedup.deduplicate import add_dedup_args, apply_dedup
+from pipeline.io.readers import expand_inputs, read_rows
+from pipeline.io.shard_writer import WriteShards
+from pipeline.runner.launch import log_summary, run_job
+from pipeline.runner.options import add_common_args, resolved_config
+from pipeline.runner.progress import ShowProgress
+from pipeline.steps.videos import ProcessVideos
 from schemas import VIDEO_TEXT_PAIR_SCHEMA
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def processor_config(args: argparse.Namespace) -> VideoProcessorConfig:
 
 
 def fetch_config(args: argparse.Namespace):
-    from crawlers.fetch import FetchConfig
+    from crawlers.http.fetch import FetchConfig
 
     return FetchConfig(
         allow_private=args.allow_private,

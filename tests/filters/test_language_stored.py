@@ -6,12 +6,12 @@ import html
 
 import pytest
 
-from crawlers import language as langid
-from crawlers.extract import extract_document
+from crawlers.html import language as langid
+from crawlers.html.extract import extract_document
 from filters import Keep, LanguageFilter, Reject, build_filter, identify_language
 from filters.language import document_guess, stored_guess
 from schemas import Document, ImageRef, ImageTextPair, RejectReason
-from tests.crawlers.multilingual_texts import multilingual_documents
+from tests.crawlers.html.multilingual_texts import multilingual_documents
 
 EN = "The children walked to the market with their mother and bought fresh bread for the week."
 DE = "Die Kinder gingen mit ihrer Mutter auf den Markt und kauften frisches Brot für die Woche."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from flamingo.config import FlamingoConfig
-from flamingo.model import Flamingo
+from flamingo.model.config import FlamingoConfig
+from flamingo.model.flamingo import Flamingo
 
 torch.set_num_threads(1)
 

@@ -67,8 +67,8 @@ def video_sample(i: int, num_frames: int = 3) -> tuple[str, dict[str, bytes]]:
 
 def tiny_tokenizer():
     """The tiny preset's word-level tokenizer with the Flamingo tokens (no model needed)."""
-    from flamingo.config import DEFAULT_TINY_CORPUS
-    from flamingo.tokenizer import add_flamingo_tokens, build_tiny_tokenizer
+    from flamingo.model.config import DEFAULT_TINY_CORPUS
+    from flamingo.model.tokenizer import add_flamingo_tokens, build_tiny_tokenizer
 
     tok = build_tiny_tokenizer(DEFAULT_TINY_CORPUS)
     add_flamingo_tokens(tok, media_token="<image>", eoc_token="<|endofchunk|>")

@@ -7,7 +7,7 @@ import sys
 
 from pipeline.cli import COMMANDS, _resolve, main
 
-DATA_COMMANDS = [words for words, target, _ in COMMANDS if not target.startswith(("flamingo.", "pipeline.demo"))]
+DATA_COMMANDS = [words for words, target, _ in COMMANDS if not target.startswith(("flamingo.", "demo.run"))]
 
 
 def test_help_lists_every_command(capsys):

@@ -1,0 +1,1 @@
+"""Reading pages: charset, HTML -> Document extraction, image URL rules, language."""

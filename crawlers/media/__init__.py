@@ -1,0 +1,1 @@
+"""Media: image decode/resize, video probe/frames, the ffmpeg binary."""

@@ -1,0 +1,1 @@
+"""The `make demo` run, its tiny LM, its report, and the sample web (a fixture, not Beam code)."""

@@ -1,0 +1,1 @@
+"""Evaluation: few-shot prompts, RICES retrieval, scoring."""

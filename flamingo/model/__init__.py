@@ -1,0 +1,1 @@
+"""The Flamingo model: config, resampler, gated cross-attention, LM wrapping, vision, tokens."""

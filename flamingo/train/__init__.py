@@ -1,0 +1,1 @@
+"""Training: the trainer, its config, checkpoints, schedule, DDP/FSDP."""

@@ -1,0 +1,65 @@
+"""Training checkpoints: the model's trainable weights plus everything an exact resume needs.
+
+A checkpoint directory holds
+    config.json            the FlamingoConfig                    } written by flamingo.model.trainable_checkpoint:
+    trainable.safetensors  resampler, gated xattn, added rows    } the same files a model release has
+    state.pt               optimizer, scheduler, loader positions, RNG states, step, loss history
+The frozen towers are rebuilt from the config (random bases from `init_seed`, or the pretrained
+paths), so a tiny-preset checkpoint is kilobytes. Written to a temporary directory and renamed,
+so a kill mid-save leaves the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from flamingo.model.trainable_checkpoint import (
+    load_model_checkpoint,
+    save_model_checkpoint,
+)
+
+STATE_NAME = "state.pt"
+
+
+def rng_state() -> dict[str, Any]:
+    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_checkpoint(directory: str, *, model: nn.Module, state: dict[str, Any], write_model: bool = True,
+                    tensors: dict | None = None, fingerprint: str | None = None) -> None:
+    """The model (config + trainable weights, unless `write_model` is False: an FSDP rank other
+    than 0) and the training state, written to DIRECTORY.tmp and then renamed into place."""
+    tmp = f"{directory}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    if write_model:
+        save_model_checkpoint(model, tmp, tensors=tensors, fingerprint=fingerprint)
+    torch.save({**state, "rng": rng_state()}, os.path.join(tmp, STATE_NAME))
+    old = f"{directory}.old"
+    if os.path.exists(directory):
+        os.replace(directory, old)
+    os.replace(tmp, directory)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load_model(directory: str) -> nn.Module:
+    """A Flamingo built from a checkpoint's config with its trained parameters."""
+    return load_model_checkpoint(directory)

@@ -1,0 +1,1 @@
+"""Deduplication at Beam scale: signatures -> groups -> verdicts; components; decontamination."""

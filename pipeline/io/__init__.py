@@ -1,0 +1,1 @@
+"""Reading inputs and builds, writing shards and manifests (all through Beam's FileSystems)."""

@@ -1,0 +1,201 @@
+"""`flamingo dedup` and `flamingo decontaminate`: release steps over finished builds.
+
+Local:
+    flamingo dedup --inputs out/m3w out/pairs out/videos --output out/dedup
+    flamingo decontaminate --inputs out/dedup --eval eval/eval.csv --output out/clean
+Dataflow (any Beam flag passes through; --profile fills in the rest, pipeline/runner/profiles.py):
+    flamingo dedup --inputs gs://B/v1/m3w gs://B/v1/pairs gs://B/v1/videos --output gs://B/v1/dedup \\
+        --profile dataflow --region europe-west4
+
+Each step reads every sample of every input build (a build folder, or a folder of builds such as
+an earlier step's output), judges small per-image probes with a pluggable stage
+(pipeline/release/stages.py), applies the verdicts (pipeline/release/probes.py) and re-writes
+each build into OUTPUT/<build folder name>/ with WriteShards: same job, shard name and row
+schema, so every later tool reads it like the original. A dropped pair or video, or an M3W page
+whose text overlaps an eval text, is a reject of this step; a removed M3W image slot is an
+image-stage reject and its page is kept. Each output manifest counts the samples read from its
+build as inputs (conservation), records the chain of earlier steps under config.lineage, and
+OUTPUT/<step>_summary.json lists what was removed per build. Re-runs skip complete shards.
+
+Dedup keeps, of each group of duplicates, the image of the earliest build in --inputs, then the
+smallest key: the DAG lists m3w first, so an image seen both in a page and as a pair stays in the
+page (interleaved data is the scarcer kind) and the pair is dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+from filters.phash import DEFAULT_MAX_DISTANCE
+from pipeline.dedup.decontaminate import load_eval_sets
+from pipeline.io.build_reader import SUMMARY_KEYS, Build, ReadBuilds, resolve_builds
+from pipeline.io.manifest import MANIFEST_NAME
+from pipeline.io.shard_files import read_json, write_json_atomic
+from pipeline.io.shard_writer import MAX_SHARD_BYTES, SAMPLES_PER_SHARD, WriteShards
+from pipeline.release.probes import REJECTS, ApplyVerdicts, extract_probes, sample_id
+from pipeline.release.stages import CrossDedup, EvalContamination
+from pipeline.runner.launch import run_pipeline
+from pipeline.runner.options import resolved_config
+from pipeline.runner.profiles import DEFAULT_PROFILE, PROFILES
+from pipeline.runner.progress import ShowProgress
+from schemas import DOCUMENT_SCHEMA, VIDEO_TEXT_PAIR_SCHEMA, ShardSample
+
+log = logging.getLogger(__name__)
+
+STEPS = ("dedup", "decontaminate")
+DESCRIPTIONS = {
+    "dedup": "Drop images shared across and within finished builds (exact sha256, then pHash), keeping the "
+    "earliest build's copy; re-write each build under OUTPUT/<build folder name>/.",
+    "decontaminate": "Drop samples (M3W: image slots) near evaluation images and M3W pages sharing a long "
+    "n-gram run with evaluation texts; re-write each build under OUTPUT/<build folder name>/.",
+}
+# the row schema each job's WriteShards uses (pairs: inferred from img2dataset-style rows)
+ROW_SCHEMAS = {"m3w": DOCUMENT_SCHEMA, "pairs": None, "videos": VIDEO_TEXT_PAIR_SCHEMA}
+
+
+def build_parser(step: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=f"flamingo {step}", description=DESCRIPTIONS[step])
+    p.add_argument("--inputs", nargs="+", required=True, metavar="DIR",
+                   help="build folders (or folders of builds); for dedup their order is the keep priority")
+    p.add_argument("--output", required=True, help="output folder: one subfolder per input build")
+    p.add_argument("--profile", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
+                   help="runner profile (explicit Beam flags win); see pipeline/runner/profiles.py")
+    p.add_argument("--phash-distance", type=int, default=DEFAULT_MAX_DISTANCE,
+                   help="images at most this many pHash bits apart (of 64) are the same picture")
+    p.add_argument("--samples-per-shard", type=int, default=None, help="default: each input build's setting")
+    p.add_argument("--max-shard-bytes", type=int, default=None, help="default: each input build's setting")
+    p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    if step == "dedup":
+        p.add_argument("--no-perceptual", action="store_true", help="exact (sha256) duplicates only")
+    else:
+        p.add_argument("--eval", required=True, metavar="EVAL_CSV",
+                       help="evaluation set(s): a CSV of path,caption (paths relative to it), or a glob of CSVs")
+        p.add_argument("--ngram", type=int, default=13, help="M3W pages sharing this many words in a row are dropped")
+        p.add_argument("--min-words", type=int, default=8, help="shorter eval texts match only as a whole, from this length")
+    return p
+
+
+def _same_path(a: str, b: str) -> bool:
+    return a.rstrip("/") == b.rstrip("/")
+
+
+def _write_options(build: Build, args: argparse.Namespace) -> dict[str, int]:
+    config = build.manifest.get("config") or {}
+    return {
+        "samples_per_shard": args.samples_per_shard or config.get("samples_per_shard") or SAMPLES_PER_SHARD,
+        "max_shard_bytes": args.max_shard_bytes or config.get("max_shard_bytes") or MAX_SHARD_BYTES,
+    }
+
+
+def build_pipeline(p: beam.Pipeline, builds: list[Build], stage: beam.PTransform, step: str,
+                   args: argparse.Namespace, beam_args: list[str]):
+    """Read every build, judge probes with `stage`, write each build's kept samples and rejects."""
+    jobs = [b.job for b in builds]
+    options = dict(stage.probe_options)
+    read = p | "ReadBuilds" >> ReadBuilds(builds) | ShowProgress(step, enabled=not args.no_progress)
+    split = read | "SplitRead" >> beam.Map(
+        lambda kv: kv if isinstance(kv[1], ShardSample) else beam.pvalue.TaggedOutput("bad", kv)
+    ).with_outputs("bad", main="samples")
+    keyed = split.samples | "BySampleId" >> beam.MapTuple(lambda i, s: (sample_id(i, s.key), (i, s)))
+    verdicts = (
+        keyed
+        | "Probes" >> beam.FlatMapTuple(lambda sid, item: extract_probes(sid, item[1], jobs[item[0]], **options))
+        | "Judge" >> stage
+        | "VerdictById" >> beam.Map(lambda v: (v.sid, v))
+    )
+    applied = (
+        {"sample": keyed, "verdicts": verdicts}
+        | "JoinVerdicts" >> beam.CoGroupByKey()
+        | "ApplyVerdicts" >> beam.ParDo(ApplyVerdicts(jobs)).with_outputs(REJECTS, main="samples")
+    )
+    rejects = (split.bad, applied[REJECTS]) | "AllRejects" >> beam.Flatten()
+    n = len(builds)
+    by_build = {
+        "samples": applied.samples | "PartitionSamples" >> beam.Partition(lambda kv, _: kv[0], n),
+        "rejects": rejects | "PartitionRejects" >> beam.Partition(lambda kv, _: kv[0], n),
+        "inputs": read | "PartitionInputs" >> beam.Partition(lambda kv, _: kv[0], n),
+    }
+    base_config = resolved_config(args, beam_args)
+    manifests = []
+    for i, build in enumerate(builds):
+        parts = {what: pcolls[i] | f"Unkey{what.title()}[{build.name}]" >> beam.Map(lambda kv: kv[1])
+                 for what, pcolls in by_build.items()}
+        config = {**base_config, "step": step, "source": build.path, "source_manifest_sha256": build.manifest_sha256,
+                  "lineage": build.lineage(), **_write_options(build, args)}
+        manifests.append(parts | f"Write[{build.name}]" >> WriteShards(
+            FileSystems.join(args.output, build.name), job=build.job, name=build.shard_name, config=config,
+            row_schema=ROW_SCHEMAS[build.job], **_write_options(build, args)))
+    return manifests
+
+
+def make_stage(step: str, builds: list[Build], args: argparse.Namespace) -> beam.PTransform:
+    names = [b.name for b in builds]
+    if step == "dedup":
+        return CrossDedup(names, args.phash_distance, perceptual=not args.no_perceptual)
+    images, texts = load_eval_sets(args.eval)
+    return EvalContamination(names, images, texts, args.phash_distance, ngram=args.ngram, min_words=args.min_words)
+
+
+class InputError(ValueError):
+    """The command line names inputs or outputs that cannot be used; the message says why."""
+
+
+def prepare(argv: list[str] | None, step: str):
+    """(args, beam_args, builds, stage) for `step`, checked before any pipeline starts."""
+    if step not in STEPS:
+        raise ValueError(f"unknown release step {step!r}; valid steps: {', '.join(STEPS)}")
+    args, beam_args = build_parser(step).parse_known_args(argv)
+    args.output = args.output.rstrip("/")
+    try:
+        builds = resolve_builds(args.inputs)
+        stage = make_stage(step, builds, args)
+    except (FileNotFoundError, ValueError) as exc:
+        raise InputError(str(exc)) from None
+    targets = [args.output] + [FileSystems.join(args.output, b.name) for b in builds]
+    for x in builds:
+        if any(_same_path(t, x.path) for t in targets):
+            raise InputError(f"--output {args.output} would overwrite the input build {x.path}; choose another folder")
+    return args, beam_args, builds, stage
+
+
+def run(argv: list[str] | None = None, step: str = "dedup") -> dict[str, Any]:
+    """Run `step` ("dedup" or "decontaminate"); returns {build name: its output manifest}."""
+    args, beam_args, builds, stage = prepare(argv, step)
+    run_pipeline(args, beam_args, lambda p: build_pipeline(p, builds, stage, step, args, beam_args))
+    manifests = {b.name: read_json(FileSystems.join(args.output, b.name, MANIFEST_NAME)) for b in builds}
+    summary = {name: {"job": m["job"], **{k: m.get(k) for k in SUMMARY_KEYS}} for name, m in manifests.items()}
+    write_json_atomic(FileSystems.join(args.output, f"{step}_summary.json"), {"step": step, "builds": summary})
+    for name, counts in summary.items():
+        log.info("%s %s: %s", step, name, counts)
+    return manifests
+
+
+def run_dedup(argv: list[str] | None = None) -> dict[str, Any]:
+    return run(argv, "dedup")
+
+
+def run_decontaminate(argv: list[str] | None = None) -> dict[str, Any]:
+    return run(argv, "decontaminate")
+
+
+def _main(argv: list[str], step: str) -> int:
+    try:
+        run(argv, step)
+    except InputError as exc:  # a usage problem: say it plainly, no traceback
+        sys.stderr.write(f"flamingo {step}: {exc}\n")
+        return 2
+    return 0
+
+
+def dedup_main(argv: list[str]) -> int:
+    return _main(argv, "dedup")
+
+
+def decontaminate_main(argv: list[str]) -> int:
+    return _main(argv, "decontaminate")

@@ -1,0 +1,268 @@
+"""`report.html` next to a build's `manifest.json`: what the build kept, what it dropped and why.
+
+One self-contained HTML file (charts are inline SVG from `pipeline.report.charts`; no scripts, no
+network) so it opens offline from a bucket download. Per-sample numbers come from the parquet
+sidecars (`NAME-SSSSS.parquet`) and the rejects tables (`rejects-SSSSS.parquet`); columns differ
+by job (pairs: width/height/caption; m3w: texts/images; videos: width/height/caption), so every
+chart is drawn only from the columns that exist, and only those columns are read.
+
+The report runs on one machine after the build, so its cost is bounded whatever the build's
+size: every rejects table is read (two columns, counted by Arrow), but the distributions (image
+sizes, text lengths, languages) come from at most MAX_SIDECARS sidecars, evenly spaced over the
+shards (the page says so when it samples). Throughput comes from the shards' modification
+times. `flamingo report DIR` regenerates it; the shard writer calls `write_report` after the
+manifest, and a report failure is logged and written to `report_error.txt`, never raised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+import itertools
+import json
+import logging
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline.io.shard_files import read_parquet
+from pipeline.report import charts as svg_charts
+
+log = logging.getLogger(__name__)
+
+REPORT_NAME = "report.html"
+ERROR_NAME = "report_error.txt"
+LANGUAGE_KEYS = ("language", "lang")
+TOP_LANGUAGES = 15
+# Sidecars read for the distributions: 256 shards of 1000 samples is a quarter-million samples.
+MAX_SIDECARS = 256
+SIDECAR_COLUMNS = ["original_width", "original_height", "width", "height", "images", "texts", "caption", "text",
+                   *LANGUAGE_KEYS, "metadata", "extra"]
+# What can go wrong while drawing a report from files a build just wrote: unreadable or odd files
+# (OSError incl. Beam's BeamIOError, Arrow errors), unexpected values (ValueError/TypeError/KeyError
+# from malformed JSON cells or stats, e.g. numpy's binning). Anything else is a bug and raises.
+REPORT_ERRORS = (OSError, ValueError, TypeError, KeyError, pa.ArrowException)
+
+
+@dataclass
+class ReportData:
+    image_sizes: list[tuple[int, int]] = field(default_factory=list)  # (width, height) of source images
+    text_lengths: list[int] = field(default_factory=list)  # characters per sample
+    languages: Counter[str] = field(default_factory=Counter)
+    rejects_by_stage_reason: Counter[tuple[str, str]] = field(default_factory=Counter)
+    shard_times: list[tuple[float, int]] = field(default_factory=list)  # (finished at, samples)
+    sidecars_read: int = 0
+    sidecars_total: int = 0
+
+
+def _match(pattern: str) -> list[Any]:
+    return sorted((m for r in FileSystems.match([pattern]) for m in r.metadata_list), key=lambda m: m.path)
+
+
+def _pairs(widths: list, heights: list) -> list[tuple[int, int]]:
+    return [(int(w), int(h)) for w, h in zip(widths, heights, strict=True) if w and h and w > 0 and h > 0]
+
+
+def _image_sizes(table: pa.Table) -> list[tuple[int, int]]:
+    names = set(table.column_names)
+    # Source sizes say more about the crawl than the resized ones (which are all image_size).
+    for w, h in (("original_width", "original_height"), ("width", "height")):
+        if {w, h} <= names:
+            sizes = _pairs(table[w].to_pylist(), table[h].to_pylist())
+            if sizes:
+                return sizes
+    if "images" in names:  # m3w documents: a list of ImageRef structs per row
+        refs = [im for row in table["images"].to_pylist() if row for im in row if im]
+        for w, h in (("original_width", "original_height"), ("width", "height")):
+            sizes = _pairs([im.get(w) for im in refs], [im.get(h) for im in refs])
+            if sizes:
+                return sizes
+    return []
+
+
+def _text_lengths(table: pa.Table) -> list[int]:
+    names = set(table.column_names)
+    if "texts" in names:
+        return [sum(len(t) for t in row if t) for row in table["texts"].to_pylist() if row is not None]
+    for col in ("caption", "text"):
+        if col in names:
+            return [len(t) for t in table[col].to_pylist() if t is not None]
+    return []
+
+
+def _languages(table: pa.Table) -> Counter[str]:
+    names = set(table.column_names)
+    for col in LANGUAGE_KEYS:
+        if col in names:
+            return Counter(str(v) for v in table[col].to_pylist() if v)
+    out: Counter[str] = Counter()
+    for col in ("metadata", "extra"):
+        if col not in names:
+            continue
+        for cell in table[col].to_pylist():
+            meta = json.loads(cell) if isinstance(cell, str) and cell else cell
+            if isinstance(meta, dict):
+                lang = next((meta[k] for k in LANGUAGE_KEYS if meta.get(k)), None)
+                if lang:
+                    out[str(lang)] += 1
+    return out
+
+
+def collect(output_dir: str, manifest: dict[str, Any]) -> ReportData:
+    data = ReportData()
+    name = manifest.get("name") or manifest.get("job") or "*"
+    sidecars = _match(FileSystems.join(output_dir, f"{name}-*.parquet"))
+    data.sidecars_total = len(sidecars)
+    for meta in evenly_spaced(sidecars, MAX_SIDECARS):
+        table = read_parquet(meta.path, SIDECAR_COLUMNS)
+        data.sidecars_read += 1
+        data.image_sizes += _image_sizes(table)
+        data.text_lengths += _text_lengths(table)
+        data.languages += _languages(table)
+    for meta in _match(FileSystems.join(output_dir, "rejects-*.parquet")):
+        table = read_parquet(meta.path, ["stage", "reason"])
+        if {"stage", "reason"} <= set(table.column_names) and table.num_rows:
+            counts = table.group_by(["stage", "reason"]).aggregate([([], "count_all")])
+            data.rejects_by_stage_reason.update(dict(zip(
+                zip(counts["stage"].to_pylist(), counts["reason"].to_pylist(), strict=True),
+                counts["count_all"].to_pylist(), strict=True)))
+    counts = {s["tar"]: s["count"] for s in manifest.get("shards", [])}
+    for meta in _match(FileSystems.join(output_dir, f"{name}-*.tar")):
+        tar = meta.path.rsplit("/", 1)[-1]
+        if tar in counts and meta.last_updated_in_seconds:
+            data.shard_times.append((float(meta.last_updated_in_seconds), counts[tar]))
+    return data
+
+
+def evenly_spaced(items: list, limit: int) -> list:
+    """All of `items` when there are at most `limit`, else `limit` of them spread evenly, first and last included."""
+    if len(items) <= limit:
+        return list(items)
+    if limit == 1:
+        return [items[0]]
+    return [items[round(i * (len(items) - 1) / (limit - 1))] for i in range(limit)]
+
+
+# -- charts ---------------------------------------------------------------------------------------
+
+
+def _throughput(shard_times: list[tuple[float, int]]) -> str:
+    points = sorted(shard_times)
+    start = points[0][0]
+    minutes = [(t - start) / 60 for t, _ in points]
+    cumulative = list(itertools.accumulate(n for _, n in points))
+    return svg_charts.step_chart("samples written over time (shard completion)", minutes, cumulative,
+                                 "minutes since first shard", "samples")
+
+
+def charts(manifest: dict[str, Any], data: ReportData) -> list[tuple[str, str]]:
+    """(heading, inline <svg>) for every chart the manifest and the data can fill."""
+    barh, hist = svg_charts.bar_chart, svg_charts.histogram
+    out = []
+    funnel = {"inputs": manifest.get("inputs", 0), "written": manifest.get("written", 0)}
+    funnel.update({f"rejected: {k}": v for k, v in manifest.get("rejected_by_stage", {}).items()})
+    out.append(("Counts per stage", barh("inputs, rejects per stage, written", funnel)))
+    if manifest.get("rejected_by_reason"):
+        out.append(("Rejects by reason", barh("rejected inputs by reason", manifest["rejected_by_reason"])))
+    if manifest.get("image_rejected_by_reason"):
+        out.append(("Image rejects by reason", barh("rejected images by reason", manifest["image_rejected_by_reason"])))
+    if data.image_sizes:
+        widths, heights = zip(*data.image_sizes, strict=True)
+        out.append(("Image sizes", hist("image size (source)", {"width": widths, "height": heights}, "pixels")))
+        aspects = [w / h for w, h in data.image_sizes]
+        out.append(("Aspect ratios", hist("aspect ratio (width / height)", {"aspect": aspects}, "width / height")))
+    if data.text_lengths:
+        lengths = [max(n, 1) for n in data.text_lengths]
+        out.append(("Text lengths", hist("text length per sample", {"characters": lengths}, "characters")))
+    if data.languages:
+        top = dict(data.languages.most_common(TOP_LANGUAGES))
+        out.append(("Languages", barh(f"languages (top {TOP_LANGUAGES})", top, "samples")))
+    if len(data.shard_times) > 1:
+        out.append(("Throughput", _throughput(data.shard_times)))
+    return out
+
+
+# -- html -----------------------------------------------------------------------------------------
+
+
+def _table(rows: list[tuple[Any, ...]], header: tuple[str, ...]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def render_html(manifest: dict[str, Any], data: ReportData) -> str:
+    title = f"{manifest.get('job', '?')} build: {manifest.get('name', '?')}"
+    summary = [
+        (k, manifest.get(k, ""))
+        for k in ("created", "inputs", "written", "rejected", "conservation_ok", "num_shards", "total_bytes")
+    ]
+    rejects = sorted(data.rejects_by_stage_reason.items(), key=lambda kv: (-kv[1], kv[0]))
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:60em;margin:auto}td,th{padding:2px 8px;"
+        "border-bottom:1px solid #ddd;text-align:left}figure{margin:1.5em 0}"
+        "figcaption{font-weight:bold;font-size:1.2em}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        _table(summary, ("", "")),
+        "<h2>Rejects by stage and reason</h2>",
+        _table([(s, r, n) for (s, r), n in rejects], ("stage", "reason", "count")) if rejects else "<p>none</p>",
+    ]
+    if data.sidecars_read < data.sidecars_total:
+        parts.append(f"<p>Image sizes, text lengths and languages below are drawn from {data.sidecars_read} "
+                     f"of the {data.sidecars_total} shards, evenly spaced; counts and rejects are from all.</p>")
+    for heading, svg in charts(manifest, data):
+        parts.append(f"<figure>{svg}<figcaption>{html.escape(heading)}</figcaption></figure>")
+    stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    parts.append(f"<p><small>generated {stamp} by pipeline/report/build_report.py</small></p></body></html>")
+    return "\n".join(parts)
+
+
+def _write_text(path: str, text: str) -> None:
+    with FileSystems.create(path) as f:
+        f.write(text.encode("utf-8"))
+
+
+def render_report(output_dir: str, manifest: dict[str, Any]) -> str:
+    """Write report.html (raises on failure); returns its path."""
+    path = FileSystems.join(output_dir, REPORT_NAME)
+    _write_text(path, render_html(manifest, collect(output_dir, manifest)))
+    error_path = FileSystems.join(output_dir, ERROR_NAME)
+    if FileSystems.exists(error_path):  # a stale error from an earlier attempt no longer holds
+        FileSystems.delete([error_path])
+    return path
+
+
+def write_report(output_dir: str, manifest: dict[str, Any]) -> str | None:
+    """Like `render_report`, but a failure is logged and written to report_error.txt, not raised:
+    the shards and manifest are the build's product; the report only describes them."""
+    try:
+        return render_report(output_dir, manifest)
+    except REPORT_ERRORS as exc:
+        log.warning("report for %s failed (%s: %s); see %s", output_dir, type(exc).__name__, exc, ERROR_NAME)
+        detail = traceback.format_exc()
+    try:
+        _write_text(FileSystems.join(output_dir, ERROR_NAME), detail)
+    except OSError as exc:
+        log.error("could not record the report failure in %s either: %s\n%s", output_dir, exc, detail)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="flamingo report", description="regenerate report.html for a build")
+    parser.add_argument("dir", help="build output directory holding manifest.json (local, gs://, s3://)")
+    args = parser.parse_args(argv)
+    from pipeline.io.manifest import MANIFEST_NAME
+
+    manifest_path = FileSystems.join(args.dir, MANIFEST_NAME)
+    if not FileSystems.exists(manifest_path):
+        parser.error(f"no {MANIFEST_NAME} in {args.dir}: is it a finished build directory?")
+    with FileSystems.open(manifest_path) as f:
+        manifest = json.loads(f.read().decode("utf-8"))
+    log.info("wrote %s", render_report(args.dir, manifest))
+    return 0

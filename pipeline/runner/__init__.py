@@ -1,0 +1,1 @@
+"""Running a job: options, runner profiles, the local runner, progress bars, launch."""

@@ -1,0 +1,1 @@
+"""The DoFns and composites the jobs are built from."""

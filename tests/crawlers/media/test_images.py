@@ -1,0 +1,119 @@
+"""ImageProcessor: modes, orientation, colour handling and one reason per failure."""
+
+import hashlib
+import io
+
+import pytest
+from PIL import Image
+
+from crawlers.http.fetch import FetchConfig, Fetcher
+from crawlers.media.images import ImageProcessor, ResizeConfig
+from schemas.reasons import RejectReason
+from tests.http_fixture import DEFAULT_ROUTES, animated_gif, exif_rotated_jpeg, image_bytes, png_bomb
+
+
+def decode(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def near(a, b, tol=12):
+    return all(abs(x - y) <= tol for x, y in zip(a, b, strict=True))
+
+
+def test_default_routes_fetch_and_process_to_their_exact_outcomes(http_server):
+    fetcher = Fetcher(FetchConfig(allow_private=True, read_timeout=0.5, total_timeout=0.5, max_bytes=2**20,
+                                  retries=1, backoff_base=0.01, max_retry_wait=1.0, concurrency=8))
+    proc = ImageProcessor(ResizeConfig(image_size=32))
+    paths = list(DEFAULT_ROUTES)
+    got = {}
+    for path, r in zip(paths, fetcher.fetch_many([http_server.url(p) for p in paths]), strict=True):
+        if not r.ok:
+            got[path] = r.reason.value
+            continue
+        out = proc.process(r.content)
+        got[path] = "ok" if out.ok else out.reason.value
+    assert got == DEFAULT_ROUTES
+
+
+@pytest.mark.parametrize(
+    "mode,size,expected",
+    [("border", (64, 32), (64, 64)), ("keep_ratio", (64, 32), (128, 64)), ("center_crop", (64, 32), (64, 64)),
+     ("keep_ratio_largest", (64, 32), (64, 32)), ("no", (64, 32), (100, 50))],
+)
+def test_resize_modes_match_img2dataset(mode, size, expected):
+    out = ImageProcessor(ResizeConfig(image_size=64, resize_mode=mode)).process(image_bytes((100, 50)))
+    assert out.ok and (out.width, out.height) == expected
+    assert (out.original_width, out.original_height) == (100, 50)
+    assert decode(out.data).size == expected
+
+
+def test_sha256_is_of_the_original_bytes_and_exif_recorded():
+    raw = exif_rotated_jpeg((64, 32))
+    out = ImageProcessor(ResizeConfig(image_size=16, resize_mode="keep_ratio")).process(raw)
+    assert out.sha256 == hashlib.sha256(raw).hexdigest()
+    assert (out.original_width, out.original_height) == (32, 64)  # displayed portrait after orientation 6
+    assert '"Image Orientation": "Rotated 90 CW"' in out.exif
+
+
+def test_alpha_composited_onto_white_and_cmyk_converted():
+    proc = ImageProcessor(ResizeConfig(image_size=16, encode_format="png", encode_quality=1))
+    transparent = proc.process(image_bytes((16, 16), "RGBA", "PNG", (0, 0, 0, 0)))
+    assert near(decode(transparent.data).getpixel((8, 8)), (255, 255, 255), 0)
+    red = proc.process(image_bytes((16, 16), "CMYK", colour=(0, 255, 255, 0)))
+    assert near(decode(red.data).getpixel((8, 8)), (255, 0, 0), 40)
+
+
+def test_animation_takes_the_first_frame():
+    frames = [Image.new("RGB", (16, 16), c) for c in ((0, 0, 255), (0, 255, 0))]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:])
+    out = ImageProcessor(ResizeConfig(image_size=16, encode_format="png", encode_quality=1)).process(buf.getvalue())
+    assert near(decode(out.data).getpixel((8, 8)), (0, 0, 255), 0)
+    assert ImageProcessor().process(animated_gif()).ok
+
+
+@pytest.mark.parametrize(
+    "raw,reason",
+    [(b"", RejectReason.NOT_AN_IMAGE), (b"<html><body>x</body></html>", RejectReason.NOT_AN_IMAGE),
+     (b"\x00\x01garbage" * 10, RejectReason.NOT_AN_IMAGE), (b"<svg xmlns='x'/>", RejectReason.UNSUPPORTED_FORMAT),
+     (png_bomb(), RejectReason.DECOMPRESSION_BOMB), (image_bytes((256, 256))[:1500], RejectReason.TRUNCATED),
+     (image_bytes((8, 8), fmt="PNG")[:60], RejectReason.UNDECODABLE)],
+)
+def test_bad_inputs_have_specific_reasons(raw, reason):
+    out = ImageProcessor().process(raw)
+    assert (out.ok, out.reason) == (False, reason) and out.data is None
+
+
+def test_decode_pixel_limit_is_configurable():
+    out = ImageProcessor(ResizeConfig(max_decode_pixels=1000)).process(image_bytes((40, 40)))
+    assert out.reason is RejectReason.DECOMPRESSION_BOMB
+
+
+@pytest.mark.parametrize(
+    "cfg,size,reason",
+    [(dict(min_image_size=50), (40, 80), RejectReason.IMAGE_TOO_SMALL),
+     (dict(max_aspect_ratio=2.0), (90, 30), RejectReason.ASPECT_RATIO),
+     (dict(max_image_area=1000), (40, 40), RejectReason.IMAGE_TOO_LARGE)],
+)
+def test_resizer_size_checks(cfg, size, reason):
+    assert ImageProcessor(ResizeConfig(**cfg)).process(image_bytes(size)).reason is reason
+
+
+@pytest.mark.parametrize("mode", ["border", "keep_ratio", "center_crop", "keep_ratio_largest", "no"])
+def test_reused_transforms_give_byte_identical_outputs(mode, monkeypatch):
+    import concurrent.futures
+
+    import albumentations
+
+    from crawlers.media.images import Resizer, ReusedTransforms, _load_resizer_module
+
+    module = _load_resizer_module()
+    assert isinstance(module.A, ReusedTransforms)
+    raws = [image_bytes(size, colour=(i * 40, 90, 200 - i * 30)) for i, size in enumerate([(300, 200), (120, 260), (224, 224), (90, 60)])]
+    resizer = Resizer(image_size=128, resize_mode=mode, resize_only_if_bigger=False)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:  # several threads, each with its own transforms
+        reused = list(pool.map(lambda raw: resizer(io.BytesIO(raw)), raws * 3))
+    monkeypatch.setattr(module, "A", albumentations)  # the Resizer as shipped: transforms built per call
+    fresh = [resizer(io.BytesIO(raw)) for raw in raws * 3]
+    assert reused == fresh
+    assert all(out[-1] is None for out in fresh)
