@@ -44,9 +44,9 @@ from filters.language import LanguageFilter, identify_language
 from filters.logo_url import LogoUrlFilter
 from filters.safety import SafetyFilter
 from filters.samples import (
+    DecodedVideo,
     ImageSample,
     UndecodableImage,
-    VideoSample,
     images_of,
     sample_key,
     sample_source,
@@ -86,7 +86,7 @@ __all__ = [
     "UndecodableImage",
     "VideoDurationFilter",
     "VideoResolutionFilter",
-    "VideoSample",
+    "DecodedVideo",
     "VideoStaticFilter",
     "build_chain",
     "build_filter",

@@ -1,11 +1,12 @@
 """Typed filter inputs for media, and views of every sample kind that filters read.
 
 `ImageSample` lets the same image rules run on an M3W image slot, a pair's image or a bare
-image (decoded pixels, encoded bytes, or only the size known after fetching). `VideoSample` pairs
-a VideoTextPair with its decoded frames for rules that need pixels (near-static videos).
+image (decoded pixels, encoded bytes, or only the size known after fetching). `DecodedVideo`
+pairs a VideoTextPair with its decoded frames for rules that need pixels (near-static videos).
 
-`text_of` / `images_of` give text and image views of Document, ImageTextPair, VideoTextPair,
-ImageSample and ShardSample (the writer's input, whose members hold the encoded image).
+`text_of` / `images_of` give text and image views of the records (Document, ImageTextPair,
+VideoTextPair), the jobs' typed samples (PairSample: its encoded image; schemas/samples.py) and
+the two inputs above.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from schemas import Document, ImageRef, ImageTextPair, ShardSample, VideoTextPair, url_key
-
-IMAGE_EXTS = ("jpg", "jpeg", "png", "webp", "gif", "bmp", "tiff")
+from schemas import Document, ImageRef, ImageTextPair, PairSample, VideoTextPair, url_key
 
 
 class UndecodableImage(ValueError):
@@ -62,18 +61,11 @@ class ImageSample:
 
 
 @dataclasses.dataclass
-class VideoSample:
+class DecodedVideo:
     """A video pair and its decoded frames (PIL images or HxW[xC] uint8 arrays)."""
 
     pair: VideoTextPair
     frames: list[Any] = dataclasses.field(default_factory=list)
-
-
-def _shard_image_member(sample: ShardSample) -> bytes | None:
-    for ext in IMAGE_EXTS:
-        if ext in sample.members:
-            return sample.members[ext]
-    return None
 
 
 def text_of(sample: Any) -> str | None:
@@ -82,12 +74,8 @@ def text_of(sample: Any) -> str | None:
         return sample.text()
     if isinstance(sample, (ImageTextPair, VideoTextPair)):
         return sample.caption
-    if isinstance(sample, VideoSample):
+    if isinstance(sample, (DecodedVideo, PairSample)):
         return sample.pair.caption
-    if isinstance(sample, ShardSample):
-        if "txt" in sample.members:
-            return sample.members["txt"].decode("utf-8", errors="replace")
-        return sample.row.get("caption")
     if isinstance(sample, str):
         return sample
     return None
@@ -109,20 +97,14 @@ def images_of(sample: Any) -> list[tuple[int | None, ImageSample]]:
         return [(None, _pair_image(sample))]
     if isinstance(sample, ImageRef):
         return [(None, ImageSample(url=sample.url, ref=sample))]
-    if isinstance(sample, ShardSample):
-        row = sample.row
-        w = row.get("original_width", row.get("width"))
-        h = row.get("original_height", row.get("height"))
-        data = _shard_image_member(sample)
-        if data is None and w is None:
-            return []
-        return [(None, ImageSample(url=row.get("url", ""), data=data, width=w, height=h))]
+    if isinstance(sample, PairSample):
+        return [(None, _pair_image(sample.pair, sample.image.data))]
     return []
 
 
 def sample_key(sample: Any) -> str:
     """The stable key of any sample kind (an ImageSample's is its URL's key)."""
-    if isinstance(sample, VideoSample):
+    if isinstance(sample, DecodedVideo):
         return sample.pair.key
     if isinstance(sample, ImageSample):
         return url_key(sample.url)
@@ -133,9 +115,8 @@ def sample_key(sample: Any) -> str:
 
 
 def sample_source(sample: Any) -> str:
-    """The input identity written to the rejects table: the sample's URL, or its row's source."""
-    if isinstance(sample, VideoSample):
+    """The input identity written to the rejects table: the sample's source (typed samples), or its URL."""
+    if isinstance(sample, DecodedVideo):
         return sample.pair.url
-    if isinstance(sample, ShardSample):
-        return str(sample.row.get("source") or sample.row.get("url") or sample.key)
-    return str(getattr(sample, "url", "") or "")
+    source = getattr(sample, "source", None) or getattr(sample, "url", None)
+    return str(source or "")

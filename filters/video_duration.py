@@ -11,12 +11,12 @@ import dataclasses
 from typing import Any
 
 from filters.base import KEEP, Filter, Keep, Reject, register
-from filters.samples import VideoSample
+from filters.samples import DecodedVideo
 from schemas import RejectReason, VideoTextPair
 
 
 def video_pair_of(sample: Any) -> VideoTextPair | None:
-    if isinstance(sample, VideoSample):
+    if isinstance(sample, DecodedVideo):
         return sample.pair
     return sample if isinstance(sample, VideoTextPair) else None
 

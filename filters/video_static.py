@@ -3,7 +3,7 @@
 A slideshow of one picture or a black screen with audio has nothing temporal to learn from.
 Frames are reduced to `analysis_side` px grayscale; the video is static when the mean absolute
 difference between consecutive frames (0..255 units) stays below `min_motion` for every pair.
-Needs decoded frames (a VideoSample); fewer than 2 frames are kept (nothing to compare).
+Needs decoded frames (a DecodedVideo); fewer than 2 frames are kept (nothing to compare).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from filters.base import KEEP, Filter, Keep, Reject, register
-from filters.samples import VideoSample
+from filters.samples import DecodedVideo
 from schemas import RejectReason
 
 
@@ -39,7 +39,7 @@ class VideoStaticFilter(Filter):
     analysis_side: int = 32
 
     def filter(self, sample: Any) -> Keep | Reject:
-        if not isinstance(sample, VideoSample) or len(sample.frames) < 2:
+        if not isinstance(sample, DecodedVideo) or len(sample.frames) < 2:
             return KEEP
         motion = max_frame_motion(sample.frames, self.analysis_side)
         if motion < self.min_motion:

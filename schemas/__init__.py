@@ -11,8 +11,9 @@ from schemas.arrow import (
 from schemas.document import Document, ImageRef
 from schemas.keys import bucket_of, stable_key, url_key, warc_key
 from schemas.pairs import ImageTextPair, VideoTextPair
-from schemas.reasons import RETRYABLE, RejectReason
+from schemas.reasons import RETRYABLE, RejectReason, Stage
 from schemas.record import Record, SchemaError
+from schemas.samples import SAMPLE_TYPES, M3WSample, MediaFile, PairSample, VideoSample, decode_sample
 from schemas.shard import RejectRecord, ShardSample
 
 __all__ = [
@@ -20,17 +21,24 @@ __all__ = [
     "IMAGE_TEXT_PAIR_SCHEMA",
     "REJECT_SCHEMA",
     "RETRYABLE",
+    "SAMPLE_TYPES",
     "VIDEO_TEXT_PAIR_SCHEMA",
     "Document",
     "ImageRef",
     "ImageTextPair",
+    "M3WSample",
+    "MediaFile",
+    "PairSample",
     "Record",
     "RejectReason",
     "RejectRecord",
     "SchemaError",
     "ShardSample",
+    "Stage",
+    "VideoSample",
     "VideoTextPair",
     "bucket_of",
+    "decode_sample",
     "from_table",
     "stable_key",
     "to_table",

@@ -18,7 +18,7 @@ class ImageTextPair(Record):
 
     key: str
     url: str
-    caption: str
+    caption: str | None  # None: the list had no caption column (a txt list of URLs)
     sha256: str | None = None
     width: int | None = None
     height: int | None = None

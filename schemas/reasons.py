@@ -1,4 +1,4 @@
-"""Why an input did not become a sample: one enum every stage shares.
+"""Why an input did not become a sample, and where that was decided: two enums every stage shares.
 
 Values are stable strings (they land in parquet rejects tables and stats JSON), so members
 may be added but never renamed. `RETRYABLE` lists the reasons a `--retry-failed` run
@@ -8,6 +8,35 @@ fetches again: transient network outcomes, not decisions about the content.
 from __future__ import annotations
 
 import enum
+
+
+class Stage(str, enum.Enum):
+    """Where a reject was decided. IMAGE marks one image slot removed from a kept M3W page: it is
+    reported, but not counted against the page inputs (conservation is per page)."""
+
+    READ = "read"  # the input itself: a bad row, a WARC problem, a repeated key
+    FETCH = "fetch"
+    DECODE = "decode"
+    PROBE = "probe"  # a video's container and duration
+    WINDOW = "window"  # choosing a video's clip window
+    EXTRACT = "extract"  # HTML -> Document
+    FILTER = "filter"
+    IMAGE = "image"
+    DEDUP = "dedup"
+    DECONTAMINATE = "decontaminate"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, value: str | Stage) -> Stage:
+        """The member for `value`; an unknown value is an error that lists the valid ones."""
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(f"unknown reject stage {value!r}; valid stages: {', '.join(m.value for m in cls)}") from None
 
 
 class RejectReason(str, enum.Enum):

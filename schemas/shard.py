@@ -1,8 +1,9 @@
-"""What jobs hand the shard writer, and what they hand the rejects table.
+"""A sample as the shard writer stores it, and an input that did not become one.
 
-A `ShardSample` is one WebDataset sample: its members by extension (`jpg`, `txt`, `json`,
-`000.jpg`, ...) and one parquet sidecar row of metadata. A `RejectRecord` is one input that
-did not become a sample, with the reason. The writer needs nothing else from a job.
+A `ShardSample` is one WebDataset sample serialised: its members by extension (`jpg`, `txt`,
+`json`, `000.jpg`, ...) and one parquet sidecar row of metadata. Jobs carry typed samples
+(schemas/samples.py) and only their codecs build ShardSamples. A `RejectRecord` is one input
+that did not become a sample, with the stage and reason.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from schemas.reasons import RejectReason
+from schemas.reasons import RejectReason, Stage
 from schemas.record import SchemaError
 
 
@@ -35,24 +36,29 @@ class ShardSample:
     def num_bytes(self) -> int:
         return sum(len(v) for v in self.members.values())
 
+    def to_shard(self) -> ShardSample:
+        """Already serialised (the typed samples' codecs return one of these)."""
+        return self
+
 
 @dataclasses.dataclass
 class RejectRecord:
     key: str
     source: str  # the input's identity: a URL, "file.warc.gz@offset", "pairs.csv:17"
-    stage: str  # where it was decided: read, fetch, decode, filter, dedup, ...
+    stage: Stage
     reason: RejectReason
     detail: str = ""
     kept_key: str | None = None  # dedup: the representative that was kept instead
 
     def __post_init__(self) -> None:
+        self.stage = Stage.parse(self.stage)
         self.reason = RejectReason.parse(self.reason)
 
     def to_row(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "source": self.source,
-            "stage": self.stage,
+            "stage": self.stage.value,
             "reason": self.reason.value,
             "detail": self.detail[:2000],
             "kept_key": self.kept_key,

@@ -24,7 +24,7 @@ from PIL import Image
 from crawlers.media.video_frames import FrameError, FrameSamplerConfig, sample_frames
 from crawlers.media.video_probe import ProbeError, VideoProbe, probe_video
 from crawlers.media.video_window import WindowError, choose_window
-from schemas.reasons import RejectReason
+from schemas.reasons import RejectReason, Stage
 
 SHORT_POLICIES = ("reject", "pad")
 
@@ -50,7 +50,7 @@ class VideoProcessorConfig:
 @dataclasses.dataclass
 class VideoResult:
     ok: bool
-    stage: str = ""  # where a rejection was decided: probe, window, decode
+    stage: Stage | None = None  # where a rejection was decided: probe, window, decode
     reason: RejectReason | None = None
     detail: str = ""
     frames: list[Any] = dataclasses.field(default_factory=list)  # [H, W, 3] uint8 arrays (for filters)
@@ -60,7 +60,7 @@ class VideoResult:
     probe_info: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def reject(cls, stage: str, reason: RejectReason, detail: str) -> VideoResult:
+    def reject(cls, stage: Stage, reason: RejectReason, detail: str) -> VideoResult:
         return cls(ok=False, stage=stage, reason=reason, detail=detail)
 
 
@@ -89,14 +89,14 @@ class VideoProcessor:
         try:
             probe = probe_video(path, timeout=cfg.probe_timeout)
         except ProbeError as exc:
-            return VideoResult.reject("probe", exc.reason, exc.detail)
+            return VideoResult.reject(Stage.PROBE, exc.reason, exc.detail)
         if probe.duration < cfg.min_duration:
             return VideoResult.reject(
-                "probe", RejectReason.VIDEO_TOO_SHORT, f"duration {probe.duration:.3f} s"
+                Stage.PROBE, RejectReason.VIDEO_TOO_SHORT, f"duration {probe.duration:.3f} s"
             )
         if probe.duration > cfg.max_duration:
             return VideoResult.reject(
-                "probe",
+                Stage.PROBE,
                 RejectReason.VIDEO_TOO_LONG,
                 f"duration {probe.duration:.1f} s > {cfg.max_duration:.0f}",
             )
@@ -111,10 +111,10 @@ class VideoProcessor:
                 end=end,
             )
         except WindowError as exc:
-            return VideoResult.reject("window", RejectReason.MALFORMED_ROW, str(exc))
+            return VideoResult.reject(Stage.WINDOW, RejectReason.MALFORMED_ROW, str(exc))
         if window.num_frames < scfg.num_frames and cfg.short_policy == "reject":
             return VideoResult.reject(
-                "window", RejectReason.VIDEO_TOO_SHORT, self._short_detail(window, probe)
+                Stage.WINDOW, RejectReason.VIDEO_TOO_SHORT, self._short_detail(window, probe)
             )
         # the kept clip goes to a private temporary folder: never beside the source (which may be
         # read-only, or shared by several rows that caption segments of one video)
@@ -125,7 +125,7 @@ class VideoProcessor:
                     path, window.start, probe.width, probe.height, max(1, window.num_frames), scfg, clip_path
                 )
             except FrameError as exc:
-                return VideoResult.reject("decode", exc.reason, exc.detail)
+                return VideoResult.reject(Stage.DECODE, exc.reason, exc.detail)
             clip = self._read_clip(clip_path)
         frames, timestamps = list(sampled.frames), list(sampled.timestamps)
         real = len(frames)
@@ -133,14 +133,14 @@ class VideoProcessor:
             # the header promised more frames and the decoder complained: a damaged file (e.g. a
             # download cut short of its own index), not a short clip
             return VideoResult.reject(
-                "decode",
+                Stage.DECODE,
                 RejectReason.UNDECODABLE,
                 f"{real} of {window.num_frames} frames decoded before errors: {sampled.stderr}",
             )
         if real < scfg.num_frames:
             if cfg.short_policy == "reject":
                 return VideoResult.reject(
-                    "decode",
+                    Stage.DECODE,
                     RejectReason.VIDEO_TOO_SHORT,
                     f"{real} of {scfg.num_frames} frames decoded: "
                     f"{self._short_detail(window, probe)} {sampled.stderr}".strip(),

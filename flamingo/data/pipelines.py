@@ -10,18 +10,16 @@ The registry `PIPELINES` maps a dataset kind to its class; an unknown kind is an
 
 from __future__ import annotations
 
-import json
-import re
 from random import Random
 
 import torch
 
 from flamingo.data.errors import SampleError
-from flamingo.data.media import ImageTransform, find_image_member
+from flamingo.data.media import IMAGE_EXTS, ImageTransform, find_image_member
 from flamingo.data.tar_reader import RawSample
 from flamingo.data.tokens import IGNORE, Example, TextEncoder
-
-_FRAME = re.compile(r"^(\d{3,})\.(jpg|jpeg|png|webp)$")
+from schemas import M3WSample, SchemaError, ShardSample
+from schemas.samples import parse_indexed_member
 
 
 class Pipeline:
@@ -77,7 +75,8 @@ class VideosPipeline(Pipeline):
         self.num_frames = num_frames
 
     def __call__(self, sample: RawSample, rng: Random) -> Example:
-        frames = sorted((int(m.group(1)), name) for name in sample.members if (m := _FRAME.match(name)))
+        frames = sorted((parsed[0], name) for name in sample.members
+                        if (parsed := parse_indexed_member(name)) is not None and parsed[1] in IMAGE_EXTS)
         if not frames:
             raise SampleError("missing_member", f"{sample.key} in {sample.url} has no frames KEY.000.jpg ...")
         # T frames spread evenly over the clip; a clip shorter than T repeats frames, so every
@@ -98,29 +97,29 @@ class M3WPipeline(Pipeline):
         super().__init__(**kwargs)
         self.max_images, self.p_next = max_images, p_next
 
-    def _blocks(self, sample: RawSample) -> list[str | int]:
-        """The document as text strings and image ordinals (k-th image slot -> KEY.{k:03d}.jpg)."""
-        raw = sample.members.get("json")
-        if raw is None:
+    def _blocks(self, sample: RawSample) -> tuple[list[str | int], list[bytes]]:
+        """The document as text strings and image indices, and the images' bytes (the shard
+        codec, schemas/samples.py, maps each image slot to its member)."""
+        if "json" not in sample.members:
             raise SampleError("missing_member", f"{sample.key} in {sample.url} has no .json document")
         try:
-            doc = json.loads(raw)
-            texts, images = doc["texts"], doc["images"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SampleError("bad_json", f"{sample.key} in {sample.url}: {type(exc).__name__}: {exc}") from exc
+            page = M3WSample.from_shard(ShardSample(sample.key, sample.members, {}), lenient=True)
+        except SchemaError as exc:
+            raise SampleError("bad_json", f"{sample.key} in {sample.url}: {exc}") from exc
+        doc = page.document
         blocks: list[str | int] = []
-        ordinal = 0
-        for text, image in zip(texts, images, strict=False):
-            if image is not None:
+        images: list[bytes] = []
+        for pos, text in enumerate(doc.texts):
+            if doc.images[pos] is not None:
                 # Slots whose image was not fetched have no member: the text stays, the slot goes.
-                if find_image_member(sample.members, f"{ordinal:03d}") is not None:
-                    blocks.append(ordinal)
-                ordinal += 1
-            elif isinstance(text, str) and text.strip():
+                if pos in page.images:
+                    blocks.append(len(images))
+                    images.append(page.images[pos].data)
+            elif text.strip():
                 blocks.append(text.strip())
-        if not any(isinstance(b, int) for b in blocks):
+        if not images:
             raise SampleError("no_images", f"{sample.key} in {sample.url}: no image slot has an image member")
-        return blocks
+        return blocks, images
 
     def _interleave(self, blocks: list[str | int], attach_next: bool) -> tuple[str, list[int]]:
         """The interleaved string and the image ordinals in the order their `<image>` appears."""
@@ -149,7 +148,8 @@ class M3WPipeline(Pipeline):
 
     def __call__(self, sample: RawSample, rng: Random) -> Example:
         enc = self.encoder
-        text, order = self._interleave(self._blocks(sample), rng.random() < self.p_next)
+        blocks, images = self._blocks(sample)
+        text, order = self._interleave(blocks, rng.random() < self.p_next)
         ids = enc.encode(text)
         image_positions = [i for i, t in enumerate(ids) if t == enc.media_id]
         start = 0
@@ -167,10 +167,7 @@ class M3WPipeline(Pipeline):
         if all(label == IGNORE for label in labels):
             raise SampleError("no_targets", f"{sample.key}: the window holds no text after an image")
         where = f"{sample.url}:{sample.key}"
-        media = [
-            self.image(sample.members[find_image_member(sample.members, f"{k:03d}")], where)
-            for k in order[first : first + len(in_window)]
-        ]
+        media = [self.image(images[k], where) for k in order[first : first + len(in_window)]]
         return Example(key=sample.key, input_ids=window, labels=labels,
                        media=torch.stack(media)[:, None])  # [N, 1, C, H, W]
 

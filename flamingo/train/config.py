@@ -3,8 +3,8 @@
     flamingo train --config configs/tiny-demo.yaml num_steps=50 datasets.0.batch_size=4
 
 Override values are parsed as YAML (`lr=3e-4`, `progress=false`, `datasets.1.urls=[a.tar,b.tar]`);
-dotted paths go into nested dicts and lists (list items by index). The resolved config is
-written next to the checkpoints.
+dotted paths go into nested dicts and lists (list items by index), as for the build jobs'
+configs (schemas/config.py). The resolved config is written next to the checkpoints.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
+from schemas.config import build_config, load_yaml
 
 # The multi-process strategies flamingo/train/distributed.py implements (defined here: this module is torch-free).
 STRATEGIES = ("ddp", "fsdp")
@@ -60,7 +60,7 @@ class TrainConfig:
     strategy: str = "ddp"  # under torchrun (WORLD_SIZE > 1): ddp | fsdp (FSDP2, see flamingo/train/distributed.py)
 
     def __post_init__(self) -> None:
-        self.datasets = [d if isinstance(d, DatasetConfig) else _build(DatasetConfig, d) for d in self.datasets]
+        self.datasets = [d if isinstance(d, DatasetConfig) else build_config(DatasetConfig, d) for d in self.datasets]
         if not self.datasets:
             raise ValueError("TrainConfig.datasets is empty; name at least one dataset of shards")
         names = [d.name for d in self.datasets]
@@ -75,51 +75,5 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
-def _build(cls, data: dict[str, Any]):
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ValueError(f"{cls.__name__}: unknown field(s) {unknown}; valid fields: {sorted(known)}")
-    hints = {f.name: f.type for f in dataclasses.fields(cls)}
-    data = dict(data)
-    for name, value in data.items():
-        # YAML 1.1 reads "3e-4" as a string; a float field takes it as the number it means.
-        if hints[name] in ("float", float) and isinstance(value, (str, int)) and not isinstance(value, bool):
-            try:
-                data[name] = float(value)
-            except ValueError as exc:
-                raise ValueError(f"{cls.__name__}.{name}: expected a number, got {value!r}") from exc
-    return cls(**data)
-
-
-def apply_override(data: dict[str, Any], override: str) -> None:
-    if "=" not in override:
-        raise ValueError(f"override {override!r} is not key=value")
-    path, raw = override.split("=", 1)
-    value = yaml.safe_load(raw)
-    keys = path.split(".")
-    node: Any = data
-    for i, key in enumerate(keys):
-        last = i == len(keys) - 1
-        if isinstance(node, list):
-            if not key.isdigit() or int(key) >= len(node):
-                raise ValueError(f"override {override!r}: {key!r} is not an index of a list of {len(node)}")
-            key = int(key)
-        elif not isinstance(node, dict):
-            raise ValueError(f"override {override!r}: {'.'.join(keys[:i])} is not a mapping or list")
-        if last:
-            node[key] = value
-        else:
-            if isinstance(node, dict) and key not in node:
-                node[key] = {}
-            node = node[key]
-
-
 def load_train_config(path: str | None, overrides: list[str] = ()) -> TrainConfig:
-    data: dict[str, Any] = {}
-    if path is not None:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f) or {}
-    for override in overrides:
-        apply_override(data, override)
-    return _build(TrainConfig, data)
+    return build_config(TrainConfig, load_yaml(path), overrides=list(overrides))

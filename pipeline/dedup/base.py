@@ -22,15 +22,15 @@ A pairs job, for instance:
     near = exact.kept | "DedupPerceptual" >> DedupPerceptualImages(max_distance=8)
     rejects = (rejects, exact.rejects, near.rejects) | beam.Flatten()
 
-The default accessors below read Documents, ImageTextPairs, ImageSamples and ShardSamples (the
-writer's input: image bytes in members, metadata in row); pass your own `*_fn` otherwise.
+The default accessors below read the jobs' typed samples (schemas/samples.py: M3WSample,
+PairSample, VideoSample) and filters' ImageSample; pass your own `*_fn` for anything else
+(the release steps judge their own Probes).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -41,22 +41,13 @@ from apache_beam.metrics import Metrics
 from PIL import Image, UnidentifiedImageError
 
 from filters.phash import ImageHash, image_hash, strip_padding
-from filters.samples import IMAGE_EXTS, ImageSample, sample_key, sample_source, text_of
-from schemas import (
-    Document,
-    ImageTextPair,
-    RejectReason,
-    RejectRecord,
-    SchemaError,
-    ShardSample,
-    VideoTextPair,
-)
+from filters.samples import ImageSample, sample_key, sample_source
+from pipeline.steps.rejects import REJECTS, tag
+from schemas import M3WSample, PairSample, RejectReason, RejectRecord, Stage, VideoSample
 
 log = logging.getLogger(__name__)
 
 KEPT = "kept"
-REJECTS = "rejects"
-DEDUP_STAGE = "dedup"
 
 
 class Drop(NamedTuple):
@@ -67,110 +58,49 @@ class Drop(NamedTuple):
 
 
 # -- accessors ------------------------------------------------------------------------------------
-def _image_members(sample: ShardSample) -> list[bytes]:
-    return [data for ext, data in sorted(sample.members.items()) if ext.rsplit(".", 1)[-1] in IMAGE_EXTS]
-
-
-def sample_document(sample: Any) -> Document | None:
-    """The Document of an M3W sample (a Document, or a ShardSample whose json member is one)."""
-    if isinstance(sample, Document):
-        return sample
-    if isinstance(sample, ShardSample) and "json" in sample.members and "txt" not in sample.members:
-        try:
-            return Document.from_json(sample.members["json"])
-        except SchemaError:
-            return None
-    return None
-
-
-def without_image_slots(sample: Any, positions: set[int]) -> Any:
-    """The sample with the given Document image slots removed (a Document, or an M3W ShardSample).
-
-    An M3W ShardSample names each slot's member in `metadata["image_members"]` (pipeline/jobs/m3w.py);
-    the removed slots' members go, the kept ones are renumbered 000, 001, ... in slot order as
-    Assemble names them, and the json member and the row are rewritten to match. Whether a page
-    left without images is still worth keeping is the caller's call (`num_images`).
-    """
-    if isinstance(sample, Document):
-        return sample.without_positions(positions)
-    doc = sample_document(sample)
-    if doc is None:
-        raise TypeError(f"cannot remove image slots from a {type(sample).__name__}")
-    names = doc.metadata.get("image_members")
-    slot_positions = [pos for pos, _ in doc.image_slots()]
-    members = dict(sample.members)
-    if isinstance(names, list) and len(names) == len(slot_positions):
-        for name in names:
-            if name:
-                members.pop(name, None)
-        renamed: list[str | None] = []
-        for pos, name in zip(slot_positions, names, strict=True):
-            if pos in positions:
-                continue
-            if name:
-                new = f"{sum(n is not None for n in renamed):03d}.{name.split('.', 1)[1]}"
-                members[new] = sample.members[name]
-                name = new
-            renamed.append(name)
-        doc.metadata["image_members"] = renamed
-    doc = doc.without_positions(positions)
-    members["json"] = doc.to_json().encode("utf-8")
-    row = dict(sample.row)
-    row.update(doc.to_dict())
-    if isinstance(sample.row.get("metadata"), str):
-        row["metadata"] = json.dumps(doc.metadata, ensure_ascii=False, sort_keys=True)
-    return ShardSample(sample.key, members, row)
-
-
 def sample_text(sample: Any) -> str | None:
-    doc = sample_document(sample)
-    return doc.text() if doc is not None else text_of(sample)
+    """The text a text-dedup stage compares: a page's text blocks, a pair's or a video's caption."""
+    return sample.text()
 
 
 def sample_sha256(sample: Any) -> str | None:
-    """The content hash of the sample's image (pairs): recorded, else computed from the bytes."""
-    if isinstance(sample, (ImageTextPair, VideoTextPair)):
-        return sample.sha256
+    """The content hash of a single-image sample (a pair, or a bare ImageSample); None otherwise."""
+    if isinstance(sample, PairSample):
+        return sample.content_sha256
     if isinstance(sample, ImageSample):
         return hashlib.sha256(sample.data).hexdigest() if sample.data is not None else None
-    if isinstance(sample, ShardSample):
-        if sample.row.get("sha256"):
-            return sample.row["sha256"]
-        images = _image_members(sample)
-        return hashlib.sha256(images[0]).hexdigest() if len(images) == 1 else None
     return None
 
 
-def _recorded(value: Any) -> ImageHash | None:
-    if value is None:
+def video_identity(sample: VideoSample) -> str | None:
+    return sample.identity
+
+
+def _hash_bytes(key: str, data: bytes, original_size) -> ImageHash | None:
+    try:
+        return image_hash(strip_padding(Image.open(io.BytesIO(data)), original_size))
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        log.warning("cannot decode an image of %s for pHash: %s", key, exc)
         return None
-    return ImageHash(int(value, 16) if isinstance(value, str) else int(value))
 
 
 def sample_image_hashes(sample: Any) -> list[ImageHash]:
-    """Perceptual hashes (pHash + colour grid) of the sample's images, decoded from its bytes (a
-    border-resized pair image without its padding, see `strip_padding`); without bytes, pHashes
-    recorded as `extra["phash"]` / `metadata["image_phashes"]` / `row["phash"]`."""
+    """Perceptual hashes (pHash + colour grid) of the sample's images, decoded from their bytes
+    (a border-resized image without its padding, see `strip_padding`): a pair's image, a page's
+    fetched images, a video's frames."""
     if isinstance(sample, ImageSample):
         pixels = sample.pixels()
         return [image_hash(pixels)] if pixels is not None else []
-    if isinstance(sample, ImageTextPair):
-        recorded = _recorded(sample.extra.get("phash"))
-        return [recorded] if recorded is not None else []
-    if isinstance(sample, Document):
-        return [h for h in map(_recorded, sample.metadata.get("image_phashes", [])) if h is not None]
-    if isinstance(sample, ShardSample):
-        out = []
-        ow, oh = sample.row.get("original_width"), sample.row.get("original_height")
-        for data in _image_members(sample):
-            try:
-                image = strip_padding(Image.open(io.BytesIO(data)), (ow, oh) if ow and oh else None)
-                out.append(image_hash(image))
-            except (UnidentifiedImageError, OSError) as exc:
-                log.warning("cannot decode an image of %s for pHash: %s", sample.key, exc)
-        recorded = _recorded(sample.row.get("phash"))
-        return out or ([recorded] if recorded is not None else [])
-    return []
+    if isinstance(sample, PairSample):
+        images = [(sample.image.data, sample.original_size)]
+    elif isinstance(sample, M3WSample):
+        images = [(media.data, None) for _, media in sample.fetched_images()]
+    elif isinstance(sample, VideoSample):
+        images = [(frame, None) for frame in sample.frames]
+    else:
+        raise TypeError(f"no images to hash in a {type(sample).__name__}")
+    hashes = (_hash_bytes(sample.key, data, size) for data, size in images)
+    return [h for h in hashes if h is not None]
 
 
 def sample_image_hash(sample: Any) -> ImageHash | None:
@@ -192,10 +122,10 @@ def normalized_text_hash(sample: Any) -> str | None:
 
 # -- applying drops -------------------------------------------------------------------------------
 class _ApplyDropsFn(beam.DoFn):
-    def __init__(self, stage: str, source_fn: Callable[[Any], str]):
+    def __init__(self, stage: Stage, source_fn: Callable[[Any], str]):
         self._stage = stage
         self._source_fn = source_fn
-        self._kept = Metrics.counter("dedup", f"{stage}_kept")
+        self._kept = Metrics.counter("dedup", f"{stage.value}_kept")
 
     def process(self, element):
         key, groups = element
@@ -207,17 +137,14 @@ class _ApplyDropsFn(beam.DoFn):
                 yield s
             return
         drop = drops[0]  # one sample, one reject, even when several stages flagged it
-        Metrics.counter("dedup", f"{self._stage}_{drop.reason.value}").inc(len(samples))
         for s in samples:
-            yield beam.pvalue.TaggedOutput(
-                REJECTS, RejectRecord(key, self._source_fn(s), self._stage, drop.reason, drop.detail, drop.kept_key)
-            )
+            yield tag(RejectRecord(key, self._source_fn(s), self._stage, drop.reason, drop.detail, drop.kept_key))
 
 
 class ApplyDrops(beam.PTransform):
     """(samples, drops) -> kept samples and RejectRecords for the samples named by drops."""
 
-    def __init__(self, stage: str = DEDUP_STAGE, key_fn=sample_key, source_fn=sample_source, label=None):
+    def __init__(self, stage: Stage = Stage.DEDUP, key_fn=sample_key, source_fn=sample_source, label=None):
         super().__init__(label)
         self._stage, self._key_fn, self._source_fn = stage, key_fn, source_fn
 
@@ -265,4 +192,4 @@ class DedupByHash(beam.PTransform):
             | "GroupByHash" >> beam.GroupByKey()
             | "Drops" >> beam.FlatMap(_drops_for_group(self._reason, self._what))
         )
-        return (samples, drops) | "ApplyDrops" >> ApplyDrops(DEDUP_STAGE, key_fn, self._source_fn)
+        return (samples, drops) | "ApplyDrops" >> ApplyDrops(Stage.DEDUP, key_fn, self._source_fn)

@@ -41,12 +41,13 @@ from filters.phash import (
     phash_band_keys,
 )
 from filters.samples import sample_key, sample_source
-from pipeline.dedup.base import REJECTS, sample_image_hashes, sample_text
-from schemas import RejectReason, RejectRecord
+from pipeline.dedup.base import sample_image_hashes, sample_text
+from pipeline.steps.rejects import REJECTS, tag
+from schemas import RejectReason, RejectRecord, Stage
 
 log = logging.getLogger(__name__)
 
-STAGE = "decontaminate"
+STAGE = Stage.DECONTAMINATE
 _WORD = re.compile(r"\w+")
 
 
@@ -106,8 +107,8 @@ class _DecontaminateFn(beam.DoFn):
         self._eval_images, self._eval_texts = list(eval_images), list(eval_texts)
         self._max_distance, self._max_colour, self._ngram, self._min_words = max_distance, max_colour, ngram, min_words
         self._hashes_fn, self._text_fn, self._key_fn, self._source_fn = hashes_fn, text_fn, key_fn, source_fn
-        self._image_hits = Metrics.counter(STAGE, "image")
-        self._text_hits = Metrics.counter(STAGE, "text")
+        self._image_hits = Metrics.counter(STAGE.value, "image")
+        self._text_hits = Metrics.counter(STAGE.value, "text")
 
     def setup(self):
         self._bands = defaultdict(list)
@@ -158,10 +159,8 @@ class _DecontaminateFn(beam.DoFn):
             yield sample
             return
         counter.inc()
-        yield beam.pvalue.TaggedOutput(
-            REJECTS,
-            RejectRecord(self._key_fn(sample), self._source_fn(sample), STAGE, RejectReason.EVAL_CONTAMINATION, detail),
-        )
+        yield tag(RejectRecord(self._key_fn(sample), self._source_fn(sample), STAGE, RejectReason.EVAL_CONTAMINATION,
+                               detail))
 
 
 class Decontaminate(beam.PTransform):

@@ -10,10 +10,10 @@ Evaluation decontamination runs last when eval images or texts are given.
     dedup = samples | "Dedup" >> Deduplicate("pair")
     kept, dedup_rejects = dedup["kept"], dedup["rejects"]
 
-A job wires it from its flags with two helpers:
+A job wires it from its config (`DedupConfig`, filled by the flags of `add_dedup_args`):
 
     add_dedup_args(parser)                          # --no-dedup, --eval-csv, --dedup-* thresholds
-    samples, dedup_rejects = apply_dedup(samples, "pair", args)
+    samples, dedup_rejects = apply_dedup(samples, "pair", config.dedup)
 
 Rejects are RejectRecords with stage "dedup" (DUPLICATE_* with `kept_key`), "image"
 (OVER_FREQUENT image slots: not counted against page inputs) or "decontaminate".
@@ -22,13 +22,13 @@ Rejects are RejectRecords with stage "dedup" (DUPLICATE_* with `kept_key`), "ima
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
+import dataclasses
 
 import apache_beam as beam
 
+from filters.base import Filter
 from filters.phash import DEFAULT_MAX_DISTANCE, ImageHash
-from pipeline.dedup.base import sample_sha256
+from pipeline.dedup.base import video_identity
 from pipeline.dedup.decontaminate import Decontaminate, load_eval_sets
 from pipeline.dedup.documents import DedupExactText, DedupNearDocuments, DedupSameImageSet
 from pipeline.dedup.images import DedupExactImages, DedupPerceptualImages, RemoveOverFrequentImages
@@ -36,17 +36,13 @@ from pipeline.dedup.images import DedupExactImages, DedupPerceptualImages, Remov
 KINDS = ("pair", "document", "video")
 
 
-def video_identity(sample: Any) -> str | None:
-    """A video's content hash plus the segment its row asked for: two captioned segments of one
-    file are two samples; the same file listed twice (at any URL) is one."""
-    sha = sample_sha256(sample)
-    if sha is None:
-        return None
-    extra = sample.row.get("extra") if hasattr(sample, "row") else getattr(sample, "extra", None)
-    if isinstance(extra, str):
-        extra = json.loads(extra)
-    segment = (extra or {}).get("segment")
-    return sha if not segment else f"{sha}@{segment[0]}-{segment[1]}"
+@dataclasses.dataclass(kw_only=True)
+class DedupConfig:
+    enabled: bool = True
+    eval_csv: str | None = None  # a CSV of path,caption (or a glob of them) to decontaminate against
+    phash_distance: int = DEFAULT_MAX_DISTANCE  # perceptual duplicates: max pHash bits apart (of 64)
+    near_threshold: float = 0.7  # near-duplicate pages: min MinHash Jaccard estimate
+    max_image_pages: int = 10  # M3W: images on more pages than this are removed from all (OBELICS)
 
 
 class Deduplicate(beam.PTransform):
@@ -54,11 +50,12 @@ class Deduplicate(beam.PTransform):
         self,
         kind: str,
         *,
-        perceptual_distance: int = 8,
+        perceptual_distance: int = DEFAULT_MAX_DISTANCE,
         near_threshold: float = 0.7,
         max_image_pages: int = 10,
         eval_images: list[tuple[str, ImageHash]] | tuple = (),
         eval_texts: list[tuple[str, str]] | tuple = (),
+        count_filter: Filter | None = None,
         label: str | None = None,
     ):
         super().__init__(label)
@@ -68,13 +65,14 @@ class Deduplicate(beam.PTransform):
         self._perceptual_distance, self._near_threshold = perceptual_distance, near_threshold
         self._max_image_pages = max_image_pages
         self._eval_images, self._eval_texts = list(eval_images), list(eval_texts)
+        self._count_filter = count_filter
 
     def _stages(self) -> list[tuple[str, beam.PTransform]]:
         if self._kind == "pair":
             return [("ExactImages", DedupExactImages()), ("PerceptualImages", DedupPerceptualImages(self._perceptual_distance))]
         if self._kind == "document":
             return [
-                ("OverFrequentImages", RemoveOverFrequentImages(self._max_image_pages)),
+                ("OverFrequentImages", RemoveOverFrequentImages(self._max_image_pages, count_filter=self._count_filter)),
                 ("ExactText", DedupExactText()),
                 ("SameImageSet", DedupSameImageSet()),
                 ("NearDocuments", DedupNearDocuments(self._near_threshold)),
@@ -94,30 +92,35 @@ class Deduplicate(beam.PTransform):
 
 
 def add_dedup_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The dedup flags of a job parser (no defaults: `DedupConfig` holds them)."""
     g = parser.add_argument_group("dedup")
-    g.add_argument("--no-dedup", action="store_true", help="skip the dedup and decontamination stages")
-    g.add_argument("--eval-csv", default=None,
+    g.add_argument("--no-dedup", dest="dedup.enabled", action="store_false",
+                   help="skip the dedup and decontamination stages")
+    g.add_argument("--eval-csv", dest="dedup.eval_csv",
                    help="evaluation set(s) to decontaminate against: a CSV with path,caption (paths relative to it), "
                    "or a glob of such CSVs")
-    g.add_argument("--dedup-phash-distance", type=int, default=DEFAULT_MAX_DISTANCE, help="perceptual duplicates: max pHash bits apart")
-    g.add_argument("--dedup-near-threshold", type=float, default=0.7,
-                   help="near-duplicate pages: min MinHash Jaccard estimate")
-    g.add_argument("--dedup-max-image-pages", type=int, default=10,
-                   help="M3W: images on more than this many pages are removed from all of them")
+    g.add_argument("--dedup-phash-distance", dest="dedup.phash_distance", type=int,
+                   help=f"perceptual duplicates: max pHash bits apart (default {DEFAULT_MAX_DISTANCE})")
+    g.add_argument("--dedup-near-threshold", dest="dedup.near_threshold", type=float,
+                   help="near-duplicate pages: min MinHash Jaccard estimate (default 0.7)")
+    g.add_argument("--dedup-max-image-pages", dest="dedup.max_image_pages", type=int,
+                   help="M3W: images on more than this many pages are removed from all of them (default 10)")
     return parser
 
 
-def apply_dedup(samples, kind: str, args: argparse.Namespace, label: str = "Dedup"):
-    """(kept samples, dedup rejects) per the flags of `add_dedup_args`; with --no-dedup, (samples, empty)."""
-    if args.no_dedup:
+def apply_dedup(samples, kind: str, config: DedupConfig, *, count_filter: Filter | None = None,
+                label: str = "Dedup"):
+    """(kept samples, dedup rejects) per `config`; disabled, (samples, empty)."""
+    if not config.enabled:
         return samples, samples.pipeline | f"{label}Skipped" >> beam.Create([])
-    eval_images, eval_texts = load_eval_sets(args.eval_csv) if args.eval_csv else ((), ())
+    eval_images, eval_texts = load_eval_sets(config.eval_csv) if config.eval_csv else ((), ())
     out = samples | label >> Deduplicate(
         kind,
-        perceptual_distance=args.dedup_phash_distance,
-        near_threshold=args.dedup_near_threshold,
-        max_image_pages=args.dedup_max_image_pages,
+        perceptual_distance=config.phash_distance,
+        near_threshold=config.near_threshold,
+        max_image_pages=config.max_image_pages,
         eval_images=eval_images,
         eval_texts=eval_texts,
+        count_filter=count_filter,
     )
     return out["kept"], out["rejects"]

@@ -20,17 +20,10 @@ import numpy as np
 
 from filters.minhash import MinHasher
 from filters.samples import sample_key, sample_source
-from pipeline.dedup.base import (
-    DEDUP_STAGE,
-    ApplyDrops,
-    DedupByHash,
-    normalized_text_hash,
-    sample_document,
-    sample_text,
-)
+from pipeline.dedup.base import ApplyDrops, DedupByHash, normalized_text_hash, sample_text
 from pipeline.dedup.components import ConnectedComponents, link_bucket
 from pipeline.dedup.images import components_to_drops, image_id
-from schemas import RejectReason
+from schemas import M3WSample, RejectReason, Stage
 
 
 class DedupExactText(DedupByHash):
@@ -39,9 +32,9 @@ class DedupExactText(DedupByHash):
 
 
 def image_set_hash(sample) -> str | None:
-    doc = sample_document(sample)
-    if doc is None or not doc.num_images:
+    if not isinstance(sample, M3WSample) or not sample.document.num_images:
         return None
+    doc = sample.document
     ids = sorted({image_id(ref) for _, ref in doc.image_slots()})
     return hashlib.sha1("\n".join(ids).encode("utf-8")).hexdigest()
 
@@ -107,4 +100,4 @@ class DedupNearDocuments(beam.PTransform):
         drops = components_to_drops(
             labels, RejectReason.DUPLICATE_NEAR, f"near duplicate (MinHash Jaccard >= {threshold}) of {{kept}}"
         )
-        return (samples, drops) | "ApplyDrops" >> ApplyDrops(DEDUP_STAGE, key_fn, self._source_fn)
+        return (samples, drops) | "ApplyDrops" >> ApplyDrops(Stage.DEDUP, key_fn, self._source_fn)

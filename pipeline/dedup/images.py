@@ -11,9 +11,9 @@
   average), since flat synthetic scenes of one layout in other colours share pHashes.
 - RemoveOverFrequentImages: an image (sha256, else URL) on more than `max_documents` pages is
   site chrome (logos, banners); its slots are removed from every page (OBELICS uses 10), each as
-  an image-level reject (stage "image", OVER_FREQUENT), the other members renumbered; a page
-  left with no image is rejected (stage "dedup", TOO_FEW_IMAGES), as the build and the release
-  steps reject one.
+  an image-level reject (stage "image", OVER_FREQUENT); a page the build's `image_count` filter
+  then rejects is a dedup reject (pipeline/steps/slots.py, the rule the build and the release
+  steps follow too).
 """
 
 from __future__ import annotations
@@ -24,21 +24,14 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
+from filters.base import Filter
 from filters.phash import DEFAULT_MAX_COLOUR_DISTANCE, DEFAULT_MAX_DISTANCE, ImageHash, phash_band_keys
 from filters.samples import sample_key, sample_source
-from pipeline.dedup.base import (
-    DEDUP_STAGE,
-    ApplyDrops,
-    DedupByHash,
-    Drop,
-    sample_document,
-    sample_image_hash,
-    sample_sha256,
-    without_image_slots,
-)
+from pipeline.dedup.base import ApplyDrops, DedupByHash, Drop, sample_image_hash, sample_sha256
 from pipeline.dedup.components import ConnectedComponents, link_bucket
-from pipeline.steps.filtering import IMAGE_STAGE, image_reject_key
-from schemas import RejectReason, RejectRecord
+from pipeline.steps.rejects import REJECTS, tag
+from pipeline.steps.slots import SlotDrop, image_count_filter, remove_image_slots
+from schemas import M3WSample, RejectReason, Stage
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +94,7 @@ class DedupPerceptualImages(beam.PTransform):
             labels, RejectReason.DUPLICATE_PERCEPTUAL,
             f"perceptual duplicate (pHash within {t} bits, colours within {c}) of {{kept}}",
         )
-        return (samples, drops) | "ApplyDrops" >> ApplyDrops(DEDUP_STAGE, key_fn, self._source_fn)
+        return (samples, drops) | "ApplyDrops" >> ApplyDrops(Stage.DEDUP, key_fn, self._source_fn)
 
 
 def image_id(ref) -> str:
@@ -109,75 +102,66 @@ def image_id(ref) -> str:
 
 
 class _RemoveSlots(beam.DoFn):
-    def __init__(self, max_documents: int):
+    def __init__(self, max_documents: int, count_filter: Filter):
         self._max = max_documents
+        self._count_filter = count_filter
         self._removed = Metrics.counter("dedup", "over_frequent_slots")
-        self._emptied = Metrics.counter("dedup", "pages_emptied_of_images")
 
     def process(self, element):
         key, groups = element
         frequent = dict(groups["frequent"])
         for sample in groups["docs"]:
-            doc = sample_document(sample) if frequent else None
-            if doc is None:
+            if not frequent or not isinstance(sample, M3WSample):
                 yield sample
                 continue
-            positions = {pos for pos, ref in doc.image_slots() if image_id(ref) in frequent}
-            for pos in sorted(positions):
-                ref = doc.images[pos]
-                self._removed.inc()
-                yield beam.pvalue.TaggedOutput(
-                    "rejects",
-                    RejectRecord(
-                        image_reject_key(key, ref.url), ref.url, IMAGE_STAGE, RejectReason.OVER_FREQUENT,
-                        f"image on {frequent[image_id(ref)]} pages > {self._max} (page {key})",
-                    ),
-                )
-            if not positions:
-                yield sample
-                continue
-            cut = without_image_slots(sample, positions)
-            if sample_document(cut).num_images == 0:
-                # the build's rule holds after dedup too: a page keeps at least one image
-                self._emptied.inc()
-                yield beam.pvalue.TaggedOutput("rejects", RejectRecord(
-                    key, sample_source(sample), DEDUP_STAGE, RejectReason.TOO_FEW_IMAGES,
-                    f"all {len(positions)} image slots were on more than {self._max} pages"))
-                continue
-            yield cut
+            drops = {pos: SlotDrop(RejectReason.OVER_FREQUENT,
+                                   f"image on {frequent[image_id(ref)]} pages > {self._max} (page {key})")
+                     for pos, ref in sample.document.image_slots() if image_id(ref) in frequent}
+            self._removed.inc(len(drops))
+            kept, rejects = remove_image_slots(sample, drops, stage=Stage.DEDUP, count_filter=self._count_filter)
+            for record in rejects:
+                yield tag(record)
+            if kept is not None:
+                yield kept
+
+
+def _frequent_images(limit: int):
+    def frequent(kv):
+        image, doc_keys = kv
+        doc_keys = sorted(set(doc_keys))
+        return [(k, (image, len(doc_keys))) for k in doc_keys] if len(doc_keys) > limit else []
+
+    return frequent
+
+
+def _image_ids(sample) -> list[tuple[str, str]]:
+    if not isinstance(sample, M3WSample):
+        return []
+    return [(i, sample.key) for i in {image_id(r) for _, r in sample.document.image_slots()}]
 
 
 class RemoveOverFrequentImages(beam.PTransform):
-    """Pages (Documents or M3W ShardSamples) -> the same pages without images found on more than
-    `max_documents` pages; samples that are not pages pass unchanged."""
+    """M3W pages -> the same pages without images found on more than `max_documents` pages
+    (pipeline/steps/slots.py: each an image-stage reject; a page `count_filter` then rejects is a
+    dedup reject); samples that are not pages pass unchanged."""
 
-    def __init__(self, max_documents: int = 10, label=None):
+    def __init__(self, max_documents: int = 10, count_filter: Filter | None = None, label=None):
         super().__init__(label)
         self._max = max_documents
+        self._count_filter = count_filter or image_count_filter()
 
     def expand(self, docs):
-        limit = self._max
-
-        def frequent(kv):
-            image, doc_keys = kv
-            doc_keys = sorted(set(doc_keys))
-            return [(k, (image, len(doc_keys))) for k in doc_keys] if len(doc_keys) > limit else []
-
-        def image_ids(sample):
-            doc = sample_document(sample)
-            return [] if doc is None else [(i, doc.key) for i in {image_id(r) for _, r in doc.image_slots()}]
-
         flagged = (
             docs
-            | "ImageIds" >> beam.FlatMap(image_ids)
+            | "ImageIds" >> beam.FlatMap(_image_ids)
             | "GroupByImage" >> beam.GroupByKey()
-            | "Frequent" >> beam.FlatMap(frequent)
+            | "Frequent" >> beam.FlatMap(_frequent_images(self._max))
         )
         keyed = docs | "KeyDocs" >> beam.Map(lambda d: (sample_key(d), d))
         return (
             {"docs": keyed, "frequent": flagged}
             | "JoinFrequent" >> beam.CoGroupByKey()
-            | "RemoveSlots" >> beam.ParDo(_RemoveSlots(limit)).with_outputs("rejects", main="kept")
+            | "RemoveSlots" >> beam.ParDo(_RemoveSlots(self._max, self._count_filter)).with_outputs(REJECTS, main="kept")
         )
 
 

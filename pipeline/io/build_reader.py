@@ -1,7 +1,7 @@
-"""Reading finished builds back: which builds a folder holds, and their samples as ShardSamples.
+"""Reading finished builds back: which builds a folder holds, and their samples, typed.
 
     builds = resolve_builds(["out/m3w", "out/pairs"])   # or a release folder holding several builds
-    read = p | ReadBuilds(builds)                        # (build index, ShardSample | RejectRecord)
+    read = p | ReadBuilds(builds)                        # (build index, typed sample | RejectRecord)
 
 A folder with a manifest.json is one build; a folder without one stands for the builds in its
 immediate subfolders (the layout `flamingo dedup` and `flamingo decontaminate` write), in name
@@ -10,9 +10,10 @@ name); the shards are listed from each manifest on a worker, spread one tar per 
 there, so nothing large passes through the driver. Only the shards the manifest lists are read:
 a tar left over from an earlier, larger run of the same folder is not part of the build.
 
-Each sample's row comes from its shard's parquet sidecar (the authoritative metadata, with the
-job's row schema); a tar sample with no sidecar row is an input too, and becomes a
-MALFORMED_RECORD reject instead of being lost.
+Each sample is decoded by its job's codec (schemas/samples.py: the only reader of the member
+layout) from its tar members and its shard's parquet sidecar row; a tar sample with no sidecar
+row, or one the codec cannot read, is an input too, and becomes a MALFORMED_RECORD reject
+instead of being lost.
 """
 
 from __future__ import annotations
@@ -31,12 +32,11 @@ from apache_beam.metrics import Metrics
 from pipeline.io.manifest import MANIFEST_NAME
 from pipeline.io.readers import read_webdataset_tar
 from pipeline.io.shard_files import read_parquet
-from schemas import RejectReason, RejectRecord, SchemaError, ShardSample
+from schemas import SAMPLE_TYPES, RejectReason, RejectRecord, SchemaError, ShardSample, Stage, decode_sample
 
 log = logging.getLogger(__name__)
 
-JOBS = ("m3w", "pairs", "videos")
-READ_STAGE = "read"
+JOBS = tuple(SAMPLE_TYPES)
 
 
 # A build's counts as release steps summarise and record them (lineage, release.json).
@@ -121,8 +121,9 @@ def _sidecar_rows(tar_path: str) -> dict[str, dict[str, Any]]:
     return {row["key"]: row for row in read_parquet(tar_path[: -len(".tar")] + ".parquet").to_pylist()}
 
 
-def read_shard(tar_path: str) -> Iterator[ShardSample | RejectRecord]:
-    """The samples of one shard, each with its sidecar row; a sample the sidecar lacks is a reject."""
+def read_shard(tar_path: str, job: str) -> Iterator[Any]:
+    """The typed samples of one shard of a `job` build; a sample the sidecar lacks, or that its
+    codec cannot read, is a reject."""
     rows = _sidecar_rows(tar_path)
     for source, members in read_webdataset_tar(tar_path):
         key = source.rsplit(":", 1)[-1]
@@ -130,32 +131,34 @@ def read_shard(tar_path: str) -> Iterator[ShardSample | RejectRecord]:
         try:
             if row is None:
                 raise SchemaError(f"no row for {key} in the shard's parquet sidecar")
-            yield ShardSample(key, members, row)
+            yield decode_sample(job, ShardSample(key, members, row))
         except SchemaError as exc:
             Metrics.counter("release", "read_malformed").inc()
             log.warning("%s: %s", source, exc)
-            yield RejectRecord(key or source, source, READ_STAGE, RejectReason.MALFORMED_RECORD, str(exc))
+            yield RejectRecord(key or source, source, Stage.READ, RejectReason.MALFORMED_RECORD, str(exc))
     if rows:  # rows without a sample are metadata only: nothing to carry over, but say so
         Metrics.counter("release", "sidecar_rows_without_sample").inc(len(rows))
         log.warning("%s: %d sidecar rows have no sample in the tar, e.g. %s", tar_path, len(rows), next(iter(rows)))
 
 
-def _shards_of(index: int, build_path: str, tars: list[str]):
+def _shards_of(index: int, job: str, build_path: str, tars: list[str]):
     for tar in list_shards(build_path, tars):
-        yield index, tar
+        yield index, (job, tar)
 
 
-def _samples_of(index: int, tar_path: str):
-    for item in read_shard(tar_path):  # streamed: a shard may hold hundreds of MB
+def _samples_of(index: int, where: tuple[str, str]):
+    job, tar_path = where
+    for item in read_shard(tar_path, job):  # streamed: a shard may hold hundreds of MB
         yield index, item
 
 
 class ReadBuilds(beam.PTransform):
-    """builds -> (build index, ShardSample | RejectRecord) for every sample of every build."""
+    """builds -> (build index, typed sample | RejectRecord) for every sample of every build."""
 
     def __init__(self, builds: list[Build], label: str | None = None):
         super().__init__(label)
-        self._paths = [(i, b.path, [s["tar"] for s in b.manifest.get("shards", [])]) for i, b in enumerate(builds)]
+        self._paths = [(i, b.job, b.path, [s["tar"] for s in b.manifest.get("shards", [])])
+                       for i, b in enumerate(builds)]
 
     def expand(self, pbegin):
         return (

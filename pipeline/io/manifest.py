@@ -2,7 +2,8 @@
 every input is accounted for (`inputs == written + sum(rejected by reason)`).
 
 Written last, once every shard and rejects file is final. A build whose counts do not add up
-fails loudly here instead of publishing a manifest that hides lost samples.
+fails loudly here instead of publishing a manifest that hides lost samples. Image-stage rejects
+(one image slot of a kept M3W page) are reported apart: they are not page inputs.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from typing import Any
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.io.shard_files import remove_stale_temporaries, write_json_atomic
+from schemas import Stage
 
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.json"
-IMAGE_STAGE = "image"  # per-image rejects inside a kept document: reported, not conserved per input
 
 
 class ConservationError(RuntimeError):
@@ -54,7 +55,7 @@ def build_manifest(
     by_stage: Counter[str] = Counter()
     image_by_reason: Counter[str] = Counter()
     for (stage, reason), n in reject_counts:
-        if stage == IMAGE_STAGE:
+        if stage == Stage.IMAGE:
             image_by_reason[reason] += n
         else:
             by_reason[reason] += n
@@ -94,9 +95,6 @@ def finalize(output_dir: str, manifest: dict[str, Any]) -> dict[str, Any]:
         )
     remove_stale_temporaries(output_dir)
     write_json_atomic(FileSystems.join(output_dir, MANIFEST_NAME), manifest)
-    from pipeline.report.build_report import write_report  # lazy: needed only once a build is done
-
-    write_report(output_dir, manifest)  # never raises: failures go to report_error.txt
     log.info(
         "%s: %d inputs -> %d written in %d shards, %d rejected %s",
         manifest["job"],

@@ -1,5 +1,8 @@
 """`WriteShards`: samples and rejects in, WebDataset shards + sidecars + manifest out.
 
+Samples arrive typed (schemas/samples.py: M3WSample, PairSample, VideoSample); the first step
+serialises each with its codec (`to_shard()`), the only place a job's samples become members.
+
 Shard contents depend on the input only, never on bundle splits or worker count:
 1. each sample goes to a bucket by its key hash (bucket count from the total, so buckets hold
    about `samples_per_shard` samples);
@@ -23,6 +26,7 @@ Rejects are written the same way into `rejects-SSSSS.parquet`; the manifest is w
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -106,6 +110,28 @@ SAMPLES_PER_SHARD = 1000
 MAX_SHARD_BYTES = 512 * 2**20
 
 
+@dataclasses.dataclass(kw_only=True)
+class ShardConfig:
+    """How samples are cut into shards: NAME-SSSSS.tar with at most so many samples and bytes."""
+
+    name: str | None = None  # the shard name prefix; None: the job's name
+    samples_per_shard: int = SAMPLES_PER_SHARD
+    max_shard_bytes: int = MAX_SHARD_BYTES
+
+    def __post_init__(self) -> None:
+        if self.samples_per_shard < 1 or self.max_shard_bytes < 1:
+            raise ValueError("samples_per_shard and max_shard_bytes must be positive")
+
+
+def serialise(sample) -> ShardSample:
+    """A typed sample's members and sidecar row (its codec, schemas/samples.py)."""
+    return sample.to_shard()
+
+
+def reject_kind(record: RejectRecord) -> tuple[str, str]:
+    return record.stage.value, record.reason.value
+
+
 def _num_buckets(count: int, per_bucket: int) -> int:
     return max(1, math.ceil(count / per_bucket))
 
@@ -118,30 +144,28 @@ class WriteShards(beam.PTransform):
         output_dir: str,
         *,
         job: str,
-        name: str | None = None,
-        samples_per_shard: int = SAMPLES_PER_SHARD,
-        max_shard_bytes: int = MAX_SHARD_BYTES,
+        shards: ShardConfig | None = None,
         config: dict[str, Any] | None = None,
         row_schema: pa.Schema | None = None,
         bucket_basis: beam.PCollection | None = None,
     ):
         super().__init__()
-        if samples_per_shard < 1 or max_shard_bytes < 1:
-            raise ValueError("samples_per_shard and max_shard_bytes must be positive")
+        shards = shards or ShardConfig()
         self.output_dir = output_dir
-        self.job, self.name = job, name or job
-        self.samples_per_shard, self.max_shard_bytes = samples_per_shard, max_shard_bytes
+        self.job, self.name = job, shards.name or job
+        self.samples_per_shard, self.max_shard_bytes = shards.samples_per_shard, shards.max_shard_bytes
         self.config = dict(config or {})
         self.row_schema = row_schema
         self.bucket_basis = bucket_basis
 
     def expand(self, pcolls):
-        samples, rejects, inputs = pcolls["samples"], pcolls["rejects"], pcolls["inputs"]
+        typed, rejects, inputs = pcolls["samples"], pcolls["rejects"], pcolls["inputs"]
         spp, max_bytes = self.samples_per_shard, self.max_shard_bytes
         if not FileSystems.exists(self.output_dir):
             FileSystems.mkdirs(self.output_dir)
 
         # -- samples -> shards ---------------------------------------------------------------
+        samples = typed | "Serialise" >> beam.Map(serialise).with_output_types(ShardSample)
         basis, basis_label = (samples, "CountSamples") if self.bucket_basis is None else (self.bucket_basis, "CountBasis")
         num_buckets = (
             basis
@@ -186,7 +210,7 @@ class WriteShards(beam.PTransform):
         )
         reject_counts = (
             rejects
-            | "RejectKinds" >> beam.Map(lambda r: (r.stage, r.reason.value))
+            | "RejectKinds" >> beam.Map(reject_kind)
             | "CountRejectKinds" >> beam.combiners.Count.PerElement()
         )
         num_inputs = inputs | "CountInputs" >> beam.combiners.Count.Globally()

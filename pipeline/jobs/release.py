@@ -25,6 +25,7 @@ page (interleaved data is the scarcer kind) and the pair is dropped.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from typing import Any
@@ -37,14 +38,14 @@ from pipeline.dedup.decontaminate import load_eval_sets
 from pipeline.io.build_reader import SUMMARY_KEYS, Build, ReadBuilds, resolve_builds
 from pipeline.io.manifest import MANIFEST_NAME
 from pipeline.io.shard_files import read_json, write_json_atomic
-from pipeline.io.shard_writer import MAX_SHARD_BYTES, SAMPLES_PER_SHARD, WriteShards
+from pipeline.io.shard_writer import MAX_SHARD_BYTES, SAMPLES_PER_SHARD, ShardConfig, WriteShards
 from pipeline.release.probes import REJECTS, ApplyVerdicts, extract_probes, sample_id
 from pipeline.release.stages import CrossDedup, EvalContamination
+from pipeline.report.build_report import write_report
 from pipeline.runner.launch import run_pipeline
-from pipeline.runner.options import resolved_config
-from pipeline.runner.profiles import DEFAULT_PROFILE, PROFILES
+from pipeline.runner.options import RunConfig, add_run_args, job_parser, parse_job_config, resolved_config
 from pipeline.runner.progress import ShowProgress
-from schemas import DOCUMENT_SCHEMA, VIDEO_TEXT_PAIR_SCHEMA, ShardSample
+from schemas import DOCUMENT_SCHEMA, VIDEO_TEXT_PAIR_SCHEMA, RejectRecord
 
 log = logging.getLogger(__name__)
 
@@ -59,60 +60,86 @@ DESCRIPTIONS = {
 ROW_SCHEMAS = {"m3w": DOCUMENT_SCHEMA, "pairs": None, "videos": VIDEO_TEXT_PAIR_SCHEMA}
 
 
+@dataclasses.dataclass(kw_only=True)
+class ReleaseConfig:
+    """A release step's options (`flamingo dedup` / `flamingo decontaminate`)."""
+
+    inputs: list[str]  # build folders (or folders of builds); for dedup their order is the keep priority
+    output: str  # one subfolder per input build
+    phash_distance: int = DEFAULT_MAX_DISTANCE  # images at most this many pHash bits apart are the same picture
+    samples_per_shard: int | None = None  # None: each input build's own setting
+    max_shard_bytes: int | None = None
+    perceptual: bool = True  # dedup: pHash duplicates too, not only sha256
+    eval: str | None = None  # decontaminate: a CSV of path,caption (paths relative to it), or a glob of CSVs
+    ngram: int = 13  # decontaminate: M3W pages sharing this many words in a row with an eval text go
+    min_words: int = 8  # decontaminate: shorter eval texts match only as a whole, from this length
+    run: RunConfig = dataclasses.field(default_factory=RunConfig)
+
+    def __post_init__(self) -> None:
+        self.output = self.output.rstrip("/")
+
+
 def build_parser(step: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=f"flamingo {step}", description=DESCRIPTIONS[step])
-    p.add_argument("--inputs", nargs="+", required=True, metavar="DIR",
+    p = job_parser(f"flamingo {step}", DESCRIPTIONS[step])
+    p.add_argument("--inputs", dest="inputs", nargs="+", metavar="DIR",
                    help="build folders (or folders of builds); for dedup their order is the keep priority")
-    p.add_argument("--output", required=True, help="output folder: one subfolder per input build")
-    p.add_argument("--profile", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
-                   help="runner profile (explicit Beam flags win); see pipeline/runner/profiles.py")
-    p.add_argument("--phash-distance", type=int, default=DEFAULT_MAX_DISTANCE,
-                   help="images at most this many pHash bits apart (of 64) are the same picture")
-    p.add_argument("--samples-per-shard", type=int, default=None, help="default: each input build's setting")
-    p.add_argument("--max-shard-bytes", type=int, default=None, help="default: each input build's setting")
-    p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    p.add_argument("--output", dest="output", help="output folder: one subfolder per input build")
+    p.add_argument("--phash-distance", dest="phash_distance", type=int,
+                   help=f"images at most this many pHash bits apart (of 64) are the same picture (default "
+                   f"{DEFAULT_MAX_DISTANCE})")
+    p.add_argument("--samples-per-shard", dest="samples_per_shard", type=int, help="default: each input build's setting")
+    p.add_argument("--max-shard-bytes", dest="max_shard_bytes", type=int, help="default: each input build's setting")
     if step == "dedup":
-        p.add_argument("--no-perceptual", action="store_true", help="exact (sha256) duplicates only")
+        p.add_argument("--no-perceptual", dest="perceptual", action="store_false", help="exact (sha256) duplicates only")
     else:
-        p.add_argument("--eval", required=True, metavar="EVAL_CSV",
+        p.add_argument("--eval", dest="eval", metavar="EVAL_CSV",
                        help="evaluation set(s): a CSV of path,caption (paths relative to it), or a glob of CSVs")
-        p.add_argument("--ngram", type=int, default=13, help="M3W pages sharing this many words in a row are dropped")
-        p.add_argument("--min-words", type=int, default=8, help="shorter eval texts match only as a whole, from this length")
-    return p
+        p.add_argument("--ngram", dest="ngram", type=int,
+                       help="M3W pages sharing this many words in a row are dropped (default 13)")
+        p.add_argument("--min-words", dest="min_words", type=int,
+                       help="shorter eval texts match only as a whole, from this length (default 8)")
+    return add_run_args(p)
 
 
 def _same_path(a: str, b: str) -> bool:
     return a.rstrip("/") == b.rstrip("/")
 
 
-def _write_options(build: Build, args: argparse.Namespace) -> dict[str, int]:
-    config = build.manifest.get("config") or {}
-    return {
-        "samples_per_shard": args.samples_per_shard or config.get("samples_per_shard") or SAMPLES_PER_SHARD,
-        "max_shard_bytes": args.max_shard_bytes or config.get("max_shard_bytes") or MAX_SHARD_BYTES,
-    }
+def shard_config(build: Build, config: ReleaseConfig) -> ShardConfig:
+    """The input build's own shard name and sizes, unless the step's flags say otherwise."""
+    shards = (build.manifest.get("config") or {}).get("shards") or {}
+    return ShardConfig(
+        name=build.shard_name,
+        samples_per_shard=config.samples_per_shard or shards.get("samples_per_shard") or SAMPLES_PER_SHARD,
+        max_shard_bytes=config.max_shard_bytes or shards.get("max_shard_bytes") or MAX_SHARD_BYTES,
+    )
+
+
+def _split_read(item):
+    return beam.pvalue.TaggedOutput("bad", item) if isinstance(item[1], RejectRecord) else item
+
+
+def _by_sample_id(index: int, sample) -> tuple[str, tuple[int, Any]]:
+    return sample_id(index, sample.key), (index, sample)
 
 
 def build_pipeline(p: beam.Pipeline, builds: list[Build], stage: beam.PTransform, step: str,
-                   args: argparse.Namespace, beam_args: list[str]):
+                   config: ReleaseConfig, beam_args: list[str]):
     """Read every build, judge probes with `stage`, write each build's kept samples and rejects."""
-    jobs = [b.job for b in builds]
     options = dict(stage.probe_options)
-    read = p | "ReadBuilds" >> ReadBuilds(builds) | ShowProgress(step, enabled=not args.no_progress)
-    split = read | "SplitRead" >> beam.Map(
-        lambda kv: kv if isinstance(kv[1], ShardSample) else beam.pvalue.TaggedOutput("bad", kv)
-    ).with_outputs("bad", main="samples")
-    keyed = split.samples | "BySampleId" >> beam.MapTuple(lambda i, s: (sample_id(i, s.key), (i, s)))
+    read = p | "ReadBuilds" >> ReadBuilds(builds) | ShowProgress(step, enabled=config.run.progress)
+    split = read | "SplitRead" >> beam.Map(_split_read).with_outputs("bad", main="samples")
+    keyed = split.samples | "BySampleId" >> beam.MapTuple(_by_sample_id)
     verdicts = (
         keyed
-        | "Probes" >> beam.FlatMapTuple(lambda sid, item: extract_probes(sid, item[1], jobs[item[0]], **options))
+        | "Probes" >> beam.FlatMapTuple(lambda sid, item: extract_probes(sid, item[1], **options))
         | "Judge" >> stage
         | "VerdictById" >> beam.Map(lambda v: (v.sid, v))
     )
     applied = (
         {"sample": keyed, "verdicts": verdicts}
         | "JoinVerdicts" >> beam.CoGroupByKey()
-        | "ApplyVerdicts" >> beam.ParDo(ApplyVerdicts(jobs)).with_outputs(REJECTS, main="samples")
+        | "ApplyVerdicts" >> beam.ParDo(ApplyVerdicts()).with_outputs(REJECTS, main="samples")
     )
     rejects = (split.bad, applied[REJECTS]) | "AllRejects" >> beam.Flatten()
     n = len(builds)
@@ -121,25 +148,29 @@ def build_pipeline(p: beam.Pipeline, builds: list[Build], stage: beam.PTransform
         "rejects": rejects | "PartitionRejects" >> beam.Partition(lambda kv, _: kv[0], n),
         "inputs": read | "PartitionInputs" >> beam.Partition(lambda kv, _: kv[0], n),
     }
-    base_config = resolved_config(args, beam_args)
+    base_config = resolved_config(config, beam_args)
     manifests = []
     for i, build in enumerate(builds):
         parts = {what: pcolls[i] | f"Unkey{what.title()}[{build.name}]" >> beam.Map(lambda kv: kv[1])
                  for what, pcolls in by_build.items()}
-        config = {**base_config, "step": step, "source": build.path, "source_manifest_sha256": build.manifest_sha256,
-                  "lineage": build.lineage(), **_write_options(build, args)}
+        shards = shard_config(build, config)
+        own = {**base_config, "step": step, "source": build.path, "source_manifest_sha256": build.manifest_sha256,
+               "lineage": build.lineage(), "shards": dataclasses.asdict(shards)}
         manifests.append(parts | f"Write[{build.name}]" >> WriteShards(
-            FileSystems.join(args.output, build.name), job=build.job, name=build.shard_name, config=config,
-            row_schema=ROW_SCHEMAS[build.job], **_write_options(build, args)))
+            FileSystems.join(config.output, build.name), job=build.job, shards=shards, config=own,
+            row_schema=ROW_SCHEMAS[build.job]))
     return manifests
 
 
-def make_stage(step: str, builds: list[Build], args: argparse.Namespace) -> beam.PTransform:
+def make_stage(step: str, builds: list[Build], config: ReleaseConfig) -> beam.PTransform:
     names = [b.name for b in builds]
     if step == "dedup":
-        return CrossDedup(names, args.phash_distance, perceptual=not args.no_perceptual)
-    images, texts = load_eval_sets(args.eval)
-    return EvalContamination(names, images, texts, args.phash_distance, ngram=args.ngram, min_words=args.min_words)
+        return CrossDedup(names, config.phash_distance, perceptual=config.perceptual)
+    if not config.eval:
+        raise ValueError("decontaminate needs --eval EVAL_CSV (the evaluation set to remove)")
+    images, texts = load_eval_sets(config.eval)
+    return EvalContamination(names, images, texts, config.phash_distance, ngram=config.ngram,
+                             min_words=config.min_words)
 
 
 class InputError(ValueError):
@@ -147,30 +178,34 @@ class InputError(ValueError):
 
 
 def prepare(argv: list[str] | None, step: str):
-    """(args, beam_args, builds, stage) for `step`, checked before any pipeline starts."""
+    """(config, beam_args, builds, stage) for `step`, checked before any pipeline starts."""
     if step not in STEPS:
         raise ValueError(f"unknown release step {step!r}; valid steps: {', '.join(STEPS)}")
-    args, beam_args = build_parser(step).parse_known_args(argv)
-    args.output = args.output.rstrip("/")
+    config, beam_args = parse_job_config(build_parser(step), ReleaseConfig, argv)
     try:
-        builds = resolve_builds(args.inputs)
-        stage = make_stage(step, builds, args)
+        builds = resolve_builds(config.inputs)
+        stage = make_stage(step, builds, config)
     except (FileNotFoundError, ValueError) as exc:
         raise InputError(str(exc)) from None
-    targets = [args.output] + [FileSystems.join(args.output, b.name) for b in builds]
+    targets = [config.output] + [FileSystems.join(config.output, b.name) for b in builds]
     for x in builds:
         if any(_same_path(t, x.path) for t in targets):
-            raise InputError(f"--output {args.output} would overwrite the input build {x.path}; choose another folder")
-    return args, beam_args, builds, stage
+            raise InputError(f"--output {config.output} would overwrite the input build {x.path}; choose another folder")
+    return config, beam_args, builds, stage
 
 
 def run(argv: list[str] | None = None, step: str = "dedup") -> dict[str, Any]:
     """Run `step` ("dedup" or "decontaminate"); returns {build name: its output manifest}."""
-    args, beam_args, builds, stage = prepare(argv, step)
-    run_pipeline(args, beam_args, lambda p: build_pipeline(p, builds, stage, step, args, beam_args))
-    manifests = {b.name: read_json(FileSystems.join(args.output, b.name, MANIFEST_NAME)) for b in builds}
+    config, beam_args, builds, stage = prepare(argv, step)
+    run_pipeline(config.run.profile, config.output, beam_args,
+                 lambda p: build_pipeline(p, builds, stage, step, config, beam_args))
+    manifests = {}
+    for b in builds:
+        out = FileSystems.join(config.output, b.name)
+        manifests[b.name] = read_json(FileSystems.join(out, MANIFEST_NAME))
+        write_report(out, manifests[b.name])
     summary = {name: {"job": m["job"], **{k: m.get(k) for k in SUMMARY_KEYS}} for name, m in manifests.items()}
-    write_json_atomic(FileSystems.join(args.output, f"{step}_summary.json"), {"step": step, "builds": summary})
+    write_json_atomic(FileSystems.join(config.output, f"{step}_summary.json"), {"step": step, "builds": summary})
     for name, counts in summary.items():
         log.info("%s %s: %s", step, name, counts)
     return manifests

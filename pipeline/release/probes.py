@@ -28,16 +28,14 @@ from apache_beam.metrics import Metrics
 from PIL import Image, UnidentifiedImageError
 
 from filters.phash import ImageHash, image_hash, strip_padding
-from filters.samples import IMAGE_EXTS, sample_source
-from pipeline.dedup.base import sample_document, sample_image_hashes, without_image_slots
-from pipeline.dedup.deduplicate import video_identity
-from pipeline.steps.filtering import IMAGE_STAGE, image_reject_key
-from schemas import RejectReason, RejectRecord, ShardSample
+from pipeline.dedup.base import sample_image_hashes
+from pipeline.steps.rejects import REJECTS, count
+from pipeline.steps.slots import SlotDrop, image_count_filter, remove_image_slots
+from schemas import M3WSample, PairSample, RejectReason, RejectRecord, Stage, VideoSample
 
 log = logging.getLogger(__name__)
 
 WHOLE = -1  # the slot of a verdict on the whole sample
-REJECTS = "rejects"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,7 +51,7 @@ class Probe:
 class Verdict:
     sid: str
     slot: int
-    stage: str
+    stage: Stage
     reason: RejectReason
     detail: str
     kept_key: str | None = None
@@ -89,48 +87,37 @@ def _hash_bytes(data: bytes, original_size) -> ImageHash | None:
         return None
 
 
-def _single_image(sample: ShardSample) -> bytes | None:
-    return next((sample.members[e] for e in IMAGE_EXTS if e in sample.members), None)
-
-
-def extract_probes(sid: str, sample: ShardSample, job: str, *, phash: bool = True, frames: bool = False,
+def extract_probes(sid: str, sample, *, phash: bool = True, frames: bool = False,
                    texts: bool = False) -> list[Probe]:
-    """The probes of one sample of a `job` build: what a release stage may judge about it."""
+    """The probes of one sample: what a release stage may judge about it."""
     whole = probe_id(sid, WHOLE)
-    if job == "pairs":
-        data = _single_image(sample)
-        if data is None:
-            return []
+    if isinstance(sample, PairSample):
         hashes = tuple(sample_image_hashes(sample)) if phash else ()
-        return [Probe(whole, "image", hashlib.sha256(data).hexdigest(), hashes)]
-    if job == "videos":
+        return [Probe(whole, "image", hashlib.sha256(sample.image.data).hexdigest(), hashes)]
+    if isinstance(sample, VideoSample):
         hashes = tuple(sample_image_hashes(sample)) if frames else ()
         # content plus requested segment, as the builds' own dedup: captioned segments of one file stay apart
-        return [Probe(whole, "video", video_identity(sample), hashes)]
-    doc = sample_document(sample)
-    if doc is None:
-        Metrics.counter("release", "m3w_without_document").inc()
-        return []
-    names = doc.metadata.get("image_members") or []
-    slots = doc.image_slots()
+        return [Probe(whole, "video", sample.identity, hashes)]
+    doc = sample.document
     probes = [Probe(whole, "text", text=doc.text())] if texts else []
-    for (pos, ref), name in zip(slots, names if len(names) == len(slots) else [None] * len(slots), strict=True):
-        data = sample.members.get(name) if name else None
-        if data is None:
-            continue  # an unfetched slot: nothing to compare
+    for pos, media in sample.fetched_images():
+        ref = doc.images[pos]
         size = (ref.original_width, ref.original_height) if ref.original_width and ref.original_height else None
-        value = _hash_bytes(data, size) if phash else None
-        probes.append(Probe(probe_id(sid, pos), "image", hashlib.sha256(data).hexdigest(),
+        value = _hash_bytes(media.data, size) if phash else None
+        probes.append(Probe(probe_id(sid, pos), "image", hashlib.sha256(media.data).hexdigest(),
                             (value,) if value is not None else ()))
     return probes
 
 
 class ApplyVerdicts(beam.DoFn):
-    """(sid, {"sample": [(index, sample)], "verdicts": [Verdict]}) -> (index, ShardSample) or, tagged
+    """(sid, {"sample": [(index, sample)], "verdicts": [Verdict]}) -> (index, sample) or, tagged
     REJECTS, (index, RejectRecord)."""
 
-    def __init__(self, jobs: list[str]):
-        self._jobs = jobs
+    def __init__(self):
+        self._count_filter = image_count_filter()
+
+    def _reject(self, index: int, record: RejectRecord):
+        return beam.pvalue.TaggedOutput(REJECTS, (index, count(record)))
 
     def process(self, element):
         _, groups = element
@@ -139,29 +126,20 @@ class ApplyVerdicts(beam.DoFn):
             whole = [v for v in verdicts if v.slot == WHOLE]
             if whole:
                 v = whole[0]  # one sample, one reject, whichever stages flagged it
-                Metrics.counter("release", f"{v.stage}_{v.reason.value}").inc()
-                yield beam.pvalue.TaggedOutput(REJECTS, (index, RejectRecord(
-                    sample.key, sample_source(sample), v.stage, v.reason, v.detail, v.kept_key)))
+                yield self._reject(index, RejectRecord(sample.key, sample.source, v.stage, v.reason, v.detail,
+                                                       v.kept_key))
                 continue
             by_slot = {}
             for v in verdicts:
                 by_slot.setdefault(v.slot, v)
-            if by_slot and self._jobs[index] == "m3w":
-                doc = sample_document(sample)
-                for pos, v in sorted(by_slot.items()):
-                    url = doc.images[pos].url
-                    Metrics.counter("release", f"{IMAGE_STAGE}_{v.reason.value}").inc()
-                    yield beam.pvalue.TaggedOutput(REJECTS, (index, RejectRecord(
-                        image_reject_key(sample.key, url), url, IMAGE_STAGE, v.reason,
-                        f"{v.detail} (page {sample.key}, {v.stage})", v.kept_key)))
-                sample = without_image_slots(sample, set(by_slot))
-                if sample_document(sample).num_images == 0:
-                    # the build's rule holds after a release step too: a page keeps at least one image
-                    stage = by_slot[min(by_slot)].stage
-                    Metrics.counter("release", f"{stage}_{RejectReason.TOO_FEW_IMAGES.value}").inc()
-                    yield beam.pvalue.TaggedOutput(REJECTS, (index, RejectRecord(
-                        sample.key, sample_source(sample), stage, RejectReason.TOO_FEW_IMAGES,
-                        f"all {len(by_slot)} image slots were removed by {stage}")))
+            if by_slot and isinstance(sample, M3WSample):
+                drops = {pos: SlotDrop(v.reason, f"{v.detail} (page {sample.key}, {v.stage.value})", v.kept_key)
+                         for pos, v in by_slot.items()}
+                stage = by_slot[min(by_slot)].stage
+                sample, rejects = remove_image_slots(sample, drops, stage=stage, count_filter=self._count_filter)
+                for record in rejects:
+                    yield self._reject(index, record)
+                if sample is None:
                     continue
             Metrics.counter("release", "kept").inc()
             yield index, sample

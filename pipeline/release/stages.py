@@ -16,11 +16,10 @@ from __future__ import annotations
 import apache_beam as beam
 
 from filters.phash import DEFAULT_MAX_DISTANCE
-from pipeline.dedup.base import DEDUP_STAGE
-from pipeline.dedup.decontaminate import STAGE as DECONTAMINATE_STAGE
 from pipeline.dedup.decontaminate import Decontaminate
 from pipeline.dedup.images import DedupExactImages, DedupPerceptualImages
 from pipeline.release.probes import Probe, Verdict, readable, split_probe_id
+from schemas import Stage
 
 
 def _pid(probe: Probe) -> str:
@@ -36,7 +35,7 @@ def _image_hash(probe: Probe):
     return probe.hashes[0] if probe.kind == "image" and probe.hashes else None
 
 
-def to_verdict(record, stage: str, names: list[str]) -> Verdict:
+def to_verdict(record, stage: Stage, names: list[str]) -> Verdict:
     sid, slot = split_probe_id(record.key)
     detail, kept_key = record.detail, None
     if record.kept_key:
@@ -65,7 +64,7 @@ class CrossDedup(beam.PTransform):
             rejects.append(near["rejects"])
         names = self._names
         return (rejects | "DedupRejects" >> beam.Flatten()
-                | "Verdicts" >> beam.Map(to_verdict, DEDUP_STAGE, names))
+                | "Verdicts" >> beam.Map(to_verdict, Stage.DEDUP, names))
 
 
 class EvalContamination(beam.PTransform):
@@ -84,4 +83,4 @@ class EvalContamination(beam.PTransform):
     def expand(self, probes):
         names = self._names
         return (probes | "Decontaminate" >> self._fn)["rejects"] | "Verdicts" >> beam.Map(
-            to_verdict, DECONTAMINATE_STAGE, names)
+            to_verdict, Stage.DECONTAMINATE, names)

@@ -1,46 +1,91 @@
-"""Arguments every build job shares, and the split between ours and Beam's.
+"""What every job shares on its command line, and the split between our flags and Beam's.
 
-A job parses its own flags with argparse (`parse_known_args`); whatever it does not know is
-handed to Beam untouched, so any runner flag (`--runner`, `--project`, `--temp_location`,
-`--direct_num_workers`, ...) works on every job. The local default runner is named explicitly and
-is the in-process FnApiRunner: Beam's default (Prism) downloads a binary, which fails offline, and
-DirectRunner tries Prism first on every run (a network attempt and ~1 s) before falling back to
-this same FnApiRunner. `--profile` (pipeline/runner/profiles.py)
-fills in the flags for an engine (local, dataflow, spark, flink); explicit Beam flags win.
+A job's parser declares its own flags with `dest` set to the path of the config field they
+fill (`--image-size` -> "resize.image_size") and no defaults of their own: the job's config
+dataclass holds every default once. `parse_job_config` merges, in order, the dataclass
+defaults, an optional `--config job.yaml`, and the flags given on the command line; whatever
+the parser does not know is handed to Beam untouched, so any runner flag (`--runner`,
+`--project`, `--temp_location`, `--direct_num_workers`, ...) works on every job.
+
+The local default runner is named explicitly and is the in-process FnApiRunner: Beam's default
+(Prism) downloads a binary, which fails offline, and DirectRunner tries Prism first on every run
+(a network attempt and ~1 s) before falling back to this same FnApiRunner. `--profile`
+(pipeline/runner/profiles.py) fills in the flags for an engine (local, dataflow, spark, flink);
+explicit Beam flags win.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
+import dataclasses
+from typing import Any, TypeVar
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.io.shard_writer import MAX_SHARD_BYTES, SAMPLES_PER_SHARD
 from pipeline.runner.profiles import DEFAULT_PROFILE, PROFILES, expand_profile
+from schemas.config import ConfigError, build_config, load_yaml, set_path, to_plain
 
 DEFAULT_RUNNER = "FnApiRunner"
+CONFIG_FILE = "config_file"  # the parser's dest for --config: not a config field itself
+
+C = TypeVar("C")
+
+
+@dataclasses.dataclass(kw_only=True)
+class RunConfig:
+    """How a job runs (not what it makes): the runner profile and the local progress bars."""
+
+    profile: str = DEFAULT_PROFILE
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"unknown profile {self.profile!r}; valid profiles: {', '.join(sorted(PROFILES))}")
+
+
+def job_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """A parser whose flags fill config fields: no defaults (the config dataclass has them)."""
+    return argparse.ArgumentParser(prog=prog, description=description, argument_default=argparse.SUPPRESS,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def add_run_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    g = parser.add_argument_group("running")
+    g.add_argument("--config", dest=CONFIG_FILE, metavar="JOB.yaml",
+                   help="a YAML file of this job's config fields (flags given here win over it)")
+    g.add_argument("--no-progress", dest="run.progress", action="store_false", help="do not show progress bars")
+    g.add_argument("--profile", dest="run.profile", choices=sorted(PROFILES),
+                   help=f"runner profile: Beam flags for local, dataflow, spark or flink (default {DEFAULT_PROFILE}; "
+                   "explicit Beam flags win); see pipeline/runner/profiles.py")
+    return parser
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The output, shard, filter and run flags of every build job."""
     g = parser.add_argument_group("output")
-    g.add_argument("--output", required=True, help="output directory (local path, gs://, s3://)")
-    g.add_argument("--shard-name", default=None, help="shard name prefix (default: the job's name)")
-    g.add_argument("--samples-per-shard", type=int, default=SAMPLES_PER_SHARD, help="at most this many samples per tar")
-    g.add_argument(
-        "--max-shard-bytes", type=int, default=MAX_SHARD_BYTES, help="at most this many member bytes per tar"
-    )
-    g.add_argument("--filters", default=None, help="YAML file configuring the filter chain (default: the paper's)")
-    g.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
-    g.add_argument(
-        "--profile",
-        choices=sorted(PROFILES),
-        default=DEFAULT_PROFILE,
-        help="runner profile: Beam flags for local, dataflow, spark or flink (explicit Beam flags win); "
-        "see pipeline/runner/profiles.py",
-    )
-    return parser
+    g.add_argument("--output", dest="output", help="output directory (local path, gs://, s3://); required")
+    g.add_argument("--shard-name", dest="shards.name", help="shard name prefix (default: the job's name)")
+    g.add_argument("--samples-per-shard", dest="shards.samples_per_shard", type=int,
+                   help="at most this many samples per tar (default 1000)")
+    g.add_argument("--max-shard-bytes", dest="shards.max_shard_bytes", type=int,
+                   help="at most this many member bytes per tar (default 512 MiB)")
+    g.add_argument("--filters", dest="filters", help="YAML file configuring the filter chain (default: the paper's)")
+    return add_run_args(parser)
+
+
+def parse_job_config(parser: argparse.ArgumentParser, config_cls: type[C], argv: list[str] | None,
+                     ) -> tuple[C, list[str]]:
+    """(the job's config: defaults <- --config YAML <- flags, the Beam flags); a bad value is a
+    usage error (exit 2) that names the field."""
+    namespace, beam_args = parser.parse_known_args(argv)
+    given = vars(namespace)
+    try:
+        data = load_yaml(given.pop(CONFIG_FILE, None))
+        for path, value in given.items():
+            set_path(data, path, value)
+        return build_config(config_cls, data), beam_args
+    except (ConfigError, OSError) as exc:
+        parser.error(str(exc))
 
 
 def has_flag(beam_args: list[str], name: str) -> bool:
@@ -52,8 +97,8 @@ def make_pipeline_options(
 ) -> PipelineOptions:
     """Beam options from the flags the job did not consume, with an explicit default runner.
 
-    Jobs pass `profile=args.profile, output=args.output`; the output lets the dataflow profile
-    put temp/staging files in the output's bucket. Without a profile only the runner is defaulted.
+    Jobs pass their profile and output; the output lets the dataflow profile put temp/staging
+    files in the output's bucket. Without a profile only the runner is defaulted.
     """
     args = list(beam_args)
     if profile is not None:
@@ -63,16 +108,6 @@ def make_pipeline_options(
     return PipelineOptions(args, **overrides)
 
 
-def resolved_config(args: argparse.Namespace, beam_args: list[str]) -> dict[str, Any]:
+def resolved_config(config: Any, beam_args: list[str]) -> dict[str, Any]:
     """The job's resolved configuration as plain JSON (written into the manifest)."""
-    config = {k: v for k, v in vars(args).items() if _jsonable(v)}
-    config["beam_args"] = list(beam_args)
-    return config
-
-
-def _jsonable(value: Any) -> bool:
-    try:
-        json.dumps(value)
-    except TypeError:
-        return False
-    return True
+    return {**to_plain(config), "beam_args": list(beam_args)}

@@ -5,8 +5,8 @@ How a job applies filters (kinds: "document" for M3W pages, "pair", "video", "im
     from filters import build_chain
     from pipeline.steps.filtering import ApplyFilters
 
-    chain = build_chain(args.filters, kind="pair")        # None: the paper's defaults
-    filtered = samples | "Filter" >> ApplyFilters(chain, stage="filter")
+    chain = build_chain(config.filters, kind="pair")      # None: the paper's defaults
+    filtered = samples | "Filter" >> ApplyFilters(chain, stage=Stage.FILTER)
     kept, rejects = filtered.kept, filtered.rejects        # PCollection[sample], PCollection[RejectRecord]
 
 Every input ends in exactly one of the two outputs (conservation). A Document whose image slots
@@ -15,8 +15,9 @@ RejectRecord with stage "image" (the shard writer does not count those against p
 removed paragraphs (paragraph-level text rules) are counted only. A filter that raises becomes
 an INTERNAL_ERROR reject with the exception text, logged, never a crashed pipeline.
 
-Counters (namespace "filters"): `{stage}_kept`, `{stage}_rejected_{reason}`,
-`{stage}_{filter}_rejected_{reason}`, `{stage}_dropped_{part}_{reason}`.
+Rejects are counted as every step counts them (pipeline/steps/rejects.py: "rejects",
+"STAGE:REASON"); namespace "filters" counts `kept`, `{filter}:{reason}` (which filter of the
+chain rejected) and `dropped_{part}:{reason}` (removed paragraphs and image slots).
 """
 
 from __future__ import annotations
@@ -30,24 +31,19 @@ from apache_beam.metrics import Metrics
 
 from filters.chain import FilterChain
 from filters.samples import sample_key, sample_source
-from schemas import RejectReason, RejectRecord, stable_key
+from pipeline.steps.rejects import REJECTS, reject
+from pipeline.steps.slots import image_reject_key
+from schemas import RejectReason, Stage
 
 log = logging.getLogger(__name__)
 
 KEPT = "kept"
-REJECTS = "rejects"
-IMAGE_STAGE = "image"
-
-
-def image_reject_key(doc_key: str, image_url: str) -> str:
-    """The key of an image-slot reject: stable per (page, image URL)."""
-    return stable_key("image", doc_key, image_url)
 
 
 class _FilterDoFn(beam.DoFn):
-    def __init__(self, chain: FilterChain, stage: str, key_fn: Callable, source_fn: Callable):
+    def __init__(self, chain: FilterChain, stage: Stage, key_fn: Callable, source_fn: Callable):
         self._chain = chain
-        self._stage = stage
+        self._stage = Stage.parse(stage)
         self._key_fn = key_fn
         self._source_fn = source_fn
         self._counters: dict[str, Any] = {}
@@ -55,7 +51,7 @@ class _FilterDoFn(beam.DoFn):
     def _inc(self, name: str) -> None:
         counter = self._counters.get(name)
         if counter is None:
-            counter = self._counters[name] = Metrics.counter("filters", f"{self._stage}_{name}")
+            counter = self._counters[name] = Metrics.counter("filters", name)
         counter.inc()
 
     def process(self, sample: Any):
@@ -64,38 +60,21 @@ class _FilterDoFn(beam.DoFn):
             result = self._chain.apply(sample)
         except Exception as exc:  # a filter bug must not kill the job: counted, logged, rejected
             log.exception("filter chain failed on %s", key)
-            self._inc(f"rejected_{RejectReason.INTERNAL_ERROR.value}")
-            detail = f"{type(exc).__name__}: {exc}"
-            yield beam.pvalue.TaggedOutput(
-                REJECTS, RejectRecord(key, self._source_fn(sample), self._stage, RejectReason.INTERNAL_ERROR, detail)
-            )
+            yield reject(key, self._source_fn(sample), self._stage, RejectReason.INTERNAL_ERROR,
+                         f"{type(exc).__name__}: {exc}")
             return
         for filter_name, part in result.dropped:
-            self._inc(f"dropped_{part.part}_{part.reason.value}")
+            self._inc(f"dropped_{part.part}:{part.reason.value}")
             if part.part == "image":
-                yield beam.pvalue.TaggedOutput(
-                    REJECTS,
-                    RejectRecord(
-                        image_reject_key(key, part.source),
-                        part.source,
-                        IMAGE_STAGE,
-                        part.reason,
-                        f"{filter_name}: {part.detail} (page {key})",
-                    ),
-                )
+                yield reject(image_reject_key(key, part.source), part.source, Stage.IMAGE, part.reason,
+                             f"{filter_name}: {part.detail} (page {key})")
         if result.reject is None:
-            self._inc("kept")
+            self._inc(KEPT)
             yield result.sample
             return
-        reason = result.reject.reason.value
-        self._inc(f"rejected_{reason}")
-        self._inc(f"{result.filter_name}_rejected_{reason}")
-        yield beam.pvalue.TaggedOutput(
-            REJECTS,
-            RejectRecord(
-                key, self._source_fn(sample), self._stage, result.reject.reason, f"{result.filter_name}: {result.reject.detail}"
-            ),
-        )
+        self._inc(f"{result.filter_name}:{result.reject.reason.value}")
+        yield reject(key, self._source_fn(sample), self._stage, result.reject.reason,
+                     f"{result.filter_name}: {result.reject.detail}")
 
 
 class ApplyFilters(beam.PTransform):
@@ -104,7 +83,7 @@ class ApplyFilters(beam.PTransform):
     def __init__(
         self,
         chain: FilterChain,
-        stage: str = "filter",
+        stage: Stage = Stage.FILTER,
         key_fn: Callable[[Any], str] = sample_key,
         source_fn: Callable[[Any], str] = sample_source,
         label: str | None = None,

@@ -1,8 +1,9 @@
-"""The pairs job's steps: row validation, fetch + process with a thread pool, samples.
+"""The pairs job's steps: row validation, fetch + process with a thread pool, typed samples.
 
-Every row ends as exactly one ShardSample or one RejectRecord (stage "read", "fetch" or
+Every row ends as exactly one PairSample or one RejectRecord (stage "read", "fetch" or
 "decode"), so the shard writer's conservation check holds. Samples follow img2dataset's
-webdataset layout: KEY.jpg, KEY.txt, KEY.json with its fields plus the row's other columns.
+webdataset layout (schemas/samples.py): KEY.jpg, KEY.txt, KEY.json with its fields plus the
+row's other columns.
 """
 
 from __future__ import annotations
@@ -21,7 +22,18 @@ from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from pipeline.io.readers import RowError
-from schemas import RejectReason, RejectRecord, ShardSample, stable_key, url_key
+from pipeline.steps.rejects import tag
+from schemas import (
+    ImageTextPair,
+    MediaFile,
+    PairSample,
+    RejectReason,
+    RejectRecord,
+    SchemaError,
+    Stage,
+    stable_key,
+    url_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,56 +62,45 @@ def validate_row(
     source: str, row: dict[str, Any] | RowError, url_col: str, caption_col: str, require_caption: bool
 ) -> PairInput | RejectRecord:
     """A PairInput, or a RejectRecord (stage "read") saying what is wrong with the row."""
+    read = Stage.READ
     if isinstance(row, RowError):
-        return RejectRecord(stable_key("row", source), source, "read", RejectReason.MALFORMED_ROW, row.detail)
+        return RejectRecord(stable_key("row", source), source, read, RejectReason.MALFORMED_ROW, row.detail)
     url = row.get(url_col)
     if url is None or (isinstance(url, str) and not url.strip()):
-        return RejectRecord(stable_key("row", source), source, "read", RejectReason.MISSING_URL, f"no {url_col!r} value")
+        return RejectRecord(stable_key("row", source), source, read, RejectReason.MISSING_URL, f"no {url_col!r} value")
     url = str(url).strip()
     key = url_key(url)
     parts = urlsplit(url)
     if not parts.scheme:
-        return RejectRecord(key, url, "read", RejectReason.INVALID_URL, f"not an absolute URL ({source})")
+        return RejectRecord(key, url, read, RejectReason.INVALID_URL, f"not an absolute URL ({source})")
     if parts.scheme.lower() not in ("http", "https"):
-        return RejectRecord(key, url, "read", RejectReason.UNSUPPORTED_SCHEME, f"scheme {parts.scheme!r} ({source})")
+        return RejectRecord(key, url, read, RejectReason.UNSUPPORTED_SCHEME, f"scheme {parts.scheme!r} ({source})")
     if not parts.hostname or len(url) > MAX_URL_CHARS or any(c.isspace() or ord(c) < 32 for c in url):
-        return RejectRecord(key, url, "read", RejectReason.INVALID_URL, f"malformed URL ({source})")
+        return RejectRecord(key, url, read, RejectReason.INVALID_URL, f"malformed URL ({source})")
     caption = row.get(caption_col)
     caption = None if caption is None else str(caption).strip()
     if require_caption and not caption:
-        return RejectRecord(key, url, "read", RejectReason.EMPTY_CAPTION, f"empty {caption_col!r} ({source})")
+        return RejectRecord(key, url, read, RejectReason.EMPTY_CAPTION, f"empty {caption_col!r} ({source})")
     extra = {k: _jsonable(v) for k, v in row.items() if k not in (url_col, caption_col)}
     return PairInput(key, source, url, caption, extra)
 
 
-def sample_meta(pair: PairInput, status: str = "success", error_message: str | None = None, **image) -> dict:
-    """The KEY.json / parquet row, with img2dataset's field names."""
-    meta = dict(pair.extra)
-    meta.update(
-        key=pair.key, url=pair.url, caption=pair.caption, status=status, error_message=error_message,
-        width=image.get("width"), height=image.get("height"), original_width=image.get("original_width"),
-        original_height=image.get("original_height"), exif=image.get("exif"), sha256=image.get("sha256"),
-    )
-    return meta
-
-
-def fetch_and_process(pair: PairInput, fetcher, processor) -> ShardSample | RejectRecord:
+def fetch_and_process(pair: PairInput, fetcher, processor) -> PairSample | RejectRecord:
     r = fetcher.fetch(pair.url, kind="image")
     if not r.ok:
-        return RejectRecord(pair.key, pair.url, "fetch", r.reason, r.detail)
+        return RejectRecord(pair.key, pair.url, Stage.FETCH, r.reason, r.detail)
     out = processor.process(r.content)
     if not out.ok:
-        return RejectRecord(pair.key, pair.url, "decode", out.reason, out.detail)
-    meta = sample_meta(pair, width=out.width, height=out.height, original_width=out.original_width,
-                       original_height=out.original_height, exif=out.exif, sha256=out.sha256)
-    members = {out.ext: out.data, "json": json.dumps(meta, ensure_ascii=False).encode("utf-8")}
-    if pair.caption is not None:
-        members["txt"] = pair.caption.encode("utf-8")
-    return ShardSample(pair.key, members, meta)
+        return RejectRecord(pair.key, pair.url, Stage.DECODE, out.reason, out.detail)
+    record = ImageTextPair(key=pair.key, url=pair.url, caption=pair.caption, sha256=out.sha256, width=out.width,
+                           height=out.height, original_width=out.original_width,
+                           original_height=out.original_height, extra=pair.extra)
+    return PairSample(record, MediaFile(out.data, out.ext), exif=out.exif)
 
 
 class FetchPairs(beam.DoFn):
-    """PairInput -> ShardSample | RejectRecord, many URLs in flight on a pool shared across bundles.
+    """PairInput -> PairSample, or tagged REJECTS, a RejectRecord; many URLs in flight on a pool
+    shared across bundles.
 
     Results are emitted as they complete (not batch by batch), so one slow host does not stall
     a whole batch; finish_bundle waits for the rest. Counters are incremented on the Beam
@@ -109,7 +110,7 @@ class FetchPairs(beam.DoFn):
     def __init__(self, fetch_config, resize_config, max_in_flight: int | None = None):
         self.fetch_config, self.resize_config = fetch_config, resize_config
         self.max_in_flight = max_in_flight or 2 * fetch_config.concurrency
-        self._counters: dict[str, Any] = {}
+        self._success = Metrics.counter(NAMESPACE, "success")
 
     def setup(self):
         from crawlers.http.fetch import Fetcher
@@ -122,31 +123,35 @@ class FetchPairs(beam.DoFn):
     def start_bundle(self):
         self.pending: set[concurrent.futures.Future] = set()
 
-    def _one(self, pair: PairInput) -> ShardSample | RejectRecord:
+    def _one(self, pair: PairInput) -> PairSample | RejectRecord:
         try:
             return fetch_and_process(pair, self.fetcher, self.processor)
         except Exception as exc:  # a bug on one URL must not kill the job: rejected, logged, counted
             log.exception("fetching %s failed", pair.url)
-            return RejectRecord(pair.key, pair.url, "fetch", RejectReason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
+            return RejectRecord(pair.key, pair.url, Stage.FETCH, RejectReason.INTERNAL_ERROR,
+                                f"{type(exc).__name__}: {exc}")
 
-    def _count(self, result) -> None:
-        name = "success" if isinstance(result, ShardSample) else f"{result.stage}_{result.reason.value}"
-        if name not in self._counters:
-            self._counters[name] = Metrics.counter(NAMESPACE, name)
-        self._counters[name].inc()
+    def _output(self, result: PairSample | RejectRecord):
+        if isinstance(result, RejectRecord):
+            return tag(result)
+        self._success.inc()
+        return result
 
     def process(self, pair: PairInput):
         self.pending.add(self.pool.submit(self._one, pair))
         if len(self.pending) >= self.max_in_flight:
             done, self.pending = concurrent.futures.wait(self.pending, return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
-                self._count(future.result())
-                yield future.result()
+                yield self._output(future.result())
 
     def finish_bundle(self):
         for future in concurrent.futures.as_completed(self.pending):
-            self._count(future.result())
-            yield WindowedValue(future.result(), MIN_TIMESTAMP, [GlobalWindow()])
+            out = self._output(future.result())
+            # finish_bundle has no input element to take a window from: the global window
+            if isinstance(out, beam.pvalue.TaggedOutput):
+                yield beam.pvalue.TaggedOutput(out.tag, WindowedValue(out.value, MIN_TIMESTAMP, [GlobalWindow()]))
+            else:
+                yield WindowedValue(out, MIN_TIMESTAMP, [GlobalWindow()])
         self.pending = set()
 
     def teardown(self):
@@ -154,24 +159,28 @@ class FetchPairs(beam.DoFn):
         self.fetcher.close()
 
 
-def sample_from_webdataset(source: str, members: dict[str, bytes], image_exts=("jpg", "png", "webp")) -> ShardSample | RejectRecord:
+def sample_from_webdataset(source: str, members: dict[str, bytes], image_exts=("jpg", "png", "webp")
+                           ) -> PairSample | RejectRecord:
     """An existing img2dataset sample, re-keyed by URL and kept as is (no download, no re-encode)."""
+    read = Stage.READ
     try:
         meta = json.loads(members.get("json", b"{}"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return RejectRecord(stable_key("sample", source), source, "read", RejectReason.MALFORMED_RECORD, f"bad json: {exc}")
+        return RejectRecord(stable_key("sample", source), source, read, RejectReason.MALFORMED_RECORD, f"bad json: {exc}")
     if not isinstance(meta, dict):
-        return RejectRecord(stable_key("sample", source), source, "read", RejectReason.MALFORMED_RECORD, "json is not an object")
+        return RejectRecord(stable_key("sample", source), source, read, RejectReason.MALFORMED_RECORD,
+                            "json is not an object")
     url = meta.get("url")
     key = url_key(url) if isinstance(url, str) and url else stable_key("sample", source)
     ext = next((e for e in image_exts if e in members), None)
     if ext is None:
-        return RejectRecord(key, url or source, "read", RejectReason.MALFORMED_RECORD, f"no image member in {sorted(members)}")
+        return RejectRecord(key, url or source, read, RejectReason.MALFORMED_RECORD,
+                            f"no image member in {sorted(members)}")
     if "key" in meta and meta["key"] != key:
         meta["img2dataset_key"] = meta["key"]  # its running-counter key, kept for tracing back
     meta["key"] = key
-    meta.setdefault("status", "success")
-    out = {ext: members[ext], "json": json.dumps(meta, ensure_ascii=False).encode("utf-8")}
-    if "txt" in members:
-        out["txt"] = members["txt"]
-    return ShardSample(key, out, meta)
+    caption = members["txt"].decode("utf-8", "replace") if "txt" in members else None
+    try:
+        return PairSample.from_meta(meta, MediaFile(members[ext], ext), caption)
+    except SchemaError as exc:
+        return RejectRecord(key, url or source, read, RejectReason.MALFORMED_RECORD, str(exc))

@@ -1,15 +1,14 @@
-"""`ProcessVideos`: (source, row) -> ShardSample or RejectRecord, exactly one per input row.
+"""`ProcessVideos`: (source, row) -> VideoSample or RejectRecord, exactly one per input row.
 
-Per row: parse (pipeline/steps/video_rows.py) -> get a local file (a local path as is; http(s) through
-the shared Fetcher into a bounded temporary file; gs:// and co. copied through Beam FileSystems,
-bounded the same) -> crawlers.media.video_processor.VideoProcessor -> the video filter chain (on the
-decoded frames, so pixel rules such as near-static need no second decode) -> members
-KEY.000.jpg..KEY.{T-1}.jpg, KEY.txt, KEY.json (VideoTextPair), KEY.mp4 with keep_clip.
+Per row: parse (pipeline/steps/video_rows.py) -> get a local file (a local path as is; http(s)
+through the shared Fetcher into a bounded temporary file; gs:// and co. copied through Beam
+FileSystems, bounded the same) -> crawlers.media.video_processor.VideoProcessor -> the video
+filter chain (on the decoded frames, so pixel rules such as near-static need no second decode)
+-> a VideoSample: the VideoTextPair, the JPEG frames, the re-encoded clip with keep_clip.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
@@ -19,78 +18,64 @@ import apache_beam as beam
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
 from apache_beam.metrics import Metrics
 
+from crawlers.http.fetch import FetchConfig, Fetcher
 from crawlers.media.video_processor import VideoProcessor, VideoProcessorConfig
+from filters import build_chain
+from filters.samples import DecodedVideo
+from pipeline.steps.rejects import REJECTS, reject
 from pipeline.steps.video_rows import FETCHED_SCHEMES, VideoRowError, list_dir_of, local_path, parse_row
-from schemas import RejectReason, RejectRecord, ShardSample, VideoTextPair, stable_key
+from schemas import RejectReason, Stage, VideoSample, VideoTextPair, stable_key
 
 log = logging.getLogger(__name__)
-REJECTS = "rejects"
-
-
-def pair_row(pair: VideoTextPair) -> dict[str, Any]:
-    """The parquet sidecar row (VIDEO_TEXT_PAIR_SCHEMA): `extra` as a JSON string."""
-    row = pair.to_dict()
-    row["extra"] = json.dumps(row["extra"], ensure_ascii=False, sort_keys=True)
-    return row
 
 
 class _ProcessVideo(beam.DoFn):
     def __init__(
         self,
         processor_config: VideoProcessorConfig,
-        fetch_config: Any = None,
+        fetch_config: FetchConfig | None = None,
         filters: Any = None,
         apply_filters: bool = True,
-        max_bytes: int = 512 * 2**20,
         url_col: str = "url",
         caption_col: str = "caption",
     ):
         # filters: a YAML path or config for filters.build_chain(kind="video"); None = the defaults
-        self.processor_config, self.fetch_config, self.filters = processor_config, fetch_config, filters
+        self.processor_config, self.filters = processor_config, filters
+        self.fetch_config = fetch_config or FetchConfig(max_bytes=512 * 2**20)
         self.apply_filters = apply_filters
-        self.max_bytes = max_bytes
+        self.max_bytes = self.fetch_config.max_bytes  # also bounds copies from local and bucket paths
         self.url_col, self.caption_col = url_col, caption_col
         self.written = Metrics.counter("videos", "written")
 
     def setup(self):
         self.processor = VideoProcessor(self.processor_config)
         self.fetcher = None
-        self.chain = None
-        if self.apply_filters:
-            from filters import build_chain
-
-            self.chain = build_chain(self.filters, kind="video")
+        self.chain = build_chain(self.filters, kind="video") if self.apply_filters else None
 
     def _fetcher(self):
         if self.fetcher is None:
-            from crawlers.http.fetch import FetchConfig, Fetcher
-
-            self.fetcher = Fetcher(self.fetch_config or FetchConfig(max_bytes=self.max_bytes))
+            self.fetcher = Fetcher(self.fetch_config)
         return self.fetcher
 
     def teardown(self):
         if getattr(self, "fetcher", None) is not None:
             self.fetcher.close()
 
-    def _reject(self, key: str, source: str, stage: str, reason: RejectReason, detail: str):
-        Metrics.counter("videos", f"rejected_{stage}_{reason.value}").inc()
-        return beam.pvalue.TaggedOutput(REJECTS, RejectRecord(key, source, stage, reason, detail))
-
     def process(self, element):
         source, row = element
         try:
             video = parse_row(row, self.url_col, self.caption_col)
         except VideoRowError as exc:
-            yield self._reject(stable_key("row", source), source, "read", exc.reason, exc.detail)
+            yield reject(stable_key("row", source), source, Stage.READ, exc.reason, exc.detail)
             return
         with tempfile.TemporaryDirectory(prefix="flamingo-video-") as tmp:
             path, failure = self._materialise(video.url, tmp, list_dir_of(source))
             if failure is not None:
-                yield self._reject(video.key, video.url, "fetch", *failure)
+                yield reject(video.key, video.url, Stage.FETCH, *failure)
                 return
             result = self.processor.process(path, video.key, video.start, video.end)
         if not result.ok:
-            yield self._reject(video.key, video.url, result.stage, result.reason, result.detail)
+            yield reject(video.key, video.url, result.stage, result.reason, result.detail)
             return
         info = dict(result.probe_info)
         # top-level original_width/height: the names filters/video_resolution.py reads
@@ -102,25 +87,14 @@ class _ProcessVideo(beam.DoFn):
         }
         if video.start is not None or video.end is not None:
             extra["segment"] = [video.start, video.end]  # the row's own segment: part of its identity for dedup
-        pair = VideoTextPair(
-            key=video.key, url=video.url, caption=video.caption, extra=extra, **result.fields
-        )
+        pair = VideoTextPair(key=video.key, url=video.url, caption=video.caption, extra=extra, **result.fields)
         if self.chain is not None:
-            from filters.samples import VideoSample
-
-            outcome = self.chain.apply(VideoSample(pair=pair, frames=result.frames))
+            outcome = self.chain.apply(DecodedVideo(pair=pair, frames=result.frames))
             if outcome.reject is not None:
-                yield self._reject(
-                    video.key, video.url, "filter", outcome.reject.reason, outcome.reject.detail
-                )
+                yield reject(video.key, video.url, Stage.FILTER, outcome.reject.reason, outcome.reject.detail)
                 return
-        members = {f"{i:03d}.jpg": jpg for i, jpg in enumerate(result.jpegs)}
-        members["txt"] = video.caption.encode("utf-8")
-        members["json"] = pair.to_json().encode("utf-8")
-        if result.clip is not None:
-            members["mp4"] = result.clip
         self.written.inc()
-        yield ShardSample(key=video.key, members=members, row=pair_row(pair))
+        yield VideoSample(pair, list(result.jpegs), result.clip)
 
     def _materialise(
         self, url: str, tmp: str, list_dir: str | None
@@ -162,7 +136,7 @@ def _copy_bounded(src, out, limit: int) -> int | None:
 
 
 class ProcessVideos(beam.PTransform):
-    """(source, row) -> {"samples": ShardSample, "rejects": RejectRecord} (a DoFnOutputsTuple)."""
+    """(source, row) -> {"samples": VideoSample, "rejects": RejectRecord} (a DoFnOutputsTuple)."""
 
     def __init__(self, processor_config: VideoProcessorConfig, **kwargs):
         super().__init__()

@@ -18,7 +18,7 @@ from filters import (
     Reject,
     SingleColourFilter,
 )
-from schemas import Document, ImageRef, ImageTextPair, RejectReason, ShardSample
+from schemas import Document, ImageRef, ImageTextPair, MediaFile, PairSample, RejectReason
 
 
 def encoded(img, fmt):
@@ -158,8 +158,11 @@ def test_image_count():
     assert f.filter(make_doc(31)) == Reject(RejectReason.TOO_MANY_IMAGES, "31 images > 30")
 
 
-def test_shard_sample_view():
+def test_pair_sample_view():
+    """A pair as the job carries it: the source size from the record, the pixels from the stored image."""
     data = encoded(Image.new("RGB", (224, 224), (5, 5, 5)), "JPEG")
-    sample = ShardSample(key="k", members={"jpg": data, "txt": b"c"}, row={"url": "http://x.test/a.jpg", "original_width": 50, "original_height": 80})
+    pair = ImageTextPair(key="k", url="http://x.test/a.jpg", caption="c", width=224, height=224, original_width=50,
+                         original_height=80)
+    sample = PairSample(pair, MediaFile(data))
     assert ImageSizeFilter().filter(sample) == Reject(RejectReason.IMAGE_TOO_SMALL, "50x80: side 50 < 64")
     assert SingleColourFilter().filter(sample).reason == RejectReason.SINGLE_COLOUR

@@ -5,11 +5,11 @@ import pytest
 
 from filters import (
     KEEP,
+    DecodedVideo,
     Reject,
     SafetyFilter,
     VideoDurationFilter,
     VideoResolutionFilter,
-    VideoSample,
     VideoStaticFilter,
     build_filter,
 )
@@ -45,10 +45,10 @@ def test_static_video():
     rng = np.random.default_rng(0)
     still = rng.integers(0, 255, size=(64, 64, 3), dtype=np.uint8)
     f = VideoStaticFilter()
-    assert f.filter(VideoSample(video(), [still] * 4)) == Reject(RejectReason.VIDEO_STATIC, "max frame difference 0.000 < 1.0")
+    assert f.filter(DecodedVideo(video(), [still] * 4)) == Reject(RejectReason.VIDEO_STATIC, "max frame difference 0.000 < 1.0")
     moving = [np.roll(still, 8 * i, axis=1) for i in range(4)]
-    assert f.filter(VideoSample(video(), moving)) == KEEP
-    assert f.filter(VideoSample(video(), [still])) == KEEP  # one frame: nothing to compare
+    assert f.filter(DecodedVideo(video(), moving)) == KEEP
+    assert f.filter(DecodedVideo(video(), [still])) == KEEP  # one frame: nothing to compare
     assert f.filter(video()) == KEEP  # no frames decoded
 
 

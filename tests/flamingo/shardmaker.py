@@ -10,6 +10,8 @@ from random import Random
 
 from PIL import Image
 
+from schemas import Document, ImageRef, M3WSample, MediaFile
+
 COLOURS = {"red": (220, 30, 30), "green": (30, 160, 60), "blue": (30, 70, 210), "yellow": (240, 220, 40)}
 
 
@@ -44,17 +46,17 @@ def write_pair_shards(directory: Path, num_shards: int, per_shard: int, name: st
 
 
 def m3w_sample(i: int, num_images: int = 3, words: int = 6) -> tuple[str, dict[str, bytes]]:
+    """An M3W page (through the shard codec): text, image, text, image, ..., "that is all"."""
     rng = Random(i)
-    texts, images, members = [], [], {}
+    blocks, images = [], {}
     for k in range(num_images):
         colour = rng.choice(sorted(COLOURS))
-        texts += [" ".join(["the", colour, "square"] * (words // 3)), None]
-        images += [None, {"url": f"http://x.test/{i}/{k}.jpg"}]
-        members[f"{k:03d}.jpg"] = jpeg(colour)
-    texts.append("that is all")
-    images.append(None)
-    members["json"] = json.dumps({"key": f"d{i:05d}", "texts": texts, "images": images}).encode()
-    return f"d{i:05d}", members
+        blocks += [" ".join(["the", colour, "square"] * (words // 3)), ImageRef(url=f"http://x.test/{i}/{k}.jpg")]
+        images[2 * k + 1] = MediaFile(jpeg(colour))
+    blocks.append("that is all")
+    doc = Document.from_blocks(f"d{i:05d}", f"http://x.test/{i}", blocks)
+    shard = M3WSample(doc, images).to_shard()
+    return shard.key, shard.members
 
 
 def video_sample(i: int, num_frames: int = 3) -> tuple[str, dict[str, bytes]]:

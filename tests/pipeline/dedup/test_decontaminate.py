@@ -7,7 +7,7 @@ from PIL import Image
 
 from filters.phash import image_hash
 from pipeline.dedup.decontaminate import Decontaminate, eval_image_hashes, load_eval_csv
-from schemas import RejectReason, ShardSample
+from schemas import ImageTextPair, MediaFile, PairSample, RejectReason
 from tests.pipeline.beam_collect import run_collect
 from tests.pipeline.dedup.test_images import jpeg, picture
 
@@ -15,7 +15,7 @@ EVAL_CAPTION = "a red circle on a blue background next to a small green square"
 
 
 def sample(key, image, caption):
-    return ShardSample(key=key, members={"jpg": image, "txt": caption.encode()}, row={"url": f"http://x.test/{key}.jpg"})
+    return PairSample(ImageTextPair(key=key, url=f"http://x.test/{key}.jpg", caption=caption), MediaFile(image))
 
 
 def test_drops_eval_images_and_texts(tmp_path):

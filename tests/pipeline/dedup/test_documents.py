@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.dedup.deduplicate import Deduplicate
 from pipeline.dedup.documents import DedupExactText, DedupNearDocuments, DedupSameImageSet
-from schemas import Document, ImageRef, RejectReason, ShardSample
+from schemas import Document, ImageRef, M3WSample, MediaFile, RejectReason
 from tests.pipeline.beam_collect import SPLITS, run_collect
 
 VOCAB = [f"{a}{b}{c}" for a in "bcdfgklm" for b in "aeiou" for c in "nrst"]
@@ -25,8 +25,9 @@ def article(seed, num_sentences=14):
 
 
 def doc(key, sentences, images=()):
+    """A page whose image slots were not fetched (document dedup reads text and image URLs)."""
     blocks = [" ".join(sentences)] + [ImageRef(url=u) for u in images]
-    return Document.from_blocks(key, f"http://x.test/{key}", blocks)
+    return M3WSample(Document.from_blocks(key, f"http://x.test/{key}", blocks))
 
 
 def planted_documents(num_groups=24):
@@ -78,7 +79,7 @@ def test_near_duplicates_found_with_precision_and_recall(tmp_path, split):
 def test_exact_text_dedup_collapses_whitespace(tmp_path):
     docs = [
         doc("b", ["Same text here.", "Two."]),
-        Document.from_blocks("a", "http://x.test/a", ["Same  text here.\nTwo."]),
+        M3WSample(Document.from_blocks("a", "http://x.test/a", ["Same  text here.\nTwo."])),
         doc("c", ["Other text."]),
     ]
     out = run_collect(docs, DedupExactText(), tmp_path)
@@ -103,15 +104,9 @@ def test_same_image_set_dedup(tmp_path):
 
 
 def m3w_sample(key, text, image_urls):
-    """An M3W ShardSample as pipeline/jobs/m3w.py writes it: json member + one member per slot."""
+    """An M3W page with every image slot fetched (slot k's bytes: b"img" + its member name)."""
     doc = Document.from_blocks(key, f"http://x.test/{key}", [text] + [ImageRef(url=u) for u in image_urls])
-    names = [f"{i:03d}.jpg" for i in range(len(image_urls))]
-    doc.metadata["image_members"] = names
-    members = {n: b"img" + n.encode() for n in names}
-    members["json"] = doc.to_json().encode()
-    row = doc.to_dict()
-    row["metadata"] = json.dumps(row["metadata"])
-    return ShardSample(key, members, row)
+    return M3WSample(doc, {k + 1: MediaFile(b"img" + f"{k:03d}.jpg".encode()) for k in range(len(image_urls))})
 
 
 def test_deduplicate_documents_on_m3w_shard_samples(tmp_path):
@@ -127,11 +122,12 @@ def test_deduplicate_documents_on_m3w_shard_samples(tmp_path):
     out = run_collect(samples, Deduplicate("document", max_image_pages=3), tmp_path)
     kept = {s.key: s for s in out["kept"]}
     assert sorted(kept) == ["p1", "p3"]
-    # the kept image's member is renumbered as Assemble numbers members: 000, 001, ... in slot order
-    assert kept["p1"].members["000.jpg"] == b"img001.jpg" and sorted(kept["p1"].members) == ["000.jpg", "json"]
-    assert json.loads(kept["p1"].members["json"])["metadata"]["image_members"] == ["000.jpg"]
-    assert json.loads(kept["p1"].row["metadata"])["image_members"] == ["000.jpg"]
-    assert kept["p1"].row["images"][1]["url"] == "http://x.test/1.jpg"
+    # the kept image keeps its bytes; the codec numbers members 000, 001, ... in slot order
+    shard = kept["p1"].to_shard()
+    assert shard.members["000.jpg"] == b"img001.jpg" and sorted(shard.members) == ["000.jpg", "json"]
+    assert json.loads(shard.members["json"])["metadata"]["image_members"] == ["000.jpg"]
+    assert json.loads(shard.row["metadata"])["image_members"] == ["000.jpg"]
+    assert shard.row["images"][1]["url"] == "http://x.test/1.jpg"
     by_stage = sorted((r.stage, r.reason.value, r.key if r.stage == "dedup" else r.source, r.kept_key) for r in out["rejects"])
     assert by_stage == [
         ("dedup", "duplicate_exact", "p4", "p3"),
@@ -142,30 +138,37 @@ def test_deduplicate_documents_on_m3w_shard_samples(tmp_path):
 
 
 def test_apply_dedup_from_job_flags(tmp_path):
-    import argparse
-
     import apache_beam as beam
     from apache_beam.testing.util import assert_that, equal_to
 
-    from pipeline.dedup.deduplicate import add_dedup_args, apply_dedup
+    from pipeline.dedup.deduplicate import DedupConfig, add_dedup_args, apply_dedup
+    from pipeline.runner.options import job_parser, parse_job_config
 
-    parser = add_dedup_args(argparse.ArgumentParser())
+    parser = add_dedup_args(job_parser("test", ""))
     docs = [doc("a", ["same words here"]), doc("b", ["same words here"])]
     for argv, expected_kept, expected_rejects in ((["--no-dedup"], ["a", "b"], []), ([], ["a"], [("b", "a")])):
-        args = parser.parse_args(argv)
+        config = parse_job_config(parser, dict_of(DedupConfig), argv)[0].dedup
         with beam.Pipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=FnApiRunner"])) as p:
-            kept, rejects = apply_dedup(p | beam.Create(docs), "document", args)
+            kept, rejects = apply_dedup(p | beam.Create(docs), "document", config)
             assert_that(kept | beam.Map(lambda d: d.key), equal_to(expected_kept), label="Kept")
             assert_that(rejects | beam.Map(lambda r: (r.key, r.kept_key)), equal_to(expected_rejects), label="Rejects")
 
 
+def dict_of(inner):
+    """A config class holding one `dedup` field (what a job's config composes)."""
+    import dataclasses
+
+    return dataclasses.make_dataclass("Holder", [("dedup", inner, dataclasses.field(default_factory=inner))],
+                                      kw_only=True)
+
+
 def test_video_identity_is_content_plus_requested_segment():
-    from pipeline.dedup.deduplicate import video_identity
-    from schemas import ShardSample
+    from pipeline.dedup.base import video_identity
+    from schemas import VideoSample, VideoTextPair
 
     def video(key, sha, segment=None):
         extra = {"segment": segment} if segment else {}
-        return ShardSample(key, {"txt": b"c"}, {"sha256": sha, "extra": json.dumps(extra)})
+        return VideoSample(VideoTextPair(key=key, url="http://x.test/v.mp4", caption="c", sha256=sha, extra=extra), [])
 
     assert video_identity(video("a", "s1")) == video_identity(video("b", "s1")) == "s1"
     assert video_identity(video("c", "s1", [0.0, 8.0])) != video_identity(video("d", "s1", [8.0, 16.0]))

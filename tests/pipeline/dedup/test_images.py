@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from pipeline.dedup.components import ConnectedComponents
 from pipeline.dedup.images import DedupExactImages, DedupPerceptualImages, RemoveOverFrequentImages
-from schemas import Document, ImageRef, ImageTextPair, RejectReason, ShardSample
+from schemas import Document, ImageRef, ImageTextPair, M3WSample, MediaFile, PairSample, RejectReason
 from tests.pipeline.beam_collect import SPLITS, run_collect
 
 
@@ -31,7 +31,8 @@ def jpeg(img, quality=90):
 
 
 def shard(key, data):
-    return ShardSample(key=key, members={"jpg": data, "txt": b"c"}, row={"url": f"http://x.test/{key}.jpg"})
+    """A pair as the job carries it, with no recorded sha256 or source size (hashed from its bytes)."""
+    return PairSample(ImageTextPair(key=key, url=f"http://x.test/{key}.jpg", caption="c"), MediaFile(data))
 
 
 def planted_images(num_groups=20):
@@ -80,7 +81,7 @@ test_perceptual_dedup_finds_planted_copies.results = []
 
 def test_exact_image_dedup_keeps_the_smallest_key(tmp_path):
     pairs = [
-        ImageTextPair(key=k, url=f"http://x.test/{k}.jpg", caption="c", sha256=h)
+        PairSample(ImageTextPair(key=k, url=f"http://x.test/{k}.jpg", caption="c", sha256=h), MediaFile(k.encode()))
         for k, h in [("b", "h1"), ("a", "h1"), ("c", "h2"), ("d", "h1"), ("e", None)]
     ]
     out = run_collect(pairs, DedupExactImages(), tmp_path)
@@ -100,15 +101,17 @@ def test_exact_image_dedup_hashes_shard_bytes(tmp_path):
 def test_over_frequent_images_are_removed_from_pages(tmp_path):
     logo = ImageRef(url="http://x.test/l.png", sha256="L")
     docs = [
-        Document.from_blocks(f"d{i}", f"http://x.test/{i}", [f"t{i}", logo, ImageRef(url=f"http://x.test/{i}.jpg")])
+        M3WSample(Document.from_blocks(f"d{i}", f"http://x.test/{i}", [f"t{i}", logo, ImageRef(url=f"http://x.test/{i}.jpg")]),
+                  {1: MediaFile(b"logo"), 2: MediaFile(f"image {i}".encode())})
         for i in range(4)
     ]
     out = run_collect(docs, RemoveOverFrequentImages(max_documents=3), tmp_path)
-    assert sorted((d.key, [r.url for _, r in d.image_slots()]) for d in out["kept"]) == [
+    assert sorted((d.key, [r.url for _, r in d.document.image_slots()]) for d in out["kept"]) == [
         (f"d{i}", [f"http://x.test/{i}.jpg"]) for i in range(4)
     ]
     assert sorted((r.stage, r.reason, r.source) for r in out["rejects"]) == [("image", RejectReason.OVER_FREQUENT, logo.url)] * 4
     assert out["rejects"][0].detail.startswith("image on 4 pages > 3")
+    assert all([m.data for _, m in d.fetched_images()] == [f"image {d.key[1:]}".encode()] for d in out["kept"])
     kept_all = run_collect(docs, RemoveOverFrequentImages(max_documents=4), tmp_path)
     assert kept_all["rejects"] == [] and len(kept_all["kept"]) == 4
 

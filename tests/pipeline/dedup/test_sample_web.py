@@ -10,7 +10,7 @@ from crawlers.media.images import ImageProcessor, ResizeConfig
 from demo.sample import write_sample_web
 from pipeline.dedup.decontaminate import load_eval_csv
 from pipeline.dedup.deduplicate import Deduplicate
-from schemas import RejectReason, ShardSample, url_key
+from schemas import ImageTextPair, MediaFile, PairSample, RejectReason, url_key
 from tests.pipeline.beam_collect import run_collect
 
 
@@ -31,14 +31,9 @@ def test_pairs_dedup_finds_the_planted_copies_only(sample_web, tmp_path):
         img = proc.process(path.read_bytes())
         if not img.ok:
             continue
-        samples.append(
-            ShardSample(
-                url_key(row["url"]),
-                {img.ext: img.data, "txt": row["caption"].encode()},
-                {"url": row["url"], "sha256": img.sha256, "original_width": img.original_width,
-                 "original_height": img.original_height},
-            )
-        )
+        pair = ImageTextPair(key=url_key(row["url"]), url=row["url"], caption=row["caption"], sha256=img.sha256,
+                             original_width=img.original_width, original_height=img.original_height)
+        samples.append(PairSample(pair, MediaFile(img.data, img.ext)))
     images, texts = load_eval_csv(str(out / "eval" / "eval.csv"))
     result = run_collect(samples, Deduplicate("pair", eval_images=images, eval_texts=texts), tmp_path)
     rejects = {r.source: r for r in result["rejects"]}

@@ -15,7 +15,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 
 from pipeline.io.manifest import ConservationError
 from pipeline.io.shard_files import write_shard
-from pipeline.io.shard_writer import WriteShards, plan_parts
+from pipeline.io.shard_writer import ShardConfig, WriteShards, plan_parts
 from schemas import RejectReason, RejectRecord, ShardSample, url_key
 
 
@@ -48,7 +48,7 @@ def run_writer(out: Path, samples, rejects, num_inputs, workers: int = 1, **kw) 
             "samples": p | "S" >> beam.Create(samples),
             "rejects": p | "R" >> beam.Create(rejects),
             "inputs": p | "I" >> beam.Create(list(range(num_inputs))),
-        } | WriteShards(str(out), job="pairs", **kw)
+        } | WriteShards(str(out), job="pairs", shards=ShardConfig(**kw))
     return json.loads((out / "manifest.json").read_text())
 
 

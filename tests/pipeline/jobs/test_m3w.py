@@ -16,6 +16,7 @@ from crawlers.html.charset import decode_html
 from crawlers.warc import WarcPage, iter_warc
 from demo.sample import serve_site, write_sample_web
 from pipeline.jobs import m3w
+from pipeline.steps.m3w import TEXT_FILTERS, document_chains
 
 
 @pytest.fixture(scope="module")
@@ -97,15 +98,15 @@ def test_url_mode_crawls_the_live_site(web, tmp_path):
 
 
 def test_document_chains_follow_languages_flag():
-    text_all, _ = m3w.document_chains(None, "all")
-    text_en, post = m3w.document_chains(None, "en")
+    text_all, _ = document_chains(None, ["all"])
+    text_en, post = document_chains(None, ["en"])
     assert "language" not in text_all.names and text_en.names[0] == "language"
-    assert "image_count" in post.names and not set(post.names) & m3w.TEXT_FILTERS
+    assert "image_count" in post.names and not set(post.names) & TEXT_FILTERS
 
 
 def test_document_chains_keep_configured_language_settings(tmp_path):
     cfg = tmp_path / "filters.yaml"
     cfg.write_text("document:\n  - image_count: {}\n  - language: {languages: [fr], min_score: 0.9}\n")
-    text, _ = m3w.document_chains(str(cfg), "en,de")
+    text, _ = document_chains(str(cfg), ["en", "de"])
     lang = text.filters[0]
     assert text.names[0] == "language" and lang.min_score == 0.9 and list(lang.languages) == ["en", "de"]

@@ -16,7 +16,8 @@ from apache_beam.testing.util import assert_that, equal_to
 from PIL import Image
 
 from pipeline.io.readers import RowError
-from pipeline.jobs.pairs import build_pairs, build_parser, run
+from pipeline.jobs.pairs import PairsConfig, build_pairs, build_parser, run
+from pipeline.runner.options import parse_job_config
 from pipeline.steps.pairs import validate_row
 from schemas import RejectReason, url_key
 from tests.http_fixture import DEFAULT_ROUTES, HttpFixture, image_bytes, install_default_routes
@@ -112,11 +113,12 @@ def test_img2dataset_shards_are_resharded_without_downloading(tmp_path):
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
     # the job's front half under TestPipeline: the writer is tested on its own (tests/pipeline/io/test_shard_writer.py)
-    args = build_parser().parse_known_args(["--input", str(src), "--input-format", "img2dataset", "--output", "unused"])[0]
+    config = parse_job_config(build_parser(), PairsConfig,
+                              ["--input", str(src), "--input-format", "img2dataset", "--output", "unused"])[0]
     with TestPipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
-        samples, rejects, inputs, basis = build_pairs(p, args)
+        samples, rejects, inputs, basis = build_pairs(p, config)
         assert basis is None  # re-sharding sizes its buckets by the samples themselves
-        assert_that(samples | beam.Map(lambda s: (s.key, s.row["caption"], sorted(s.members))),
+        assert_that(samples | beam.Map(lambda s: (s.key, s.pair.caption, sorted(s.to_shard().members))),
                     equal_to([(url_key(f"http://example.com/{i}.jpg"), f"c{i}", ["jpg", "json", "txt"]) for i in range(3)]),
                     label="Samples")
         assert_that(rejects, equal_to([]), label="Rejects")
@@ -203,8 +205,21 @@ def test_multi_threading_local_runner_loses_no_sample(tmp_path, monkeypatch):
 
 
 def test_reduced_decode_is_on_by_default_and_can_be_turned_off():
-    from pipeline.jobs.pairs import resize_config
-
     base = ["--input", "in.csv", "--output", "out"]
-    assert resize_config(build_parser().parse_known_args(base)[0]).reduced_decode is True
-    assert resize_config(build_parser().parse_known_args([*base, "--no-reduced-decode"])[0]).reduced_decode is False
+    assert parse_job_config(build_parser(), PairsConfig, base)[0].resize.reduced_decode is True
+    assert parse_job_config(build_parser(), PairsConfig, [*base, "--no-reduced-decode"])[0].resize.reduced_decode is False
+
+
+def test_config_file_and_flags_merge_into_the_typed_config(tmp_path):
+    """--config job.yaml fills the config; a flag given on the command line wins over it."""
+    (tmp_path / "job.yaml").write_text("input: list.csv\noutput: out\nresize: {image_size: 96, resize_mode: center_crop}\n"
+                                       "fetch: {retries: 1}\nshards: {samples_per_shard: 10}\n")
+    config, beam_args = parse_job_config(build_parser(), PairsConfig,
+                                         ["--config", str(tmp_path / "job.yaml"), "--image-size", "64", "--runner=X"])
+    assert (config.input, config.output, config.resize.image_size, config.resize.resize_mode) == (
+        "list.csv", "out", 64, "center_crop")
+    assert (config.fetch.retries, config.fetch.concurrency, config.shards.samples_per_shard) == (1, 64, 10)
+    assert beam_args == ["--runner=X"]
+    (tmp_path / "bad.yaml").write_text("input: a.csv\noutput: out\nresize: {image_sise: 96}\n")
+    with pytest.raises(SystemExit):
+        parse_job_config(build_parser(), PairsConfig, ["--config", str(tmp_path / "bad.yaml")])

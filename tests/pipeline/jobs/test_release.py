@@ -16,11 +16,22 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from dags import commands
 from pipeline.cli import _resolve
-from pipeline.io.shard_writer import WriteShards
+from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.jobs import publish
 from pipeline.jobs.release import build_parser, dedup_main, run_decontaminate, run_dedup
-from pipeline.steps.videos import pair_row
-from schemas import DOCUMENT_SCHEMA, VIDEO_TEXT_PAIR_SCHEMA, Document, ImageRef, ShardSample, VideoTextPair
+from pipeline.runner.options import parse_job_config
+from schemas import (
+    DOCUMENT_SCHEMA,
+    VIDEO_TEXT_PAIR_SCHEMA,
+    Document,
+    ImageRef,
+    ImageTextPair,
+    M3WSample,
+    MediaFile,
+    PairSample,
+    VideoSample,
+    VideoTextPair,
+)
 from tests.pipeline.dedup.test_images import jpeg, picture
 
 RUNNER = "--runner=FnApiRunner"
@@ -30,40 +41,31 @@ EVAL_TEXT = ("the quick brown fox jumps over the lazy dog while seven wise owls 
 PAGE_TEXT = "an unrelated opening paragraph about gardening tools and their care in winter"
 
 
-def pair(key: str, image, size: int = 128) -> ShardSample:
+def pair(key: str, image, size: int = 128) -> PairSample:
     data = jpeg(image.resize((size, size)) if size != 128 else image)
-    meta = {"key": key, "url": f"http://x.test/{key}.jpg", "caption": f"caption {key}", "status": "success",
-            "width": size, "height": size, "original_width": size, "original_height": size,
-            "sha256": hashlib.sha256(data).hexdigest()}
-    return ShardSample(key, {"jpg": data, "txt": meta["caption"].encode(), "json": json.dumps(meta).encode()}, meta)
+    record = ImageTextPair(key=key, url=f"http://x.test/{key}.jpg", caption=f"caption {key}", width=size, height=size,
+                           original_width=size, original_height=size, sha256=hashlib.sha256(data).hexdigest())
+    return PairSample(record, MediaFile(data))
 
 
-def page(key: str, blocks: list) -> ShardSample:
-    """An M3W sample laid out as pipeline/jobs/m3w.py Assemble writes it."""
-    members, names, refs = {}, [], []
+def page(key: str, blocks: list) -> M3WSample:
+    """An M3W page: text blocks and pictures (each fetched) in DOM order."""
+    refs, images = [], {}
     for i, block in enumerate(blocks):
         if isinstance(block, str):
             refs.append(block)
             continue
         data = jpeg(block)
-        name = f"{len(members):03d}.jpg"
-        members[name] = data
-        names.append(name)
+        images[i] = MediaFile(data)
         refs.append(ImageRef(url=f"http://x.test/{key}/{i}.jpg", sha256=hashlib.sha256(data).hexdigest(),
                              width=128, height=128, original_width=128, original_height=128))
-    doc = Document.from_blocks(key, f"http://x.test/{key}.html", refs, {"source": key, "image_members": names})
-    row = doc.to_dict()
-    row["metadata"] = json.dumps(row["metadata"], ensure_ascii=False, sort_keys=True)
-    members["json"] = doc.to_json().encode()
-    return ShardSample(key, members, row)
+    return M3WSample(Document.from_blocks(key, f"http://x.test/{key}.html", refs, {"source": key}), images)
 
 
-def video(key: str, sha: str, frames) -> ShardSample:
+def video(key: str, sha: str, frames) -> VideoSample:
     vp = VideoTextPair(key=key, url=f"http://x.test/{key}.mp4", caption=f"clip {key}", num_frames=len(frames),
                        timestamps=[float(i) for i in range(len(frames))], sha256=sha)
-    members = {f"{i:03d}.jpg": jpeg(f) for i, f in enumerate(frames)}
-    members.update(txt=vp.caption.encode(), json=vp.to_json().encode())
-    return ShardSample(key, members, pair_row(vp))
+    return VideoSample(vp, [jpeg(f) for f in frames])
 
 
 BUILDS = {
@@ -84,7 +86,8 @@ def write_builds(root: Path) -> None:
         for name, (job, schema, samples) in BUILDS.items():
             s = p | f"S{name}" >> beam.Create(samples)
             _ = {"samples": s, "rejects": p | f"R{name}" >> beam.Create([]), "inputs": s} | f"W{name}" >> WriteShards(
-                str(root / name), job=job, samples_per_shard=2, config={"samples_per_shard": 2}, row_schema=schema)
+                str(root / name), job=job, shards=ShardConfig(samples_per_shard=2),
+                config={"shards": {"samples_per_shard": 2}}, row_schema=schema)
 
 
 def members(build: Path) -> dict[str, dict[str, bytes]]:
@@ -110,7 +113,7 @@ def _no_reports():
     """report.html (tests/pipeline/report/test_build_report.py covers it) is skipped here: this module writes
     16 builds and checks only their data."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("pipeline.report.build_report.write_report", lambda output_dir, manifest: None)
+        mp.setattr("pipeline.jobs.release.write_report", lambda output_dir, manifest: None)
         yield
 
 
@@ -265,10 +268,12 @@ def test_dag_command_lines_parse_with_the_cli_flags(command, tmp_path):
         args = publish.build_parser().parse_args(rest)
         assert (args.inputs, args.output) == (["gs://b/v1/clean_out"], "gs://b/v1/release_out")
         return
-    args, beam_args = build_parser(command).parse_known_args(rest)
-    assert beam_args == [] and args.profile == "dataflow"
-    assert args.inputs == (["gs://b/v1/m3w_out", "gs://b/v1/pairs_out", "gs://b/v1/videos_out"]
-                           if command == "dedup" else ["gs://b/v1/dedup_out"])
+    from pipeline.jobs.release import ReleaseConfig
+
+    config, beam_args = parse_job_config(build_parser(command), ReleaseConfig, rest)
+    assert beam_args == [] and config.run.profile == "dataflow"
+    assert config.inputs == (["gs://b/v1/m3w_out", "gs://b/v1/pairs_out", "gs://b/v1/videos_out"]
+                             if command == "dedup" else ["gs://b/v1/dedup_out"])
 
 
 def test_dedup_refuses_to_overwrite_an_input(release, capsys):
@@ -282,12 +287,12 @@ def test_dedup_refuses_to_overwrite_an_input(release, capsys):
 def test_video_probes_keep_captioned_segments_of_one_file_apart():
     from pipeline.release.probes import extract_probes
 
-    def segment(key: str, start: float, end: float) -> ShardSample:
+    def segment(key: str, start: float, end: float) -> VideoSample:
         vp = VideoTextPair(key=key, url="http://x.test/long.mp4", caption=f"part {key}", num_frames=1,
                            timestamps=[start], sha256="ee" * 32, extra={"segment": [start, end]})
-        return ShardSample(key, {"000.jpg": jpeg(picture(30)), "json": vp.to_json().encode()}, pair_row(vp))
+        return VideoSample(vp, [jpeg(picture(30))])
 
-    first, second, again = (extract_probes(f"videos/{k}", s, "videos")[0].sha256 for k, s in
+    first, second, again = (extract_probes(f"videos/{k}", s)[0].sha256 for k, s in
                             (("ee01", segment("ee01", 0.0, 8.0)), ("ee02", segment("ee02", 8.0, 16.0)),
                              ("ee03", segment("ee03", 0.0, 8.0))))
     assert first != second and first == again and first.startswith("ee" * 32)

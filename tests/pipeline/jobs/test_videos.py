@@ -201,7 +201,7 @@ def test_process_videos_transform_emits_one_output_per_row(media):
     ]
     with TestPipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
         out = p | beam.Create(rows) | ProcessVideos(config, apply_filters=False)
-        samples = out.samples | "SampleKeys" >> beam.Map(lambda s: (s.key, sorted(s.members)))
+        samples = out.samples | "SampleKeys" >> beam.Map(lambda s: (s.key, sorted(s.to_shard().members)))
         rejects = out.rejects | "Reasons" >> beam.Map(lambda r: (r.key, r.stage, r.reason.value))
         assert_that(
             samples, equal_to([(url_key("moving.mp4"), ["000.jpg", "001.jpg", "json", "txt"])]), label="S"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import importlib
 import os
 import posixpath
@@ -19,12 +19,22 @@ from apache_beam.options.pipeline_options import (
     StandardOptions,
 )
 
-from pipeline.io.shard_writer import WriteShards
+from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner import options as options_lib
 from pipeline.runner.profiles import PROFILES, REPO_ROOT, ProfileError, expand_profile
 from schemas import RejectRecord, ShardSample
 
 GCP_ENV = {"GOOGLE_CLOUD_PROJECT": "flamingo-test-123"}
+
+
+@dataclasses.dataclass(kw_only=True)
+class Holder:
+    """The common part of every job config (what add_common_args fills)."""
+
+    output: str
+    filters: str | None = None
+    shards: ShardConfig = dataclasses.field(default_factory=ShardConfig)
+    run: options_lib.RunConfig = dataclasses.field(default_factory=options_lib.RunConfig)
 REMOTE_OUT = "gs://flamingo-test-bucket/out/pairs"
 RUNNERS = {"local": "FnApiRunner", "dataflow": "DataflowRunner", "spark": "SparkRunner", "flink": "FlinkRunner"}
 
@@ -70,16 +80,17 @@ def test_unknown_profile_lists_valid_ones():
 
 def test_common_args_parse_profile_and_options_apply_it(monkeypatch):
     monkeypatch.setenv("FLAMINGO_FLINK_MASTER", "flink-jm:8081")
-    parser = options_lib.add_common_args(argparse.ArgumentParser())
-    args, beam_args = parser.parse_known_args(["--output", "o", "--profile", "flink", "--parallelism=4"])
-    opts = options_lib.make_pipeline_options(beam_args, profile=args.profile, output=args.output)
+    parser = options_lib.add_common_args(options_lib.job_parser("test", ""))
+    config, beam_args = options_lib.parse_job_config(parser, Holder, ["--output", "o", "--profile", "flink",
+                                                                      "--parallelism=4"])
+    opts = options_lib.make_pipeline_options(beam_args, profile=config.run.profile, output=config.output)
     flags = opts.get_all_options()
     assert (flags["runner"], flags["flink_master"], flags["environment_type"], flags["parallelism"]) == (
         "FlinkRunner", "flink-jm:8081", "DOCKER", 4
     )
-    assert parser.parse_known_args(["--output", "o"])[0].profile == "local"
+    assert options_lib.parse_job_config(parser, Holder, ["--output", "o"])[0].run.profile == "local"
     with pytest.raises(SystemExit):
-        parser.parse_known_args(["--output", "o", "--profile", "yarn"])
+        options_lib.parse_job_config(parser, Holder, ["--output", "o", "--profile", "yarn"])
 
 
 def test_without_profile_only_the_runner_is_defaulted():
@@ -201,16 +212,13 @@ def test_job_graph_builds_under_each_profile_without_local_paths(job, profile, r
     for name, value in GCP_ENV.items():
         monkeypatch.setenv(name, value)
     module = importlib.import_module(f"pipeline.jobs.{job}")
-    if not hasattr(module, "build_pipeline"):
-        pytest.skip(
-            f"pipeline.jobs.{job} has no build_pipeline(p, args) yet (the graph run() builds, "
-            "WriteShards included, without running it): needed to check its graph under each profile"
-        )
-    args, beam_args = module.build_parser().parse_known_args(
+    config_cls = {"pairs": "PairsConfig", "m3w": "M3WConfig", "videos": "VideosConfig"}[job]
+    config, beam_args = options_lib.parse_job_config(
+        module.build_parser(), getattr(module, config_cls),
         ["--input", "gs://flamingo-test-bucket/in/list-*.csv", "--output", REMOTE_OUT, "--profile", profile]
     )
-    opts = options_lib.make_pipeline_options(beam_args, profile=args.profile, output=args.output)
+    opts = options_lib.make_pipeline_options(beam_args, profile=config.run.profile, output=config.output)
     p = beam.Pipeline(options=opts)
-    module.build_pipeline(p, args)
+    module.build_pipeline(p, config, beam_args)
     assert local_paths_in_graph(p) == []
     assert remote_fs == []
