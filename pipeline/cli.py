@@ -3,19 +3,40 @@
 Data commands must start fast and never import torch, so nothing here imports a
 subcommand's module until that subcommand is chosen. Each entry names `module:function`;
 the function takes the remaining argv and returns an exit code (or None for 0).
+
+`flamingo build NAME` is every module of pipeline/jobs/ that defines `build_pipeline` and
+`main` (found by reading the files, not importing them): a new job is one new file there.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import logging
 import sys
+from pathlib import Path
+
+JOBS_PACKAGE = "pipeline.jobs"
+
+
+def build_jobs() -> list[tuple[str, str]]:
+    """(name, one-line description) of every build job in pipeline/jobs/, read without importing it."""
+    spec = importlib.util.find_spec(JOBS_PACKAGE)
+    jobs = []
+    for folder in spec.submodule_search_locations or ():
+        for path in sorted(Path(folder).glob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+            if {"build_pipeline", "main"} <= functions:
+                first = (ast.get_docstring(tree) or "").split("\n", 1)[0]
+                jobs.append((path.stem, first.split("`: ", 1)[-1].rstrip(".")))
+    return jobs
+
 
 # (words, "module:function", one-line help)
 COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
-    (("build", "m3w"), "pipeline.jobs.m3w:main", "web pages (WARC files or URL lists) -> interleaved document shards"),
-    (("build", "pairs"), "pipeline.jobs.pairs:main", "image-text pair lists or img2dataset shards -> pair shards"),
-    (("build", "videos"), "pipeline.jobs.videos:main", "video-text lists -> frame shards sampled at a fixed fps"),
+    *((("build", name), f"{JOBS_PACKAGE}.{name}:main", help_text) for name, help_text in build_jobs()),
     (("extract",), "crawlers.html.extract_cli:main", "print the Document extracted from an HTML file as JSON"),
     (("inspect",), "pipeline.report.inspect:main", "summarise a shard, a directory of shards or a manifest"),
     (("report",), "pipeline.report.build_report:main", "regenerate report.html for a build directory"),

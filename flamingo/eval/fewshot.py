@@ -27,7 +27,7 @@ from random import Random
 import torch
 
 from flamingo.data.media import ImageTransform
-from flamingo.eval.prompts import build_prompt, get_format, normalise_answer
+from flamingo.eval.prompts import FORMATS, build_prompt, get_format, normalise_answer
 from flamingo.eval.rices import RICES, vision_features
 
 log = logging.getLogger(__name__)
@@ -109,15 +109,48 @@ def _candidate_logprobs(model, prompt: str, media: torch.Tensor, candidates: lis
     return (logp * target[:, 1:]).sum(dim=1)
 
 
+def _rices_shots(support, queries, shots: int, model, rng: Random, support_feats=None) -> list[list[int]]:
+    """RICES: the support examples whose images are nearest each query's in the vision features."""
+    if support_feats is None:
+        support_feats = vision_features(model, torch.stack([s.image for s in support]))
+    return RICES(support_feats).select(vision_features(model, torch.stack([q.image for q in queries])), shots)
+
+
+def _random_shots(support, queries, shots: int, model, rng: Random, support_feats=None) -> list[list[int]]:
+    return [rng.sample(range(len(support)), min(shots, len(support))) for _ in queries]
+
+
+# How the in-context examples of each query are chosen (`--retrieval`).
+RETRIEVALS = {"rices": _rices_shots, "random": _random_shots}
+
+
+def _rank_answer(model, prompt: str, media: torch.Tensor, candidates: list[str], max_new_tokens: int) -> str:
+    """The candidate with the highest log-likelihood after the prompt."""
+    return candidates[int(_candidate_logprobs(model, prompt, media, candidates).argmax())]
+
+
+def _generate_answer(model, prompt: str, media: torch.Tensor, candidates: list[str], max_new_tokens: int) -> str:
+    """Greedy decoding up to `<|endofchunk|>`, the media encoded once."""
+    ids = model.tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
+    out = model.generate(ids, media[None], max_new_tokens=max_new_tokens)
+    return model.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
+
+
+# How an answer is read off the model (`--method`).
+METHODS = {"rank": _rank_answer, "generate": _generate_answer}
+
+
+def _registered(registry: dict, name: str, what: str):
+    if name not in registry:
+        raise ValueError(f"unknown {what} {name!r}; valid: {', '.join(registry)}")
+    return registry[name]
+
+
 def _shots_for(support, queries, shots: int, retrieval: str, model, rng: Random, support_feats=None) -> list[list[int]]:
+    choose = _registered(RETRIEVALS, retrieval, "retrieval")
     if shots == 0:
         return [rng.sample(range(len(support)), min(2, len(support))) for _ in queries]  # zero-shot trick
-    if retrieval == "rices":
-        feats = support_feats if support_feats is not None else vision_features(model, torch.stack([s.image for s in support]))
-        return RICES(feats).select(vision_features(model, torch.stack([q.image for q in queries])), shots)
-    if retrieval == "random":
-        return [rng.sample(range(len(support)), min(shots, len(support))) for _ in queries]
-    raise ValueError(f"unknown retrieval {retrieval!r}; valid: rices, random")
+    return choose(support, queries, shots, model, rng, support_feats)
 
 
 @torch.no_grad()
@@ -127,6 +160,7 @@ def evaluate(model, support: list[LabeledImage], queries: list[LabeledImage], *,
     if not queries or not support:
         raise ValueError(f"evaluation needs support and query examples (got {len(support)} and {len(queries)})")
     model.eval()
+    answer_of = _registered(METHODS, method, "method")
     fmt, rng = get_format(task), Random(f"eval:{seed}")
     if shuffle_images:
         support, queries = _shuffled(support, Random(f"shuffle-support:{seed}")), _shuffled(queries, Random(f"shuffle-q:{seed}"))
@@ -138,15 +172,7 @@ def evaluate(model, support: list[LabeledImage], queries: list[LabeledImage], *,
         prompt = build_prompt(fmt, pairs, query.question, text_only=len(pairs) if shots == 0 else 0)
         images = ([support[i].image for i in shot_ids] if shots > 0 else []) + [query.image]
         media = torch.stack(images)[:, None]  # [N, T=1, C, H, W]
-        if method == "rank":
-            scores = _candidate_logprobs(model, prompt, media, candidates)
-            answer = candidates[int(scores.argmax())]
-        elif method == "generate":
-            ids = model.tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
-            out = model.generate(ids, media[None], max_new_tokens=max_new_tokens)
-            answer = model.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
-        else:
-            raise ValueError(f"unknown method {method!r}; valid: rank, generate")
+        answer = answer_of(model, prompt, media, candidates, max_new_tokens)
         hit = normalise_answer(answer) == normalise_answer(query.answer)
         correct += hit
         predictions.append({"key": query.key, "truth": query.answer, "prediction": answer.strip(), "correct": hit})
@@ -162,10 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint", required=True, help="a checkpoint directory written by `flamingo train`")
     parser.add_argument("--support", required=True, help="pair shards (braces/dir/manifest) or a CSV of path,caption")
     parser.add_argument("--queries", required=True, help="CSV of path,caption (paths relative to the CSV)")
-    parser.add_argument("--task", default="captioning", choices=["captioning", "vqa"])
+    parser.add_argument("--task", default="captioning", choices=sorted(FORMATS))
     parser.add_argument("--shots", type=int, default=4, help="support examples per prompt; 0: zero-shot trick")
-    parser.add_argument("--retrieval", default="rices", choices=["rices", "random"])
-    parser.add_argument("--method", default="rank", choices=["rank", "generate"])
+    parser.add_argument("--retrieval", default="rices", choices=sorted(RETRIEVALS))
+    parser.add_argument("--method", default="rank", choices=sorted(METHODS))
     parser.add_argument("--shuffle-images", action="store_true")
     parser.add_argument("--output", help="write the result (with predictions) as JSON here")
     args = parser.parse_args(argv)

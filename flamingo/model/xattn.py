@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from flamingo.model.attention import attend, project_kv
-from flamingo.model.resampler import FeedForward
+from flamingo.model.feedforward import FeedForward
 
 
 @dataclass(frozen=True)

@@ -59,11 +59,14 @@ def hamming_edges(members: list[tuple[str, ImageHash]], max_distance: int,
     return link_bucket([k for k, _ in members], close)
 
 
+def _drop_unless_representative(node_label, reason: RejectReason, detail: str) -> list[Drop]:
+    node, label = node_label
+    return [Drop(node, reason, label, detail.format(kept=label))] if node != label else []
+
+
 def components_to_drops(labels, reason: RejectReason, detail: str):
     """(node, label) -> Drop for every node that is not its component's representative."""
-    return labels | "Drops" >> beam.FlatMap(
-        lambda nl: [Drop(nl[0], reason, nl[1], detail.format(kept=nl[1]))] if nl[0] != nl[1] else []
-    )
+    return labels | "Drops" >> beam.FlatMap(_drop_unless_representative, reason, detail)
 
 
 class DedupPerceptualImages(beam.PTransform):

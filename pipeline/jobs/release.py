@@ -123,6 +123,10 @@ def _by_sample_id(index: int, sample) -> tuple[str, tuple[int, Any]]:
     return sample_id(index, sample.key), (index, sample)
 
 
+def _build_of(item: tuple[int, Any], num_builds: int) -> int:
+    return item[0]
+
+
 def build_pipeline(p: beam.Pipeline, builds: list[Build], stage: beam.PTransform, step: str,
                    config: ReleaseConfig, beam_args: list[str]):
     """Read every build, judge probes with `stage`, write each build's kept samples and rejects."""
@@ -144,9 +148,9 @@ def build_pipeline(p: beam.Pipeline, builds: list[Build], stage: beam.PTransform
     rejects = (split.bad, applied[REJECTS]) | "AllRejects" >> beam.Flatten()
     n = len(builds)
     by_build = {
-        "samples": applied.samples | "PartitionSamples" >> beam.Partition(lambda kv, _: kv[0], n),
-        "rejects": rejects | "PartitionRejects" >> beam.Partition(lambda kv, _: kv[0], n),
-        "inputs": read | "PartitionInputs" >> beam.Partition(lambda kv, _: kv[0], n),
+        "samples": applied.samples | "PartitionSamples" >> beam.Partition(_build_of, n),
+        "rejects": rejects | "PartitionRejects" >> beam.Partition(_build_of, n),
+        "inputs": read | "PartitionInputs" >> beam.Partition(_build_of, n),
     }
     base_config = resolved_config(config, beam_args)
     manifests = []

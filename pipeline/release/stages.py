@@ -31,6 +31,14 @@ def _content_hash(probe: Probe) -> str | None:
     return f"{probe.kind}:{probe.sha256}" if probe.sha256 and probe.kind in ("image", "video") else None
 
 
+def _probe_hashes(probe: Probe) -> list:
+    return list(probe.hashes)
+
+
+def _probe_text(probe: Probe) -> str | None:
+    return probe.text
+
+
 def _image_hash(probe: Probe):
     return probe.hashes[0] if probe.kind == "image" and probe.hashes else None
 
@@ -75,7 +83,7 @@ class EvalContamination(beam.PTransform):
         super().__init__(label)
         self._names = list(names)
         self._fn = Decontaminate(eval_images, eval_texts, max_distance, ngram=ngram, min_words=min_words,
-                                 hashes_fn=lambda p: list(p.hashes), text_fn=lambda p: p.text, key_fn=_pid,
+                                 hashes_fn=_probe_hashes, text_fn=_probe_text, key_fn=_pid,
                                  source_fn=_pid)
         has_images = bool(eval_images)
         self.probe_options = {"phash": has_images, "frames": has_images, "texts": bool(eval_texts)}
