@@ -44,8 +44,10 @@ $(AIRFLOW_VENV)/.setup-stamp: Makefile
 	$(AIRFLOW_VENV)/bin/pip install -q 'apache-airflow>=3.0,<4'
 	touch $@
 
+LINTED := schemas crawlers filters pipeline flamingo demo dags bench tests
 lint: setup
-	$(VENV)/bin/ruff check schemas crawlers filters pipeline flamingo demo dags bench tests
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 
 clean:
 	rm -rf $(VENV) $(AIRFLOW_VENV) out .pytest_cache

@@ -4,7 +4,8 @@
 
 Documents are made in code: random 12-word sentences over a 160-word vocabulary; `--pairs` of
 them get a planted near-duplicate (boilerplate header/footer added and 1-3 sentences rewritten;
-the true Jaccard of 5-word shingles is printed; pairs near 0.7 are where estimates differ). Both sides hash 5-word shingles with 128
+the true Jaccard of 5-word shingles is printed; pairs near 0.7 are where estimates differ).
+Both sides hash 5-word shingles with 128
 permutations and index them in an LSH with the same (bands, rows). Timed per side: tokenising
 and shingling, the signatures, and inserting into the LSH index. docs/s = docs / median of
 `--repeats` timings. Recall = share of planted pairs that share an LSH bucket and whose
@@ -30,7 +31,9 @@ _WORD = re.compile(r"\w+")
 VOCAB = [f"{a}{b}{c}{d}" for a in "bcdfgklmnp" for b in "aeiou" for c in "nrst" for d in "ao"][:160]
 
 
-def make_corpus(num_docs: int, num_pairs: int, words: int, seed: int = 0) -> tuple[list[str], list[tuple[int, int]]]:
+def make_corpus(
+    num_docs: int, num_pairs: int, words: int, seed: int = 0
+) -> tuple[list[str], list[tuple[int, int]]]:
     r = random.Random(seed)
 
     def sentence() -> str:
@@ -43,7 +46,9 @@ def make_corpus(num_docs: int, num_pairs: int, words: int, seed: int = 0) -> tup
         copy = originals[i][:]
         for _ in range(1 + i % 3):  # 1-3 sentences rewritten: lower similarity for some pairs
             copy[r.randrange(len(copy))] = sentence()
-        docs.append(" ".join(["Home | News | Contact | Subscribe."] + copy + ["Copyright 2024, all rights reserved."]))
+        docs.append(
+            " ".join(["Home | News | Contact | Subscribe."] + copy + ["Copyright 2024, all rights reserved."])
+        )
         pairs.append((i, len(docs) - 1))
     return docs, pairs
 
@@ -70,7 +75,9 @@ def true_jaccard(a: str, b: str) -> float:
 
 def found_ours(result, pairs) -> list[bool]:
     sigs, keys = result
-    return [bool((keys[a] == keys[b]).any()) and estimate_jaccard(sigs[a], sigs[b]) >= THRESHOLD for a, b in pairs]
+    return [
+        bool((keys[a] == keys[b]).any()) and estimate_jaccard(sigs[a], sigs[b]) >= THRESHOLD for a, b in pairs
+    ]
 
 
 def run_datasketch(docs: list[str], bands: int):
@@ -117,8 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bands", type=int, default=32)
     args = ap.parse_args(argv)
     docs, pairs = make_corpus(args.docs, args.pairs, args.words)
-    print(f"{len(docs)} docs of ~{args.words} words, {len(pairs)} planted pairs, num_perm={NUM_PERM}, "
-          f"bands={args.bands} x rows={NUM_PERM // args.bands}, median of {args.repeats}")
+    print(
+        f"{len(docs)} docs of ~{args.words} words, {len(pairs)} planted pairs, num_perm={NUM_PERM}, "
+        f"bands={args.bands} x rows={NUM_PERM // args.bands}, median of {args.repeats}"
+    )
     truth = [true_jaccard(docs[a], docs[b]) for a, b in pairs]
     above = [j >= THRESHOLD for j in truth]
     t_ours, r_ours = timed(run_ours, docs, args.bands, repeats=args.repeats)
@@ -128,13 +137,17 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("datasketch", len(docs) / t_ds, *recalls(found_datasketch(r_ds, pairs), above)))
     except ImportError:
         print("datasketch is not installed (pip install -e '.[bench]'): ours only")
-    print(f"true Jaccard of the planted pairs: {min(truth):.2f}..{max(truth):.2f}; "
-          f"{sum(above)} of {len(pairs)} are >= {THRESHOLD}")
+    print(
+        f"true Jaccard of the planted pairs: {min(truth):.2f}..{max(truth):.2f}; "
+        f"{sum(above)} of {len(pairs)} are >= {THRESHOLD}"
+    )
     print(f"{'':18}{'docs/s':>12}{'recall':>10}{f'recall@J>={THRESHOLD}':>16}")
     for name, rate, recall, recall_above in rows:
         print(f"{name:18}{rate:12.0f}{recall:10.3f}{recall_above:16.3f}")
     if len(rows) == 2:
-        print(f"speed ratio (ours / datasketch): {rows[0][1] / rows[1][1]:.1f}x  (target >= 2x at equal recall)")
+        print(
+            f"speed ratio (ours / datasketch): {rows[0][1] / rows[1][1]:.1f}x  (target >= 2x at equal recall)"
+        )
     return 0
 
 

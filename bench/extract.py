@@ -67,7 +67,9 @@ def load_pages(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): p.read_text("utf-8", "replace") for p in files}
 
 
-def time_extractors(fns: dict[str, Callable[[str, str], str]], pages: dict[str, str], rounds: int) -> dict[str, float]:
+def time_extractors(
+    fns: dict[str, Callable[[str, str], str]], pages: dict[str, str], rounds: int
+) -> dict[str, float]:
     """Pages per second of each extractor from the median time of each page over `rounds` rounds.
 
     A round runs each extractor over the whole corpus in turn, page after page, as a worker meets
@@ -81,7 +83,9 @@ def time_extractors(fns: dict[str, Callable[[str, str], str]], pages: dict[str, 
                 start = time.perf_counter()
                 fn(html, BASE_URL + page)
                 times[name][page].append(time.perf_counter() - start)
-    return {name: len(pages) / sum(statistics.median(t) for t in runs.values()) for name, runs in times.items()}
+    return {
+        name: len(pages) / sum(statistics.median(t) for t in runs.values()) for name, runs in times.items()
+    }
 
 
 def _norm(text: str) -> str:
@@ -106,13 +110,23 @@ def quality(fn, pages: dict[str, str], labels: dict) -> tuple[float, float, int]
 
 
 def _report(title: str, pages: dict[str, str], label_sets: dict[str, dict], rounds: int) -> None:
-    extractors = {"flamingo": ours if _compiled() else None, "flamingo-py": ours_python,
-                  "trafilatura": _trafilatura(), "resiliparse": _resiliparse()}
+    extractors = {
+        "flamingo": ours if _compiled() else None,
+        "flamingo-py": ours_python,
+        "trafilatura": _trafilatura(),
+        "resiliparse": _resiliparse(),
+    }
     mean_kb = sum(len(h.encode("utf-8")) for h in pages.values()) / len(pages) / 1024
-    sys.stdout.write(f"== {title}: {len(pages)} pages, mean {mean_kb:.1f} KB, {rounds} rounds, median per page\n")
+    sys.stdout.write(
+        f"== {title}: {len(pages)} pages, mean {mean_kb:.1f} KB, {rounds} rounds, median per page\n"
+    )
     for name, fn in extractors.items():
         if fn is None:
-            hint = "pip install -e . builds crawlers.html._fastdom" if name == "flamingo" else "pip install '.[bench]'"
+            hint = (
+                "pip install -e . builds crawlers.html._fastdom"
+                if name == "flamingo"
+                else "pip install '.[bench]'"
+            )
             sys.stdout.write(f"{name}: not installed ({hint})\n")
     runnable = {name: fn for name, fn in extractors.items() if fn is not None}
     results = time_extractors(runnable, pages, rounds)
@@ -155,8 +169,11 @@ def main(argv: list[str] | None = None) -> int:
 
         generated = realistic_pages(seed=0)
         pages = {name: page.html for name, page in generated.items()}
-        truth = {"pages": {name: {"main": page.main, "boilerplate": page.boilerplate}
-                           for name, page in generated.items()}}
+        truth = {
+            "pages": {
+                name: {"main": page.main, "boilerplate": page.boilerplate} for name, page in generated.items()
+            }
+        }
         _report("realistic pages", pages, {"generator": truth}, args.rounds)
     return 0
 

@@ -52,8 +52,15 @@ def run_ours(urls: list[str], image_size: int, batch_size: int) -> int:
 
     tok = build_tiny_tokenizer(["a picture number"])
     add_flamingo_tokens(tok, media_token="<image>", eoc_token="<|endofchunk|>")
-    loader = make_loader(urls, kind="pairs", tokenizer=tok, image_size=image_size, batch_size=batch_size,
-                         epochs=1, shuffle_shards=False)
+    loader = make_loader(
+        urls,
+        kind="pairs",
+        tokenizer=tok,
+        image_size=image_size,
+        batch_size=batch_size,
+        epochs=1,
+        shuffle_shards=False,
+    )
     return sum(len(batch["keys"]) for batch in loader)
 
 
@@ -77,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--per-shard", type=int, default=500)
-    parser.add_argument("--source-size", type=int, default=256, help="stored JPEG side (img2dataset default 256)")
+    parser.add_argument(
+        "--source-size", type=int, default=256, help="stored JPEG side (img2dataset default 256)"
+    )
     parser.add_argument("--image-size", type=int, default=224, help="model input side")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
@@ -86,16 +95,20 @@ def main(argv: list[str] | None = None) -> int:
         urls = write_shards(tmp, args.samples, args.per_shard, args.source_size)
         rates: dict[str, list[float]] = {"flamingo.data": [], "webdataset": []}
         for _ in range(args.repeats):  # interleaved, so drift in machine load hits both alike
-            for name, fn in (("flamingo.data", lambda: run_ours(urls, args.image_size, args.batch_size)),
-                             ("webdataset", lambda: run_webdataset(urls, args.image_size))):
+            for name, fn in (
+                ("flamingo.data", lambda: run_ours(urls, args.image_size, args.batch_size)),
+                ("webdataset", lambda: run_webdataset(urls, args.image_size)),
+            ):
                 t0 = time.perf_counter()
                 n = fn()
                 assert n == args.samples, f"{name} yielded {n} of {args.samples} samples"
                 rates[name].append(n / (time.perf_counter() - t0))
     med = {k: statistics.median(v) for k, v in rates.items()}
     sys.stdout.write(
-        f"loader: {args.samples} samples {args.source_size}px JPEG -> {args.image_size}px, batch {args.batch_size}\n"
-        f"  flamingo.data (decode+tokenise+collate): {med['flamingo.data']:.0f} samples/s (median of {args.repeats})\n"
+        f"loader: {args.samples} samples {args.source_size}px JPEG -> {args.image_size}px, "
+        f"batch {args.batch_size}\n"
+        f"  flamingo.data (decode+tokenise+collate): {med['flamingo.data']:.0f} samples/s "
+        f"(median of {args.repeats})\n"
         f"  webdataset raw decode loop:              {med['webdataset']:.0f} samples/s\n"
         f"  ratio ours/webdataset: {med['flamingo.data'] / med['webdataset']:.2f} (target >= 0.9)\n"
     )

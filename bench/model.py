@@ -39,14 +39,38 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from flamingo.model.config import FlamingoConfig  # noqa: E402
 from flamingo.model.flamingo import Flamingo  # noqa: E402
 
-VISION = dict(model_type="clip_vision_model", image_size=64, patch_size=8, hidden_size=128,
-              intermediate_size=512, num_hidden_layers=2, num_attention_heads=4)
-LM = dict(model_type="llama", hidden_size=256, intermediate_size=1024, num_hidden_layers=4,
-          num_attention_heads=8, num_key_value_heads=8, max_position_embeddings=512)
+VISION = dict(
+    model_type="clip_vision_model",
+    image_size=64,
+    patch_size=8,
+    hidden_size=128,
+    intermediate_size=512,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+)
+LM = dict(
+    model_type="llama",
+    hidden_size=256,
+    intermediate_size=1024,
+    num_hidden_layers=4,
+    num_attention_heads=8,
+    num_key_value_heads=8,
+    max_position_embeddings=512,
+)
 # OpenFlamingo's fixed shapes (helpers.py defaults), so both sides do the same work.
-SHAPES = dict(resampler_depth=6, resampler_dim=128, resampler_num_heads=8, resampler_dim_head=64,
-              resampler_ff_mult=4.0, num_latents=64, max_num_frames=1,
-              xattn_every=1, xattn_num_heads=8, xattn_dim_head=64, xattn_ff_mult=4.0)
+SHAPES = dict(
+    resampler_depth=6,
+    resampler_dim=128,
+    resampler_num_heads=8,
+    resampler_dim_head=64,
+    resampler_ff_mult=4.0,
+    num_latents=64,
+    max_num_frames=1,
+    xattn_every=1,
+    xattn_num_heads=8,
+    xattn_dim_head=64,
+    xattn_ff_mult=4.0,
+)
 
 
 def build_ours(config: FlamingoConfig) -> Flamingo:
@@ -82,8 +106,14 @@ def build_open_flamingo(ours: Flamingo):
             return hidden[:, 0], hidden[:, 1:]
 
     vision = types.SimpleNamespace(visual=Visual(copy.deepcopy(ours.vision.tower)))
-    model = OpenFlamingo(vision, lm, ours.eoc_token_id, ours.media_token_id,
-                         vis_dim=ours.vision.hidden_size, cross_attn_every_n_layers=1)
+    model = OpenFlamingo(
+        vision,
+        lm,
+        ours.eoc_token_id,
+        ours.media_token_id,
+        vis_dim=ours.vision.hidden_size,
+        cross_attn_every_n_layers=1,
+    )
     model.requires_grad_(False)
     model.perceiver.requires_grad_(True)
     model.lang_encoder.gated_cross_attn_layers.requires_grad_(True)
@@ -110,11 +140,19 @@ def step_fn(model, batch, kind):
     def step():
         optimizer.zero_grad(set_to_none=True)
         if kind == "ours":
-            loss = model(batch["input_ids"], batch["media"], attention_mask=batch["attention_mask"],
-                         labels=batch["input_ids"]).loss
+            loss = model(
+                batch["input_ids"],
+                batch["media"],
+                attention_mask=batch["attention_mask"],
+                labels=batch["input_ids"],
+            ).loss
         else:
-            loss = model(batch["media"], batch["input_ids"], attention_mask=batch["attention_mask"],
-                         labels=batch["input_ids"]).loss
+            loss = model(
+                batch["media"],
+                batch["input_ids"],
+                attention_mask=batch["attention_mask"],
+                labels=batch["input_ids"],
+            ).loss
         loss.backward()
         optimizer.step()
         return loss
@@ -160,8 +198,12 @@ def training_memory_bytes(step, params, optimizer) -> int:
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         step()
-    state = sum(t.numel() * t.element_size() for s in optimizer.state.values() for t in s.values()
-                if torch.is_tensor(t))
+    state = sum(
+        t.numel() * t.element_size()
+        for s in optimizer.state.values()
+        for t in s.values()
+        if torch.is_tensor(t)
+    )
     weights = sum(p.numel() * p.element_size() * 2 for p in params)  # parameter + its gradient
     return saved + state + weights
 
@@ -185,9 +227,11 @@ def main(argv: list[str] | None = None) -> int:
     config = FlamingoConfig.preset("tiny", lm_config=LM, vision_config=VISION, **SHAPES)
     ours = build_ours(config)
     batch = make_batch(ours, args.batch, args.length, args.images)
-    print(f"config: LM llama d={LM['hidden_size']} L={LM['num_hidden_layers']}, CLIP {VISION['image_size']}px "
-          f"d={VISION['hidden_size']}, batch {args.batch} x {args.length} tokens, {args.images} images/row, "
-          f"1 CPU thread, median of {args.steps} steps")
+    print(
+        f"config: LM llama d={LM['hidden_size']} L={LM['num_hidden_layers']}, CLIP {VISION['image_size']}px "
+        f"d={VISION['hidden_size']}, batch {args.batch} x {args.length} tokens, {args.images} images/row, "
+        f"1 CPU thread, median of {args.steps} steps"
+    )
     results = {"ours": {}}
     steps = {}
     step, params, opt = step_fn(ours, batch, "ours")
@@ -199,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         step_t, params_t, opt_t = step_fn(theirs, batch, "open_flamingo")
         steps["open_flamingo"] = step_t
         results["open_flamingo"] = dict(
-            memory=training_memory_bytes(step_t, params_t, opt_t), trainable=sum(p.numel() for p in params_t),
+            memory=training_memory_bytes(step_t, params_t, opt_t),
+            trainable=sum(p.numel() for p in params_t),
         )
     except Exception as error:  # noqa: BLE001 - the peer may not import/build; we say why and go on
         print(f"OpenFlamingo 2.0.1 unavailable: {type(error).__name__}: {error}")
@@ -213,16 +258,30 @@ def main(argv: list[str] | None = None) -> int:
     prompt[:, 1:][prompt[:, 1:] == ours.media_token_id] = 5  # one image in the prompt
     gen_kwargs = dict(max_new_tokens=args.new_tokens, stop_token_ids=[])
     results["ours"]["gen_tok_s"] = tokens_per_second(
-        lambda: ours.generate(prompt, prompt_media, **gen_kwargs), args.batch, args.new_tokens)
+        lambda: ours.generate(prompt, prompt_media, **gen_kwargs), args.batch, args.new_tokens
+    )
     results["ours"]["gen_tok_s_no_media_cache"] = tokens_per_second(
-        lambda: ours.generate(prompt, prompt_media, use_media_cache=False, **gen_kwargs), args.batch, args.new_tokens)
+        lambda: ours.generate(prompt, prompt_media, use_media_cache=False, **gen_kwargs),
+        args.batch,
+        args.new_tokens,
+    )
     if theirs is not None:
         try:
+
             def their_generate():
-                return theirs.generate(prompt_media, prompt, attention_mask=torch.ones_like(prompt),
-                                       max_new_tokens=args.new_tokens, min_new_tokens=args.new_tokens,
-                                       eos_token_id=None, pad_token_id=ours.tokenizer.pad_token_id)
-            results["open_flamingo"]["gen_tok_s"] = tokens_per_second(their_generate, args.batch, args.new_tokens)
+                return theirs.generate(
+                    prompt_media,
+                    prompt,
+                    attention_mask=torch.ones_like(prompt),
+                    max_new_tokens=args.new_tokens,
+                    min_new_tokens=args.new_tokens,
+                    eos_token_id=None,
+                    pad_token_id=ours.tokenizer.pad_token_id,
+                )
+
+            results["open_flamingo"]["gen_tok_s"] = tokens_per_second(
+                their_generate, args.batch, args.new_tokens
+            )
         except Exception as error:  # noqa: BLE001
             print(f"OpenFlamingo generate failed: {type(error).__name__}: {error}")
     report(results)
@@ -232,9 +291,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(results: dict) -> None:
-    rows = [("training step (s, median)", "step_s", "{:.4f}"), ("train memory (MiB)", "memory", "{:.1f}"),
-            ("trainable params", "trainable", "{:,}"), ("generate tok/s (media cached)", "gen_tok_s", "{:.1f}"),
-            ("generate tok/s (no media cache)", "gen_tok_s_no_media_cache", "{:.1f}")]
+    rows = [
+        ("training step (s, median)", "step_s", "{:.4f}"),
+        ("train memory (MiB)", "memory", "{:.1f}"),
+        ("trainable params", "trainable", "{:,}"),
+        ("generate tok/s (media cached)", "gen_tok_s", "{:.1f}"),
+        ("generate tok/s (no media cache)", "gen_tok_s_no_media_cache", "{:.1f}"),
+    ]
     theirs = results.get("open_flamingo", {})
     print(f"{'metric':34s} {'ours':>14s} {'open_flamingo':>14s} {'ratio':>7s}")
     for label, key, fmt in rows:
@@ -248,16 +311,34 @@ def report(results: dict) -> None:
         print(f"{label:34s} {show(a):>14s} {show(b):>14s} {ratio:>7s}")
     if theirs.get("step_s"):
         ratio = results["ours"]["step_s"] / theirs["step_s"]
-        print(f"step time ratio ours/OpenFlamingo = {ratio:.2f} (target <= 0.90): {'MET' if ratio <= 0.9 else 'NOT MET'}")
+        print(
+            f"step time ratio ours/OpenFlamingo = {ratio:.2f} (target <= 0.90): "
+            f"{'MET' if ratio <= 0.9 else 'NOT MET'}"
+        )
 
 
 def gpu_report(args) -> None:
     """Training tokens/s and MFU of a mid-size model (Llama d=2048, 16 layers) in bf16 on one GPU."""
     device = torch.device("cuda")
-    lm = dict(model_type="llama", hidden_size=2048, intermediate_size=5632, num_hidden_layers=16,
-              num_attention_heads=16, num_key_value_heads=16, max_position_embeddings=2048, vocab_size=32000)
-    vision = dict(model_type="clip_vision_model", image_size=224, patch_size=14, hidden_size=1024,
-                  intermediate_size=4096, num_hidden_layers=24, num_attention_heads=16)
+    lm = dict(
+        model_type="llama",
+        hidden_size=2048,
+        intermediate_size=5632,
+        num_hidden_layers=16,
+        num_attention_heads=16,
+        num_key_value_heads=16,
+        max_position_embeddings=2048,
+        vocab_size=32000,
+    )
+    vision = dict(
+        model_type="clip_vision_model",
+        image_size=224,
+        patch_size=14,
+        hidden_size=1024,
+        intermediate_size=4096,
+        num_hidden_layers=24,
+        num_attention_heads=16,
+    )
     config = FlamingoConfig.preset("flamingo-3b", lm_config=lm, vision_config=vision, xattn_every=4)
     model = Flamingo(config).to(device=device, dtype=torch.bfloat16)
     batch = {k: v.to(device) for k, v in make_batch(model, 8, 1024, 4).items()}
@@ -271,9 +352,11 @@ def gpu_report(args) -> None:
     # 2 FLOPs/param/token forward, 2 backward through activations, 2 more for trainable weights.
     flops = tokens * (4 * total + 2 * trainable)
     peak = torch.cuda.get_device_properties(0)
-    print(f"GPU {peak.name}: bf16 train {tokens / seconds:,.0f} tok/s, step {seconds:.3f}s, "
-          f"MFU {flops / seconds / 989e12:.1%} of 989 TFLOP/s, peak memory "
-          f"{torch.cuda.max_memory_allocated() / 2**30:.1f} GiB")
+    print(
+        f"GPU {peak.name}: bf16 train {tokens / seconds:,.0f} tok/s, step {seconds:.3f}s, "
+        f"MFU {flops / seconds / 989e12:.1%} of 989 TFLOP/s, peak memory "
+        f"{torch.cuda.max_memory_allocated() / 2**30:.1f} GiB"
+    )
 
 
 if __name__ == "__main__":

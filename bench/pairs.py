@@ -1,12 +1,14 @@
 """Pairs download throughput: this project's job vs img2dataset, same URLs, same machine.
 
-    python -m bench.pairs [--num-images 500] [--threads 16] [--repeats 3] [--image-size 224] [--sources web|256]
+    python -m bench.pairs [--num-images 500] [--threads 16] [--repeats 3] [--image-size 224] \\
+        [--sources web|256]
 
 Serves N distinct-URL JPEGs from a loopback server, then downloads, resizes (border,
 same size, same JPEG quality) and shards them with img2dataset (its `download()`, which its CLI
 calls: processes_count=1, the same thread count, its opt-out header check off so loopback is not
 refused) and with
-`flamingo build pairs` (in-process FnApiRunner, filters and dedup off, same thread count). Prints samples/s per
+`flamingo build pairs` (in-process FnApiRunner, filters and dedup off, same thread count).
+Prints samples/s per
 tool (median of the repeats, wall clock including each tool's start-up) and the ratio.
 
 The server runs in its own process. In this one it would share the GIL with whichever tool runs
@@ -43,8 +45,20 @@ from PIL import Image
 from tests.http_fixture import HttpFixture
 
 # (width, height) of web photos: phone/camera exports and CMS renditions, long sides 400-1600 px
-WEB_SIZES = [(640, 480), (800, 600), (1024, 768), (1280, 853), (1600, 1200), (500, 500), (600, 900),
-             (1200, 800), (400, 300), (1024, 1024), (768, 1024), (1280, 720)]
+WEB_SIZES = [
+    (640, 480),
+    (800, 600),
+    (1024, 768),
+    (1280, 853),
+    (1600, 1200),
+    (500, 500),
+    (600, 900),
+    (1200, 800),
+    (400, 300),
+    (1024, 1024),
+    (768, 1024),
+    (1280, 720),
+]
 
 
 def make_images(count: int, size: int = 256, sizes: list[tuple[int, int]] | None = None) -> list[bytes]:
@@ -63,7 +77,8 @@ def make_images(count: int, size: int = 256, sizes: list[tuple[int, int]] | None
 
 
 def _serve(count: int, sources: str, conn) -> None:
-    """Child process: serve /img/0.jpg .. /img/{count-1}.jpg (32 distinct images in turn) until told to stop."""
+    """Child process: serve /img/0.jpg .. /img/{count-1}.jpg (32 distinct images in turn) until told
+    to stop."""
     images = make_images(32, sizes=WEB_SIZES if sources == "web" else None)
     with HttpFixture() as server:
         for i in range(count):
@@ -75,7 +90,9 @@ def _serve(count: int, sources: str, conn) -> None:
 def start_server(count: int, sources: str = "web"):
     """(base URL, stop function) of an image server in a separate process."""
     parent, child = multiprocessing.get_context("spawn").Pipe()
-    proc = multiprocessing.get_context("spawn").Process(target=_serve, args=(count, sources, child), daemon=True)
+    proc = multiprocessing.get_context("spawn").Process(
+        target=_serve, args=(count, sources, child), daemon=True
+    )
     proc.start()
     base = parent.recv()
 
@@ -90,10 +107,23 @@ def run_img2dataset(url_csv: str, out: str, args) -> int:
     from img2dataset import download
 
     download(
-        url_list=url_csv, input_format="csv", url_col="url", caption_col="caption", output_folder=out,
-        output_format="webdataset", image_size=args.image_size, resize_mode="border", encode_quality=95,
-        processes_count=1, thread_count=args.threads, number_sample_per_shard=10_000, timeout=10, retries=0,
-        disallowed_header_directives=[], distributor="multiprocessing", enable_wandb=False,
+        url_list=url_csv,
+        input_format="csv",
+        url_col="url",
+        caption_col="caption",
+        output_folder=out,
+        output_format="webdataset",
+        image_size=args.image_size,
+        resize_mode="border",
+        encode_quality=95,
+        processes_count=1,
+        thread_count=args.threads,
+        number_sample_per_shard=10_000,
+        timeout=10,
+        retries=0,
+        disallowed_header_directives=[],
+        distributor="multiprocessing",
+        enable_wandb=False,
     )
     return sum(1 for name in os.listdir(out) if name.endswith(".tar"))
 
@@ -101,13 +131,33 @@ def run_img2dataset(url_csv: str, out: str, args) -> int:
 def run_ours(url_csv: str, out: str, filters_yaml: str, args) -> int:
     from pipeline.jobs.pairs import run
 
-    manifest = run([
-        "--input", url_csv, "--output", out, "--allow-private", "--no-progress", "--filters", filters_yaml,
-        "--image-size", str(args.image_size), "--resize-mode", "border", "--encode-quality", "95",
-        "--thread-count", str(args.threads), "--per-host-concurrency", str(args.threads),
-        "--samples-per-shard", "10000", "--runner", "FnApiRunner",
-        "--no-dedup",  # img2dataset does no dedup: compare the same work
-    ])
+    manifest = run(
+        [
+            "--input",
+            url_csv,
+            "--output",
+            out,
+            "--allow-private",
+            "--no-progress",
+            "--filters",
+            filters_yaml,
+            "--image-size",
+            str(args.image_size),
+            "--resize-mode",
+            "border",
+            "--encode-quality",
+            "95",
+            "--thread-count",
+            str(args.threads),
+            "--per-host-concurrency",
+            str(args.threads),
+            "--samples-per-shard",
+            "10000",
+            "--runner",
+            "FnApiRunner",
+            "--no-dedup",  # img2dataset does no dedup: compare the same work
+        ]
+    )
     return manifest["written"]
 
 
@@ -156,7 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(tmp, ignore_errors=True)
     rates = {name: args.num_images / statistics.median(ts) for name, ts in times.items()}
     for name, rate in rates.items():
-        print(f"{name:>14}: {rate:8.1f} samples/s  (median of {args.repeats}; runs {[round(t, 2) for t in times[name]]} s)")
+        print(
+            f"{name:>14}: {rate:8.1f} samples/s  (median of {args.repeats}; "
+            f"runs {[round(t, 2) for t in times[name]]} s)"
+        )
     print(f"{args.num_images} images ({args.sources} sources), {args.threads} threads, one process each")
     print(f"ratio flamingo-data / img2dataset: {rates['flamingo-data'] / rates['img2dataset']:.2f}x")
     return 0

@@ -32,8 +32,20 @@ from random import Random
 from demo.sample.prose import TOPICS, ProseWriter
 
 STYLES = ("semantic", "wordpress", "hashed")
-SECTIONS = ("News", "Politics", "Business", "Sport", "Culture", "Science", "Travel", "Food", "Opinion",
-            "Video", "Podcasts", "Local")
+SECTIONS = (
+    "News",
+    "Politics",
+    "Business",
+    "Sport",
+    "Culture",
+    "Science",
+    "Travel",
+    "Food",
+    "Opinion",
+    "Video",
+    "Podcasts",
+    "Local",
+)
 COMMENT_LINES = (
     "I have been going to these sessions for two years and they are the highlight of my week.",
     "Does anyone know whether the sessions will continue over the summer holidays?",
@@ -46,11 +58,15 @@ COMMENT_LINES = (
     "Is there a way to volunteer if you can only come once a month?",
     "We tried to get in last Saturday but it was full, so book early if you can.",
 )
-FOOTER_LINES = ("Registered in England and Wales, company number 01234567.",
-                "Our journalism is funded by readers and advertisers; read how we keep it independent.",
-                "All content is copyright of its respective owners and may not be reproduced without permission.")
-COOKIE_LINES = ("We and our partners store and access information on your device to personalise ads and content.",
-                "You can change your choices at any time by visiting the privacy settings page.")
+FOOTER_LINES = (
+    "Registered in England and Wales, company number 01234567.",
+    "Our journalism is funded by readers and advertisers; read how we keep it independent.",
+    "All content is copyright of its respective owners and may not be reproduced without permission.",
+)
+COOKIE_LINES = (
+    "We and our partners store and access information on your device to personalise ads and content.",
+    "You can change your choices at any time by visiting the privacy settings page.",
+)
 NEWSLETTER_LINE = "Get the best local stories delivered to your inbox every morning, free of charge."
 CSS_RULE = ".{0}{{margin:0 auto;padding:{1}px {2}px;font:{3}px/1.5 system-ui,sans-serif;color:#{4:06x}}}"
 
@@ -66,16 +82,48 @@ class _Names:
     """Class names per markup convention: what a site calls each region."""
 
     TABLE = {
-        "semantic": dict(header="site-header", nav="main-nav", article="article", body="article__body",
-                         sidebar="sidebar", cards="more-stories", card="story-card", comments="comments",
-                         comment="comment", footer="site-footer", readalso="read-also", ad="ad-slot"),
-        "wordpress": dict(header="site-header", nav="primary-menu", article="post", body="entry-content",
-                          sidebar="widget-area", cards="jp-relatedposts", card="jp-relatedposts-post",
-                          comments="comments-area", comment="comment-body", footer="site-info",
-                          readalso="wp-block-embed", ad="adsbygoogle"),
-        "hashed": dict(header="Hdr_k2j", nav="Nav_q8", article="Story_a7c", body="Story_body_x1", sidebar="Rail_z3",
-                       cards="Grid_m4p", card="Tile_n2", comments="c-thread", comment="x9f3k", footer="Ftr_r5",
-                       readalso="Inline_t6", ad="slot_u7"),
+        "semantic": dict(
+            header="site-header",
+            nav="main-nav",
+            article="article",
+            body="article__body",
+            sidebar="sidebar",
+            cards="more-stories",
+            card="story-card",
+            comments="comments",
+            comment="comment",
+            footer="site-footer",
+            readalso="read-also",
+            ad="ad-slot",
+        ),
+        "wordpress": dict(
+            header="site-header",
+            nav="primary-menu",
+            article="post",
+            body="entry-content",
+            sidebar="widget-area",
+            cards="jp-relatedposts",
+            card="jp-relatedposts-post",
+            comments="comments-area",
+            comment="comment-body",
+            footer="site-info",
+            readalso="wp-block-embed",
+            ad="adsbygoogle",
+        ),
+        "hashed": dict(
+            header="Hdr_k2j",
+            nav="Nav_q8",
+            article="Story_a7c",
+            body="Story_body_x1",
+            sidebar="Rail_z3",
+            cards="Grid_m4p",
+            card="Tile_n2",
+            comments="c-thread",
+            comment="x9f3k",
+            footer="Ftr_r5",
+            readalso="Inline_t6",
+            ad="slot_u7",
+        ),
     }
 
 
@@ -84,54 +132,101 @@ def _sentences(text: str) -> list[str]:
 
 
 def _head(rng: Random, title: str, page_url: str, body_text: str) -> str:
-    css = "".join(CSS_RULE.format(f"c{i}", rng.randint(0, 24), rng.randint(0, 24), rng.randint(11, 20),
-                                  rng.randrange(1 << 24)) for i in range(rng.randint(80, 160)))
-    config = {"site": "example", "ads": {f"slot{i}": {"sizes": [[300, 250], [728, 90]], "targeting":
-              {"section": rng.choice(SECTIONS).lower(), "kw": [rng.choice(SECTIONS).lower() for _ in range(6)]}}
-              for i in range(rng.randint(6, 14))}, "experiments": {f"exp{i}": rng.random() for i in range(20)}}
-    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": title, "url": page_url,
-          "datePublished": "2024-05-01T08:00:00Z", "author": {"@type": "Person", "name": "Staff reporter"},
-          "image": [f"{page_url}/lead-{w}.jpg" for w in (640, 1280, 1920)],
-          "description": body_text[:300]}
-    metas = "".join(f'<meta property="og:{k}" content="{escape(v)}">' for k, v in
-                    (("title", title), ("type", "article"), ("url", page_url), ("site_name", "Example News")))
+    css = "".join(
+        CSS_RULE.format(
+            f"c{i}", rng.randint(0, 24), rng.randint(0, 24), rng.randint(11, 20), rng.randrange(1 << 24)
+        )
+        for i in range(rng.randint(80, 160))
+    )
+    config = {
+        "site": "example",
+        "ads": {
+            f"slot{i}": {
+                "sizes": [[300, 250], [728, 90]],
+                "targeting": {
+                    "section": rng.choice(SECTIONS).lower(),
+                    "kw": [rng.choice(SECTIONS).lower() for _ in range(6)],
+                },
+            }
+            for i in range(rng.randint(6, 14))
+        },
+        "experiments": {f"exp{i}": rng.random() for i in range(20)},
+    }
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": title,
+        "url": page_url,
+        "datePublished": "2024-05-01T08:00:00Z",
+        "author": {"@type": "Person", "name": "Staff reporter"},
+        "image": [f"{page_url}/lead-{w}.jpg" for w in (640, 1280, 1920)],
+        "description": body_text[:300],
+    }
+    metas = "".join(
+        f'<meta property="og:{k}" content="{escape(v)}">'
+        for k, v in (("title", title), ("type", "article"), ("url", page_url), ("site_name", "Example News"))
+    )
     metas += "".join(f'<meta name="twitter:{k}" content="x">' for k in ("card", "site", "creator", "title"))
-    links = "".join(f'<link rel="preload" href="/static/font-{i}.woff2" as="font" crossorigin>' for i in range(4))
-    links += "".join(f'<link rel="stylesheet" href="/static/css/{n}.css">' for n in ("main", "article", "print"))
-    return (f'<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)} | Example News</title>{metas}{links}<style>{css}</style>"
-            f"<script>window.__CONFIG__ = {json.dumps(config)};</script>"
-            "<script async src=\"https://www.googletagmanager.com/gtag/js?id=G-XXXX\"></script>"
-            "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}"
-            "gtag('js',new Date());gtag('config','G-XXXX');</script>"
-            f'<script type="application/ld+json">{json.dumps(ld)}</script></head>')
+    links = "".join(
+        f'<link rel="preload" href="/static/font-{i}.woff2" as="font" crossorigin>' for i in range(4)
+    )
+    links += "".join(
+        f'<link rel="stylesheet" href="/static/css/{n}.css">' for n in ("main", "article", "print")
+    )
+    return (
+        f'<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)} | Example News</title>{metas}{links}<style>{css}</style>"
+        f"<script>window.__CONFIG__ = {json.dumps(config)};</script>"
+        '<script async src="https://www.googletagmanager.com/gtag/js?id=G-XXXX"></script>'
+        "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}"
+        "gtag('js',new Date());gtag('config','G-XXXX');</script>"
+        f'<script type="application/ld+json">{json.dumps(ld)}</script></head>'
+    )
 
 
 def _menu(rng: Random, n: dict, semantic: bool) -> str:
     cols = []
     for section in rng.sample(SECTIONS, rng.randint(8, 10)):
-        sub = "".join(f'<li class="menu-item"><a href="/{section.lower()}/{i}">{section} topic {i}</a></li>'
-                      for i in range(rng.randint(10, 16)))
-        cols.append(f'<li class="menu-item has-children"><a href="/{section.lower()}">{section}</a>'
-                    f'<div class="sub-menu-wrap"><ul class="sub-menu">{sub}</ul></div></li>')
-    logo = '<a href="/" class="logo"><img src="/static/logo.svg" alt="Example News" width="180" height="40"></a>'
-    search = ('<form role="search" action="/search"><input type="search" name="q" placeholder="Search">'
-              "<button>Search</button></form>")
+        sub = "".join(
+            f'<li class="menu-item"><a href="/{section.lower()}/{i}">{section} topic {i}</a></li>'
+            for i in range(rng.randint(10, 16))
+        )
+        cols.append(
+            f'<li class="menu-item has-children"><a href="/{section.lower()}">{section}</a>'
+            f'<div class="sub-menu-wrap"><ul class="sub-menu">{sub}</ul></div></li>'
+        )
+    logo = (
+        '<a href="/" class="logo"><img src="/static/logo.svg" alt="Example News" width="180" height="40"></a>'
+    )
+    search = (
+        '<form role="search" action="/search"><input type="search" name="q" placeholder="Search">'
+        "<button>Search</button></form>"
+    )
     outer = "header" if semantic else "div"
-    return (f'<a class="skip-link" href="#content">Skip to content</a><{outer} class="{n["header"]}">{logo}'
-            f'<nav class="{n["nav"]}"><ul class="menu">{"".join(cols)}</ul></nav>{search}</{outer}>')
+    return (
+        f'<a class="skip-link" href="#content">Skip to content</a><{outer} class="{n["header"]}">{logo}'
+        f'<nav class="{n["nav"]}"><ul class="menu">{"".join(cols)}</ul></nav>{search}</{outer}>'
+    )
 
 
 def _figure(rng: Random, idx: int, caption: str, lazy: bool) -> str:
     src = f"/media/{rng.randrange(10**6)}-{idx}"
     srcset = ", ".join(f"{src}-{w}.jpg {w}w" for w in (320, 640, 1024))
-    attrs = (f'class="lazyload" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="{src}-640.jpg" '
-             f'data-srcset="{srcset}"' if lazy else f'src="{src}-640.jpg" srcset="{srcset}"')
-    return (f'<figure class="wp-caption"><img {attrs} alt="{escape(caption)}" width="640" height="427">'
-            f"<figcaption>{escape(caption)}</figcaption></figure>")
+    attrs = (
+        f'class="lazyload" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="{src}-640.jpg" '
+        f'data-srcset="{srcset}"'
+        if lazy
+        else f'src="{src}-640.jpg" srcset="{srcset}"'
+    )
+    return (
+        f'<figure class="wp-caption"><img {attrs} alt="{escape(caption)}" width="640" height="427">'
+        f"<figcaption>{escape(caption)}</figcaption></figure>"
+    )
 
 
-def _article(rng: Random, writer: ProseWriter, n: dict, page: RealisticPage, title: str, semantic: bool) -> str:
+def _article(
+    rng: Random, writer: ProseWriter, n: dict, page: RealisticPage, title: str, semantic: bool
+) -> str:
     parts = []
     lead_caption = f"The {writer.people} at {writer.place} on a busy evening"
     parts.append(_figure(rng, 0, lead_caption, lazy=False))
@@ -156,19 +251,27 @@ def _article(rng: Random, writer: ProseWriter, n: dict, page: RealisticPage, tit
             page.main.append(caption)
         if i == 4:
             also = [ProseWriter(rng, rng.randrange(100)).title() for _ in range(3)]
-            parts.append(f'<div class="{n["readalso"]}"><strong>Read also</strong><ul>'
-                         + "".join(f'<li><a href="/story/{rng.randrange(10**6)}">{escape(t)}</a></li>' for t in also)
-                         + "</ul></div>")
+            parts.append(
+                f'<div class="{n["readalso"]}"><strong>Read also</strong><ul>'
+                + "".join(f'<li><a href="/story/{rng.randrange(10**6)}">{escape(t)}</a></li>' for t in also)
+                + "</ul></div>"
+            )
         if i == 6:
-            parts.append(f'<div class="{n["ad"]}" data-slot="inline-1"><script>googletag.display("inline-1")'
-                         "</script></div>")
-    share = "".join(f'<a href="https://share.example/{s}" class="share-{s}">{s.title()}</a>'
-                    for s in ("facebook", "twitter", "whatsapp", "email"))
+            parts.append(
+                f'<div class="{n["ad"]}" data-slot="inline-1"><script>googletag.display("inline-1")'
+                "</script></div>"
+            )
+    share = "".join(
+        f'<a href="https://share.example/{s}" class="share-{s}">{s.title()}</a>'
+        for s in ("facebook", "twitter", "whatsapp", "email")
+    )
     tag, body_tag = ("article", "div") if semantic else ("div", "div")
-    return (f'<{tag} class="{n["article"]}" id="content"><h1>{escape(title)}</h1>'
-            f'<div class="byline">By Staff reporter <time datetime="2024-05-01">1 May 2024</time></div>'
-            f'<div class="share-bar">{share}</div><{body_tag} class="{n["body"]}">{"".join(parts)}</{body_tag}>'
-            f"</{tag}>")
+    return (
+        f'<{tag} class="{n["article"]}" id="content"><h1>{escape(title)}</h1>'
+        f'<div class="byline">By Staff reporter <time datetime="2024-05-01">1 May 2024</time></div>'
+        f'<div class="share-bar">{share}</div><{body_tag} class="{n["body"]}">{"".join(parts)}</{body_tag}>'
+        f"</{tag}>"
+    )
 
 
 def _chrome(rng: Random, n: dict, page: RealisticPage, semantic: bool) -> tuple[str, str]:
@@ -176,44 +279,69 @@ def _chrome(rng: Random, n: dict, page: RealisticPage, semantic: bool) -> tuple[
     most_read = [ProseWriter(rng, rng.randrange(100)).title() + f" ({i + 1})" for i in range(10)]
     page.boilerplate += most_read
     side_tag = "aside" if semantic else "div"
-    sidebar = (f'<{side_tag} class="{n["sidebar"]}"><section class="widget"><h3>Most read</h3><ol>'
-               + "".join(f'<li><a href="/story/{rng.randrange(10**6)}"><img src="/thumbs/{i}.jpg" alt="" '
-                         f'width="80" height="60">{escape(t)}</a></li>' for i, t in enumerate(most_read))
-               + f'</ol></section><section class="widget newsletter"><p>{NEWSLETTER_LINE}</p>'
-               '<form action="/subscribe"><input type="email" name="email"><button>Sign up</button></form></section>'
-               f'<div class="{n["ad"]}"><script>googletag.display("rail-1")</script></div></{side_tag}>')
+    sidebar = (
+        f'<{side_tag} class="{n["sidebar"]}"><section class="widget"><h3>Most read</h3><ol>'
+        + "".join(
+            f'<li><a href="/story/{rng.randrange(10**6)}"><img src="/thumbs/{i}.jpg" alt="" '
+            f'width="80" height="60">{escape(t)}</a></li>'
+            for i, t in enumerate(most_read)
+        )
+        + f'</ol></section><section class="widget newsletter"><p>{NEWSLETTER_LINE}</p>'
+        '<form action="/subscribe"><input type="email" name="email"><button>Sign up</button></form></section>'
+        f'<div class="{n["ad"]}"><script>googletag.display("rail-1")</script></div></{side_tag}>'
+    )
     page.boilerplate.append(NEWSLETTER_LINE)
-    tags = '<div class="tags">' + "".join(f'<a href="/tag/{s.lower()}">{s}</a>' for s in rng.sample(SECTIONS, 5)) + "</div>"
+    tags = (
+        '<div class="tags">'
+        + "".join(f'<a href="/tag/{s.lower()}">{s}</a>' for s in rng.sample(SECTIONS, 5))
+        + "</div>"
+    )
     cards = []
     for i in range(rng.randint(8, 16)):
         w = ProseWriter(rng, rng.randrange(100))
         teaser = w.paragraph(1)
         page.boilerplate += _sentences(teaser)
-        cards.append(f'<div class="{n["card"]}"><a href="/story/{rng.randrange(10**6)}"><img src="/thumbs/c{i}.jpg" '
-                     f'alt="" loading="lazy" width="300" height="200"><h3>{escape(w.title())}</h3></a>'
-                     f"<p>{escape(teaser)}</p></div>")
+        cards.append(
+            f'<div class="{n["card"]}"><a href="/story/{rng.randrange(10**6)}"><img src="/thumbs/c{i}.jpg" '
+            f'alt="" loading="lazy" width="300" height="200"><h3>{escape(w.title())}</h3></a>'
+            f"<p>{escape(teaser)}</p></div>"
+        )
     comments = []
     for i in range(rng.randint(5, 30)):
         text = " ".join(rng.sample(COMMENT_LINES, rng.randint(1, 3)))
         page.boilerplate += _sentences(text)
-        comments.append(f'<div class="{n["comment"]}" id="c{i}"><div class="meta"><b>reader{rng.randrange(999)}</b> '
-                        f'<span>{rng.randint(1, 23)} hours ago</span></div><p>{escape(text)}</p>'
-                        '<a href="#reply" class="reply">Reply</a></div>')
-    after = (f'{tags}<section class="{n["cards"]}"><h2>More stories</h2>{"".join(cards)}</section>'
-             f'<section class="{n["comments"]}"><h2>{len(comments)} comments</h2>{"".join(comments)}</section>')
+        comments.append(
+            f'<div class="{n["comment"]}" id="c{i}"><div class="meta"><b>reader{rng.randrange(999)}</b> '
+            f"<span>{rng.randint(1, 23)} hours ago</span></div><p>{escape(text)}</p>"
+            '<a href="#reply" class="reply">Reply</a></div>'
+        )
+    after = (
+        f'{tags}<section class="{n["cards"]}"><h2>More stories</h2>{"".join(cards)}</section>'
+        f'<section class="{n["comments"]}"><h2>{len(comments)} comments</h2>{"".join(comments)}</section>'
+    )
     return sidebar, after
 
 
 def _footer(rng: Random, n: dict, page: RealisticPage, semantic: bool) -> str:
-    cols = "".join('<div class="col"><ul>' + "".join(f'<li><a href="/{s.lower()}/{j}">{s} {j}</a></li>' for j in range(8))
-                   + "</ul></div>" for s in rng.sample(SECTIONS, 5))
+    cols = "".join(
+        '<div class="col"><ul>'
+        + "".join(f'<li><a href="/{s.lower()}/{j}">{s} {j}</a></li>' for j in range(8))
+        + "</ul></div>"
+        for s in rng.sample(SECTIONS, 5)
+    )
     page.boilerplate += list(FOOTER_LINES) + list(COOKIE_LINES)
     tag = "footer" if semantic else "div"
-    cookie = (f'<div id="cmp" class="consent-dialog"><p>{" ".join(COOKIE_LINES)}</p><button>Accept</button>'
-              "<button>Reject</button></div>")
-    scripts = "".join(f'<script src="/static/js/chunk-{rng.randrange(16**8):08x}.js" defer></script>' for _ in range(6))
-    return (f'<{tag} class="{n["footer"]}">{cols}<p>{" ".join(FOOTER_LINES)}</p></{tag}>{cookie}{scripts}'
-            '<img src="https://pixel.example/p.gif" width="1" height="1" alt="">')
+    cookie = (
+        f'<div id="cmp" class="consent-dialog"><p>{" ".join(COOKIE_LINES)}</p><button>Accept</button>'
+        "<button>Reject</button></div>"
+    )
+    scripts = "".join(
+        f'<script src="/static/js/chunk-{rng.randrange(16**8):08x}.js" defer></script>' for _ in range(6)
+    )
+    return (
+        f'<{tag} class="{n["footer"]}">{cols}<p>{" ".join(FOOTER_LINES)}</p></{tag}>{cookie}{scripts}'
+        '<img src="https://pixel.example/p.gif" width="1" height="1" alt="">'
+    )
 
 
 def realistic_page(seed: int, index: int) -> RealisticPage:
@@ -226,11 +354,16 @@ def realistic_page(seed: int, index: int) -> RealisticPage:
     url = f"https://news.example/{style}/{index}"
     article = _article(rng, writer, n, page, title, semantic)
     sidebar, after = _chrome(rng, n, page, semantic)
-    crumbs = ('<ol class="breadcrumb"><li><a href="/">Home</a></li><li><a href="/news">News</a></li>'
-              '<li><a href="/news/local">Local</a></li></ol>')
+    crumbs = (
+        '<ol class="breadcrumb"><li><a href="/">Home</a></li><li><a href="/news">News</a></li>'
+        '<li><a href="/news/local">Local</a></li></ol>'
+    )
     wrap = ("main", "div") if semantic else ("div", "div")
-    body = (f'<body class="single">{_menu(rng, n, semantic)}{crumbs}<{wrap[0]} class="site-main">'
-            f'<div class="layout">{article}{sidebar}</div>{after}</{wrap[0]}>{_footer(rng, n, page, semantic)}</body>')
+    body = (
+        f'<body class="single">{_menu(rng, n, semantic)}{crumbs}<{wrap[0]} class="site-main">'
+        f'<div class="layout">{article}{sidebar}</div>{after}</{wrap[0]}>'
+        f"{_footer(rng, n, page, semantic)}</body>"
+    )
     page.html = f'<!doctype html><html lang="en">{_head(rng, title, url, " ".join(page.main))}{body}</html>'
     main = set(page.main)
     both = main & set(page.boilerplate)

@@ -27,9 +27,12 @@ from demo.sample.plan import plan_site
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CAPTION = re.compile(r"^an? (\S+) (\S+) on an? (\S+) background$")
 # Chrome sentences every article page carries (demo/sample/pages.py render_page).
-FIXED_BOILERPLATE = ("We use cookies to improve your experience on our site.",
-                     "By continuing to browse you agree to our use of cookies.",
-                     "Share this: Twitter Facebook Email", "All rights reserved.")
+FIXED_BOILERPLATE = (
+    "We use cookies to improve your experience on our site.",
+    "By continuing to browse you agree to our use of cookies.",
+    "Share this: Twitter Facebook Email",
+    "All rights reserved.",
+)
 DATA_URI_NOTE = "Items marked with a dot are new this month."
 
 
@@ -84,8 +87,10 @@ def sample_labels(sample_dir: str | Path, seed: int = 0, num_pages: int = 50) ->
         flat = " ".join(html.unescape(source).split())
         missing = [s for s in labels["main"] if " ".join(s.split()) not in flat]
         if missing:
-            raise ValueError(f"{page.path}: planned sentences not in the page, e.g. {missing[0]!r}; "
-                             "demo.sample's plan and pages disagree")
+            raise ValueError(
+                f"{page.path}: planned sentences not in the page, e.g. {missing[0]!r}; "
+                "demo.sample's plan and pages disagree"
+            )
         pages[page.path.lstrip("/")] = labels
     return {"about": __doc__.split("\n\n")[0], "pages": pages}
 
@@ -96,5 +101,8 @@ if __name__ == "__main__":  # a quick look: python -m bench.sample_truth
     with tempfile.TemporaryDirectory() as tmp:
         write_sample_web(tmp, seed=0)
         labels = sample_labels(tmp)["pages"]
-        print(len(labels), sum(len(v["main"]) for v in labels.values()),
-              sum(len(v["boilerplate"]) for v in labels.values()))
+        print(
+            len(labels),
+            sum(len(v["main"]) for v in labels.values()),
+            sum(len(v["boilerplate"]) for v in labels.values()),
+        )

@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             runs["ours job (T=8)"].append(_timed(lambda: run_ours(videos, job)))
 
     print(
-        f"{args.num_videos} videos x {args.duration:g} s, {args.size} H.264 25 fps; medians of {args.repeats} runs"
+        f"{args.num_videos} videos x {args.duration:g} s, {args.size} H.264 25 fps; "
+        f"medians of {args.repeats} runs"
     )
     print(f"{'side':<20} {'frames':>7} {'median s':>9} {'frames/s':>9} {'videos/s':>9}")
     rates = {}
@@ -136,11 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     peer = rates["ffmpeg CLI fps=1"]
     print(f"ratio same-work / CLI: {rates['ours same-work'] / peer:.2f}x (target >= 0.8x)")
     print(
-        f"ratio job / CLI:       {rates['ours job (T=8)'] / peer:.2f}x frames/s: the job decodes from the keyframe"
+        f"ratio job / CLI:       {rates['ours job (T=8)'] / peer:.2f}x frames/s: "
+        "the job decodes from the keyframe"
         " before its window for 8 frames (per video it is faster; see videos/s)"
     )
     print(
-        "note: the CLI's fps=1 rounds to the nearest tick (frame k shows ~k+0.5 s); ours shows the frame on screen at k s"
+        "note: the CLI's fps=1 rounds to the nearest tick (frame k shows ~k+0.5 s); "
+        "ours shows the frame on screen at k s"
     )
     return 0
 

@@ -144,22 +144,29 @@ def iter_warc(stream: BinaryIO, warc_file: str) -> Iterator[WarcItem]:
             offset = it.offset
             if record.format == "arc" and "://" not in (record.rec_headers.get_header("uri") or ""):
                 # warcio falls back to the ARC format for any text line; a real ARC header starts with a URL
-                yield WarcProblem(warc_file, offset, RejectReason.MALFORMED_RECORD,
-                                  "neither a WARC nor an ARC record")
+                yield WarcProblem(
+                    warc_file, offset, RejectReason.MALFORMED_RECORD, "neither a WARC nor an ARC record"
+                )
                 return
             yield from _classify(record, warc_file, offset)
             it.read_to_end(record)
             end = it.offset
     except ArchiveLoadFailed as exc:
-        yield WarcProblem(warc_file, end, RejectReason.MALFORMED_RECORD, f"unreadable from here on: {exc}"[:500])
+        yield WarcProblem(
+            warc_file, end, RejectReason.MALFORMED_RECORD, f"unreadable from here on: {exc}"[:500]
+        )
         return
     except (OSError, EOFError, ValueError) as exc:  # zlib errors, cut-off streams
         yield WarcProblem(warc_file, end, RejectReason.TRUNCATED, f"archive ends mid-record: {exc}"[:500])
         return
     if reader.count > end:
         # gzip member cut short: warcio stops without an error, the record simply vanishes.
-        yield WarcProblem(warc_file, end, RejectReason.TRUNCATED,
-                          f"{reader.count - end} trailing bytes after the last complete record")
+        yield WarcProblem(
+            warc_file,
+            end,
+            RejectReason.TRUNCATED,
+            f"{reader.count - end} trailing bytes after the last complete record",
+        )
 
 
 def _classify(record, warc_file: str, offset: int) -> Iterator[WarcItem]:
@@ -171,9 +178,13 @@ def _classify(record, warc_file: str, offset: int) -> Iterator[WarcItem]:
     content_type = _content_type(record)
     if rtype == "revisit":
         if _is_html(content_type, b""):
-            yield WarcRevisit(url, warc_file, offset,
-                              record.rec_headers.get_header("WARC-Refers-To-Target-URI") or "",
-                              record.rec_headers.get_header("WARC-Payload-Digest"))
+            yield WarcRevisit(
+                url,
+                warc_file,
+                offset,
+                record.rec_headers.get_header("WARC-Refers-To-Target-URI") or "",
+                record.rec_headers.get_header("WARC-Payload-Digest"),
+            )
         else:
             yield WarcSkip(warc_file, offset, "not_html")
         return
@@ -192,7 +203,9 @@ def _classify(record, warc_file: str, offset: int) -> Iterator[WarcItem]:
             yield WarcSkip(warc_file, offset, "not_html")
         return
     if len(body) > MAX_PAGE_BYTES:
-        yield WarcProblem(warc_file, offset, RejectReason.TOO_LARGE, f"payload over {MAX_PAGE_BYTES} bytes", url)
+        yield WarcProblem(
+            warc_file, offset, RejectReason.TOO_LARGE, f"payload over {MAX_PAGE_BYTES} bytes", url
+        )
         return
     declared_cut = record.rec_headers.get_header("WARC-Truncated")
     remaining = getattr(record.raw_stream, "limit", 0)
@@ -200,9 +213,16 @@ def _classify(record, warc_file: str, offset: int) -> Iterator[WarcItem]:
         why = f"WARC-Truncated: {declared_cut}" if declared_cut else f"record ends {remaining} bytes short"
         yield WarcProblem(warc_file, offset, RejectReason.TRUNCATED, why, url)
         return
-    yield WarcPage(url, body, charset_from_content_type(content_type), warc_file, offset,
-                   record.rec_headers.get_header("WARC-Date") or "",
-                   record.rec_headers.get_header("WARC-Payload-Digest"), len(body))
+    yield WarcPage(
+        url,
+        body,
+        charset_from_content_type(content_type),
+        warc_file,
+        offset,
+        record.rec_headers.get_header("WARC-Date") or "",
+        record.rec_headers.get_header("WARC-Payload-Digest"),
+        len(body),
+    )
 
 
 def read_payload_at(stream: BinaryIO, offset: int, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:

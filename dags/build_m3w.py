@@ -1,4 +1,5 @@
-"""Airflow DAG `build_m3w`: web pages (WARC files) into interleaved M3W document shards, then the build report.
+"""Airflow DAG `build_m3w`: web pages (WARC files) into interleaved M3W document shards, then the
+build report.
 
 Trigger with params, e.g. `airflow dags trigger build_m3w --conf '{"input": "gs://YOUR_BUCKET/warc/*.warc.gz",
 "output": "gs://YOUR_BUCKET/out/m3w", "profile": "dataflow"}'`.

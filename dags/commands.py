@@ -28,7 +28,8 @@ def build_command(job: str) -> str:
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}; valid jobs: {', '.join(JOBS)}")
     return (
-        f'{FLAMINGO} build {job} --input "$INPUT" --output "$OUTPUT" --profile "$PROFILE" --no-progress $EXTRA_ARGS'
+        f'{FLAMINGO} build {job} --input "$INPUT" --output "$OUTPUT" --profile "$PROFILE" '
+        "--no-progress $EXTRA_ARGS"
     )
 
 
@@ -39,14 +40,18 @@ def report_command() -> str:
 def dedup_command() -> str:
     """Cross-job dedup: images shared between M3W, pairs and videos outputs; drops go to rejects.
     A Beam pipeline like the builds, so it takes the same EXTRA_ARGS (region, worker limits)."""
-    return (f'{FLAMINGO} dedup --inputs "$M3W_OUT" "$PAIRS_OUT" "$VIDEOS_OUT" --output "$DEDUP_OUT" '
-            f'--profile "$PROFILE" --no-progress $EXTRA_ARGS')
+    return (
+        f'{FLAMINGO} dedup --inputs "$M3W_OUT" "$PAIRS_OUT" "$VIDEOS_OUT" --output "$DEDUP_OUT" '
+        f'--profile "$PROFILE" --no-progress $EXTRA_ARGS'
+    )
 
 
 def decontaminate_command() -> str:
     """Drop training samples that match the evaluation sets (images and texts); a Beam pipeline."""
-    return (f'{FLAMINGO} decontaminate --inputs "$DEDUP_OUT" --eval "$EVAL_INPUT" --output "$CLEAN_OUT" '
-            f'--profile "$PROFILE" --no-progress $EXTRA_ARGS')
+    return (
+        f'{FLAMINGO} decontaminate --inputs "$DEDUP_OUT" --eval "$EVAL_INPUT" --output "$CLEAN_OUT" '
+        f'--profile "$PROFILE" --no-progress $EXTRA_ARGS'
+    )
 
 
 def publish_command() -> str:

@@ -40,7 +40,9 @@ STEP_ENV = {
 params = common_params("gs://YOUR_BUCKET/releases")
 params["output_root"] = params.pop("output")
 params["release"] = Param("v1", type="string", description="release name: the folder under output_root")
-params["eval_input"] = Param("gs://YOUR_BUCKET/eval/*", type="string", description="evaluation sets to decontaminate against")
+params["eval_input"] = Param(
+    "gs://YOUR_BUCKET/eval/*", type="string", description="evaluation sets to decontaminate against"
+)
 for job, default in INPUT_DEFAULTS.items():
     params[f"{job}_input"] = Param(default, type="string", description=f"input glob of the {job} build")
 
@@ -57,11 +59,16 @@ with DAG(
     tags=["flamingo", "release"],
 ) as dag:
     builds = [
-        build_task(job, input_expr=f"{{{{ params.{job}_input }}}}", output_expr=f"{ROOT}/{job}") for job in JOBS
+        build_task(job, input_expr=f"{{{{ params.{job}_input }}}}", output_expr=f"{ROOT}/{job}")
+        for job in JOBS
     ]
-    dedup = BashOperator(task_id="dedup_across_jobs", bash_command=dedup_command(), env=STEP_ENV, append_env=True)
+    dedup = BashOperator(
+        task_id="dedup_across_jobs", bash_command=dedup_command(), env=STEP_ENV, append_env=True
+    )
     decontaminate = BashOperator(
         task_id="decontaminate", bash_command=decontaminate_command(), env=STEP_ENV, append_env=True
     )
-    publish = BashOperator(task_id="publish_manifest", bash_command=publish_command(), env=STEP_ENV, append_env=True)
+    publish = BashOperator(
+        task_id="publish_manifest", bash_command=publish_command(), env=STEP_ENV, append_env=True
+    )
     builds >> dedup >> decontaminate >> publish

@@ -28,7 +28,9 @@ START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 def common_params(output: str) -> dict[str, Param]:
     return {
         "output": Param(output, type="string", description="output directory (gs://, s3:// or local)"),
-        "profile": Param("dataflow", enum=list(PROFILES), description="runner profile (pipeline/runner/profiles.py)"),
+        "profile": Param(
+            "dataflow", enum=list(PROFILES), description="runner profile (pipeline/runner/profiles.py)"
+        ),
         "extra_args": Param("", type="string", description="extra Beam flags, e.g. --max_num_workers 50"),
     }
 

@@ -37,8 +37,18 @@ def shard_texts(shard_dirs: dict[str, str], template: str = "Output: {caption}")
     return texts
 
 
-def pretrain_lm(texts: list[str], out_dir: Path, *, corpus: tuple[str, ...], lm_config: dict, steps: int = 300,
-                batch_size: int = 32, seq_len: int = 48, lr: float = 3e-3, seed: int = 0) -> str:
+def pretrain_lm(
+    texts: list[str],
+    out_dir: Path,
+    *,
+    corpus: tuple[str, ...],
+    lm_config: dict,
+    steps: int = 300,
+    batch_size: int = 32,
+    seq_len: int = 48,
+    lr: float = 3e-3,
+    seed: int = 0,
+) -> str:
     """Train a causal LM of `lm_config` on `texts` (packed, EOS between texts); save model and
     tokenizer to out_dir; return out_dir."""
     import torch
@@ -50,8 +60,14 @@ def pretrain_lm(texts: list[str], out_dir: Path, *, corpus: tuple[str, ...], lm_
         raise ValueError("no training text to pretrain the demo LM on")
     tok = build_tiny_tokenizer(corpus)
     kwargs = dict(lm_config)
-    config = AutoConfig.for_model(kwargs.pop("model_type"), vocab_size=len(tok), bos_token_id=tok.eos_token_id,
-                                  eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, **kwargs)
+    config = AutoConfig.for_model(
+        kwargs.pop("model_type"),
+        vocab_size=len(tok),
+        bos_token_id=tok.eos_token_id,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+        **kwargs,
+    )
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(config)
     stream: list[int] = []

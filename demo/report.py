@@ -42,27 +42,54 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
 
 
 def _jobs_section(jobs: dict[str, dict[str, Any]]) -> str:
-    rows = [[name, j.get("status"), j.get("inputs", ""), j.get("written", ""), j.get("rejected", ""),
-             j.get("num_shards", ""), j.get("seconds", "")] for name, j in jobs.items()]
+    rows = [
+        [
+            name,
+            j.get("status"),
+            j.get("inputs", ""),
+            j.get("written", ""),
+            j.get("rejected", ""),
+            j.get("num_shards", ""),
+            j.get("seconds", ""),
+        ]
+        for name, j in jobs.items()
+    ]
     parts = [_table(rows, ["job", "status", "inputs", "written", "rejected", "shards", "seconds"])]
     for name, j in jobs.items():
-        for field, title in (("rejected_by_reason", "rejects by reason"), ("image_rejected_by_reason", "image rejects")):
+        for field, title in (
+            ("rejected_by_reason", "rejects by reason"),
+            ("image_rejected_by_reason", "image rejects"),
+        ):
             if j.get(field):
-                parts.append(f"<h3>{html.escape(name)}: {title}</h3>"
-                             + _table(sorted(j[field].items()), ["reason", "count"]))
+                parts.append(
+                    f"<h3>{html.escape(name)}: {title}</h3>"
+                    + _table(sorted(j[field].items()), ["reason", "count"])
+                )
     return "".join(parts)
 
 
 def _eval_section(ev: dict[str, Any]) -> str:
-    rows = [["accuracy (images in place)", f"{ev['accuracy']:.3f}"],
-            ["accuracy, images shuffled across examples", f"{ev['accuracy_shuffled_images']:.3f}"],
-            ["chance (1 / candidates)", f"{ev['chance']:.3f}"],
-            ["zero-shot trick (2 text-only examples), ranked", f"{ev.get('accuracy_zero_shot', float('nan')):.3f}"],
-            ["generation, normalised exact match", f"{ev.get('generation_exact_match', float('nan')):.3f}"]]
-    examples = [[e["key"], e["truth"], e["prediction"], "yes" if e["correct"] else "no"] for e in ev.get("examples", [])]
-    return (f"<p>{html.escape(ev.get('measure', ''))}; {ev['queries']} held-out images, "
-            f"{ev['candidates']} candidates.</p>" + _table(rows, ["measure", "value"])
-            + "<h3>first predictions</h3>" + _table(examples, ["image", "truth", "prediction", "correct"]))
+    rows = [
+        ["accuracy (images in place)", f"{ev['accuracy']:.3f}"],
+        ["accuracy, images shuffled across examples", f"{ev['accuracy_shuffled_images']:.3f}"],
+        ["chance (1 / candidates)", f"{ev['chance']:.3f}"],
+        [
+            "zero-shot trick (2 text-only examples), ranked",
+            f"{ev.get('accuracy_zero_shot', float('nan')):.3f}",
+        ],
+        ["generation, normalised exact match", f"{ev.get('generation_exact_match', float('nan')):.3f}"],
+    ]
+    examples = [
+        [e["key"], e["truth"], e["prediction"], "yes" if e["correct"] else "no"]
+        for e in ev.get("examples", [])
+    ]
+    return (
+        f"<p>{html.escape(ev.get('measure', ''))}; {ev['queries']} held-out images, "
+        f"{ev['candidates']} candidates.</p>"
+        + _table(rows, ["measure", "value"])
+        + "<h3>first predictions</h3>"
+        + _table(examples, ["image", "truth", "prediction", "correct"])
+    )
 
 
 def write_report(out: Path, report: dict[str, Any]) -> Path:
@@ -71,14 +98,15 @@ def write_report(out: Path, report: dict[str, Any]) -> Path:
     sample = report.get("sample_web", {})
     sample_rows = [[k, v] for k, v in sample.items() if not isinstance(v, dict)]
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>flamingo demo</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse;margin:.5em 0}}
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
+table{{border-collapse:collapse;margin:.5em 0}}
 td,th{{border:1px solid #ccc;padding:.2em .6em;text-align:left}}</style></head><body>
 <h1>Flamingo demo: sample web → shards → tiny Flamingo → few-shot captioning</h1>
 <h2>1. Sample web</h2>{_table(sample_rows, ["item", "count"])}
 <h2>2. Build jobs (counts per stage, rejects by reason)</h2>{_jobs_section(report["jobs"])}
-<h2>3. Training</h2><p>{train['steps']} steps in {train['seconds']} s (demo LM pretraining
-{train.get('lm_pretrain_seconds', '?')} s); loss {train['loss'][0]:.3f} → {train['loss'][-1]:.3f};
-skipped samples {html.escape(str(train.get('data_errors', {})))}.</p><img src="loss.png" alt="loss curves">
+<h2>3. Training</h2><p>{train["steps"]} steps in {train["seconds"]} s (demo LM pretraining
+{train.get("lm_pretrain_seconds", "?")} s); loss {train["loss"][0]:.3f} → {train["loss"][-1]:.3f};
+skipped samples {html.escape(str(train.get("data_errors", {})))}.</p><img src="loss.png" alt="loss curves">
 <h2>4. Few-shot captioning on held-out images</h2>{_eval_section(report["eval"])}
 <h2>Timings (s)</h2>{_table(sorted(timings.items()), ["stage", "seconds"])}
 </body></html>"""

@@ -36,7 +36,9 @@ EXTRA_WORDS = "cross moving up down output"
 # λ_m: the captioning signal comes from pairs; M3W and video add interleaved/temporal data.
 # (The paper uses M3W 1.0, ALIGN 0.2, LTIP 0.2, VTP 0.03 at scale.)
 DATASETS = {
-    "pairs": dict(kind="pairs", weight=1.0, batch_size=4, pack=4, template="Output: {caption}", max_length=32),
+    "pairs": dict(
+        kind="pairs", weight=1.0, batch_size=4, pack=4, template="Output: {caption}", max_length=32
+    ),
     "m3w": dict(kind="m3w", weight=0.2, batch_size=4, max_length=128, options={"max_images": 5}),
     "videos": dict(kind="videos", weight=0.1, batch_size=2, template="Output: {caption}", max_length=32),
 }
@@ -45,8 +47,17 @@ DATASETS = {
 def _job_args(job: str, sample: Path, live: dict[str, Path], out: Path) -> list[str]:
     # --eval-csv: every job drops training samples that copy a held-out eval image or text, as the
     # paper deduplicates its training data against its evaluation sets.
-    common = ["--output", str(out), "--image-size", str(IMAGE_SIZE), "--no-progress", "--samples-per-shard", "64",
-              "--eval-csv", str(sample / "eval" / "eval.csv")]
+    common = [
+        "--output",
+        str(out),
+        "--image-size",
+        str(IMAGE_SIZE),
+        "--no-progress",
+        "--samples-per-shard",
+        "64",
+        "--eval-csv",
+        str(sample / "eval" / "eval.csv"),
+    ]
     if job == "pairs":
         return ["--input", str(live["pairs"]), "--allow-private", *common]
     if job == "videos":
@@ -73,17 +84,39 @@ def build_shards(sample: Path, shards: Path, jobs: tuple[str, ...] = JOBS) -> di
             t0 = time.perf_counter()
             manifest = module.run(_job_args(job, sample, live, shards / job))
             results[job] = {
-                "status": "ok", "seconds": round(time.perf_counter() - t0, 1), "dir": str(shards / job),
-                **{k: manifest[k] for k in ("inputs", "written", "rejected", "rejected_by_reason",
-                                            "image_rejected_by_reason", "num_shards", "total_bytes") if k in manifest},
+                "status": "ok",
+                "seconds": round(time.perf_counter() - t0, 1),
+                "dir": str(shards / job),
+                **{
+                    k: manifest[k]
+                    for k in (
+                        "inputs",
+                        "written",
+                        "rejected",
+                        "rejected_by_reason",
+                        "image_rejected_by_reason",
+                        "num_shards",
+                        "total_bytes",
+                    )
+                    if k in manifest
+                },
             }
             log.info("%s: %s", job, {k: v for k, v in results[job].items() if k != "dir"})
     return results
 
 
-def train_and_eval(out: Path, jobs: dict[str, dict[str, Any]], eval_csv: Path, *, num_steps: int,
-                   seed: int = 0, shots: int = 4, progress: bool = True, lm_steps: int = 300,
-                   max_queries: int | None = None) -> dict[str, Any]:
+def train_and_eval(
+    out: Path,
+    jobs: dict[str, dict[str, Any]],
+    eval_csv: Path,
+    *,
+    num_steps: int,
+    seed: int = 0,
+    shots: int = 4,
+    progress: bool = True,
+    lm_steps: int = 300,
+    max_queries: int | None = None,
+) -> dict[str, Any]:
     import torch
 
     from demo.lm import pretrain_lm, shard_texts
@@ -95,51 +128,92 @@ def train_and_eval(out: Path, jobs: dict[str, dict[str, Any]], eval_csv: Path, *
 
     # Tiny models run fastest on one thread (several spin against each other on 2 cores).
     torch.set_num_threads(1)
-    datasets = [{"name": name, "urls": jobs[name]["dir"], **spec} for name, spec in DATASETS.items()
-                if jobs.get(name, {}).get("written")]
+    datasets = [
+        {"name": name, "urls": jobs[name]["dir"], **spec}
+        for name, spec in DATASETS.items()
+        if jobs.get(name, {}).get("written")
+    ]
     if not any(d["name"] == "pairs" for d in datasets):
         raise RuntimeError(f"the demo needs pair shards to learn captioning; jobs: {jobs}")
     t_lm = time.perf_counter()
     corpus = (*DEFAULT_TINY_CORPUS, EXTRA_WORDS)
     tiny = FlamingoConfig.preset("tiny")
-    lm_dir = pretrain_lm(shard_texts({d["name"]: d["urls"] for d in datasets}), out / "lm", corpus=corpus,
-                         lm_config=tiny.lm_config, steps=lm_steps, seed=seed)
+    lm_dir = pretrain_lm(
+        shard_texts({d["name"]: d["urls"] for d in datasets}),
+        out / "lm",
+        corpus=corpus,
+        lm_config=tiny.lm_config,
+        steps=lm_steps,
+        seed=seed,
+    )
     lm_seconds = time.perf_counter() - t_lm
     model = Flamingo(tiny.replace(lm_config=None, lm_path=lm_dir, tokenizer_path=lm_dir, init_seed=seed))
-    cfg = TrainConfig(output_dir=str(out / "train"), datasets=datasets, num_steps=num_steps, learning_rate=3e-3,
-                      warmup_steps=max(1, num_steps // 20), min_lr_ratio=0.05, weight_decay=0.01, seed=seed,
-                      log_every=max(1, num_steps // 10), resume=False, progress=progress)
+    cfg = TrainConfig(
+        output_dir=str(out / "train"),
+        datasets=datasets,
+        num_steps=num_steps,
+        learning_rate=3e-3,
+        warmup_steps=max(1, num_steps // 20),
+        min_lr_ratio=0.05,
+        weight_decay=0.01,
+        seed=seed,
+        log_every=max(1, num_steps // 10),
+        resume=False,
+        progress=progress,
+    )
     result = train(cfg, model=model)
     support = load_pairs(jobs["pairs"]["dir"], model.image_size)
     queries = load_csv(str(eval_csv), model.image_size)[:max_queries]
     t0 = time.perf_counter()
     real = evaluate(model, support, queries, shots=shots, retrieval="rices", method="rank", seed=seed)
-    shuffled = evaluate(model, support, queries, shots=shots, retrieval="rices", method="rank", seed=seed,
-                        shuffle_images=True)
-    generated = evaluate(model, support, queries, shots=shots, retrieval="rices", method="generate", seed=seed)
+    shuffled = evaluate(
+        model, support, queries, shots=shots, retrieval="rices", method="rank", seed=seed, shuffle_images=True
+    )
+    generated = evaluate(
+        model, support, queries, shots=shots, retrieval="rices", method="generate", seed=seed
+    )
     # The paper's zero-shot trick (two text-only examples, then the query image), ranked alike.
     zero_shot = evaluate(model, support, queries, shots=0, method="rank", seed=seed)
     eval_seconds = time.perf_counter() - t0
     return {
         "train": {
-            "steps": result.steps, "seconds": round(result.seconds, 1), "lm_pretrain_seconds": round(lm_seconds, 1),
+            "steps": result.steps,
+            "seconds": round(result.seconds, 1),
+            "lm_pretrain_seconds": round(lm_seconds, 1),
             "loss": [round(r["loss"], 4) for r in result.history],
-            "loss_by_dataset": {d["name"]: [round(r[f"loss/{d['name']}"], 4) for r in result.history] for d in datasets},
-            "weights": {d["name"]: d["weight"] for d in datasets}, "data_errors": result.data_errors,
+            "loss_by_dataset": {
+                d["name"]: [round(r[f"loss/{d['name']}"], 4) for r in result.history] for d in datasets
+            },
+            "weights": {d["name"]: d["weight"] for d in datasets},
+            "data_errors": result.data_errors,
         },
         "eval": {
-            "accuracy": real.accuracy, "accuracy_shuffled_images": shuffled.accuracy, "chance": real.chance,
-            "generation_exact_match": generated.accuracy, "accuracy_zero_shot": zero_shot.accuracy, "queries": real.num_queries,
-            "candidates": round(1 / real.chance), "shots": shots, "retrieval": "rices", "seconds": round(eval_seconds, 1),
+            "accuracy": real.accuracy,
+            "accuracy_shuffled_images": shuffled.accuracy,
+            "chance": real.chance,
+            "generation_exact_match": generated.accuracy,
+            "accuracy_zero_shot": zero_shot.accuracy,
+            "queries": real.num_queries,
+            "candidates": round(1 / real.chance),
+            "shots": shots,
+            "retrieval": "rices",
+            "seconds": round(eval_seconds, 1),
             "measure": "top-1 of the eval split's distinct captions ranked by log-likelihood after a "
-                       f"{shots}-shot RICES prompt '<image>Output: caption<|endofchunk|>'",
+            f"{shots}-shot RICES prompt '<image>Output: caption<|endofchunk|>'",
             "examples": real.predictions[:8],
         },
     }
 
 
-def run(output: str, *, num_steps: int = 2000, seed: int = 0, jobs: tuple[str, ...] = JOBS,
-        num_pages: int = 50, **train_eval_options: Any) -> dict[str, Any]:
+def run(
+    output: str,
+    *,
+    num_steps: int = 2000,
+    seed: int = 0,
+    jobs: tuple[str, ...] = JOBS,
+    num_pages: int = 50,
+    **train_eval_options: Any,
+) -> dict[str, Any]:
     """The whole demo; `train_eval_options` go to `train_and_eval` (the smoke test shrinks them)."""
     from demo.report import write_report
     from demo.sample import write_sample_web
@@ -154,8 +228,9 @@ def run(output: str, *, num_steps: int = 2000, seed: int = 0, jobs: tuple[str, .
     job_results = build_shards(sample, out / "shards", jobs)
     timings["jobs"] = round(time.perf_counter() - t1, 1)
     t2 = time.perf_counter()
-    results = train_and_eval(out, job_results, sample / "eval" / "eval.csv", num_steps=num_steps, seed=seed,
-                             **train_eval_options)
+    results = train_and_eval(
+        out, job_results, sample / "eval" / "eval.csv", num_steps=num_steps, seed=seed, **train_eval_options
+    )
     timings["train_eval"] = round(time.perf_counter() - t2, 1)
     timings["total"] = round(time.perf_counter() - t0, 1)
     report = {"sample_web": info.get("counts", {}), "jobs": job_results, **results, "timings_s": timings}
@@ -168,17 +243,24 @@ def run(output: str, *, num_steps: int = 2000, seed: int = 0, jobs: tuple[str, .
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="flamingo demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", default="out/demo")
-    parser.add_argument("--steps", type=int, default=2000, help="training steps (each: one batch per dataset)")
+    parser.add_argument(
+        "--steps", type=int, default=2000, help="training steps (each: one batch per dataset)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     report = run(args.output, num_steps=args.steps, seed=args.seed)
     e, t = report["eval"], report["timings_s"]
-    lines = ["jobs: " + ", ".join(f"{k}: {v.get('written', v['status'])} written" for k, v in report["jobs"].items()),
-             f"train: {report['train']['steps']} steps, loss {report['train']['loss'][0]:.3f} -> {report['train']['loss'][-1]:.3f}",
-             f"eval ({e['queries']} held-out images, {e['candidates']} candidate captions): accuracy {e['accuracy']:.3f}, "
-             f"shuffled images {e['accuracy_shuffled_images']:.3f}, chance {e['chance']:.3f}, "
-             f"generation exact match {e['generation_exact_match']:.3f}",
-             f"time: {t['total']:.0f} s; report: {Path(args.output) / 'report.html'}"]
+    lines = [
+        "jobs: "
+        + ", ".join(f"{k}: {v.get('written', v['status'])} written" for k, v in report["jobs"].items()),
+        f"train: {report['train']['steps']} steps, "
+        f"loss {report['train']['loss'][0]:.3f} -> {report['train']['loss'][-1]:.3f}",
+        f"eval ({e['queries']} held-out images, {e['candidates']} candidate captions): "
+        f"accuracy {e['accuracy']:.3f}, "
+        f"shuffled images {e['accuracy_shuffled_images']:.3f}, chance {e['chance']:.3f}, "
+        f"generation exact match {e['generation_exact_match']:.3f}",
+        f"time: {t['total']:.0f} s; report: {Path(args.output) / 'report.html'}",
+    ]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0

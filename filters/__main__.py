@@ -1,7 +1,7 @@
 """List the registered filters and check filter configs.
 
-    python -m filters list                 # every filter: kinds, parameters and defaults
-    python -m filters check filters.yaml   # build each kind's chain from a config, or say what is wrong
+python -m filters list                 # every filter: kinds, parameters and defaults
+python -m filters check filters.yaml   # build each kind's chain from a config, or say what is wrong
 """
 
 from __future__ import annotations

@@ -29,5 +29,8 @@ class AspectRatioFilter(ImageFilter):
             return Reject(RejectReason.ASPECT_RATIO, f"{width}x{height}: empty side")
         ratio = max(width, height) / min(width, height)
         if ratio > self.max_aspect_ratio:
-            return Reject(RejectReason.ASPECT_RATIO, f"{width}x{height}: aspect ratio {ratio:.3f} > {self.max_aspect_ratio}")
+            return Reject(
+                RejectReason.ASPECT_RATIO,
+                f"{width}x{height}: aspect ratio {ratio:.3f} > {self.max_aspect_ratio}",
+            )
         return None

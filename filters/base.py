@@ -134,7 +134,9 @@ def build_filter(name: str, params: dict[str, Any] | None = None) -> Filter:
     known = filter_params(cls)
     unknown = sorted(set(params) - set(known))
     if unknown:
-        valid = ", ".join(f"{k}={v!r}" if v is not dataclasses.MISSING else k for k, v in sorted(known.items()))
+        valid = ", ".join(
+            f"{k}={v!r}" if v is not dataclasses.MISSING else k for k, v in sorted(known.items())
+        )
         raise ValueError(f"filter {name!r}: unknown parameter(s) {unknown}; valid parameters: {valid}")
     hints = typing.get_type_hints(cls)
     kwargs = {k: _coerce(cls, k, v, hints[k]) for k, v in params.items()}

@@ -85,7 +85,9 @@ def _entry_to_filter(entry: Any, kind: str) -> Filter:
         raise ValueError(f"filter {name!r}: parameters must be a mapping, got {type(params).__name__}")
     f = build_filter(name, params)
     if kind not in f.kinds:
-        raise ValueError(f"filter {name!r} does not apply to {kind!r} samples; it applies to {sorted(f.kinds)}")
+        raise ValueError(
+            f"filter {name!r} does not apply to {kind!r} samples; it applies to {sorted(f.kinds)}"
+        )
     return f
 
 
@@ -103,7 +105,9 @@ def build_chain(config: Any = None, kind: str = "document") -> FilterChain:
         raise ValueError(f"unknown sample kind {kind!r}; valid kinds: {', '.join(KINDS)}")
     if isinstance(config, (str, os.PathLike)):
         config = load_filter_config(config)
-    if isinstance(config, dict) and not ("name" in config or (len(config) == 1 and next(iter(config)) in FILTERS)):
+    if isinstance(config, dict) and not (
+        "name" in config or (len(config) == 1 and next(iter(config)) in FILTERS)
+    ):
         unknown = sorted(set(config) - set(KINDS))
         if unknown:
             raise ValueError(f"filter config has unknown kind(s) {unknown}; valid kinds: {', '.join(KINDS)}")

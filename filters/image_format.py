@@ -26,8 +26,18 @@ _SIGNATURES = (
     (b"MM\x00*", "tiff"),
 )
 _EXTENSIONS = {
-    "jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp", "gif": "gif", "bmp": "bmp",
-    "svg": "svg", "ico": "ico", "tif": "tiff", "tiff": "tiff", "avif": "avif", "heic": "heic",
+    "jpg": "jpeg",
+    "jpeg": "jpeg",
+    "png": "png",
+    "webp": "webp",
+    "gif": "gif",
+    "bmp": "bmp",
+    "svg": "svg",
+    "ico": "ico",
+    "tif": "tiff",
+    "tiff": "tiff",
+    "avif": "avif",
+    "heic": "heic",
 }
 
 

@@ -27,7 +27,11 @@ class ImageSizeFilter(ImageFilter):
             return None
         width, height = size
         if min(width, height) < self.min_side:
-            return Reject(RejectReason.IMAGE_TOO_SMALL, f"{width}x{height}: side {min(width, height)} < {self.min_side}")
+            return Reject(
+                RejectReason.IMAGE_TOO_SMALL, f"{width}x{height}: side {min(width, height)} < {self.min_side}"
+            )
         if self.max_side is not None and max(width, height) > self.max_side:
-            return Reject(RejectReason.IMAGE_TOO_LARGE, f"{width}x{height}: side {max(width, height)} > {self.max_side}")
+            return Reject(
+                RejectReason.IMAGE_TOO_LARGE, f"{width}x{height}: side {max(width, height)} > {self.max_side}"
+            )
         return None

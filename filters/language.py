@@ -81,7 +81,9 @@ class LanguageFilter(TextFilter):
 
     def judge(self, lang: str, score: float) -> Reject | None:
         if lang not in self.languages:
-            return Reject(RejectReason.LANGUAGE, f"language {lang} (p={score:.2f}) not in {list(self.languages)}")
+            return Reject(
+                RejectReason.LANGUAGE, f"language {lang} (p={score:.2f}) not in {list(self.languages)}"
+            )
         if score < self.min_score:
             return Reject(RejectReason.LANGUAGE, f"language {lang} p={score:.3f} < {self.min_score}")
         return None

@@ -17,7 +17,18 @@ from filters.image_filter import ImageFilter
 from filters.samples import ImageSample
 from schemas import RejectReason
 
-DEFAULT_MARKERS = ("logo", "icon", "favicon", "button", "btn", "sprite", "banner", "badge", "avatar", "spacer")
+DEFAULT_MARKERS = (
+    "logo",
+    "icon",
+    "favicon",
+    "button",
+    "btn",
+    "sprite",
+    "banner",
+    "badge",
+    "avatar",
+    "spacer",
+)
 
 
 @register("logo_url")
@@ -27,7 +38,9 @@ class LogoUrlFilter(ImageFilter):
 
     def __post_init__(self) -> None:
         alternatives = "|".join(re.escape(m.lower()) for m in self.markers)
-        object.__setattr__(self, "_pattern", re.compile(rf"(?<![a-z])({alternatives})") if self.markers else None)
+        object.__setattr__(
+            self, "_pattern", re.compile(rf"(?<![a-z])({alternatives})") if self.markers else None
+        )
 
     def check_image(self, image: ImageSample) -> Reject | None:
         if self._pattern is None or not image.url:

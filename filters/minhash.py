@@ -104,7 +104,10 @@ class MinHasher:
         short = np.flatnonzero((counts > 0) & (counts < n))
         if len(short):  # texts shorter than one n-gram: one shingle of all their words
             word_start = np.concatenate(([0], np.cumsum(counts)[:-1]))
-            extra = [(words[word_start[d] : word_start[d] + counts[d]] * self._q[: counts[d]]).sum(dtype=np.uint64) for d in short]
+            extra = [
+                (words[word_start[d] : word_start[d] + counts[d]] * self._q[: counts[d]]).sum(dtype=np.uint64)
+                for d in short
+            ]
             grams = np.concatenate((grams, np.array(extra, dtype=np.uint64)))
             gram_doc = np.concatenate((gram_doc, short))
             order = np.argsort(gram_doc, kind="stable")

@@ -86,7 +86,9 @@ def phash_band_keys(value: int, max_distance: int) -> list[tuple[int, int]]:
 
 def colour_grid(image: Image.Image) -> bytes:
     """Mean colour of each cell of a 4x4 grid (RGB, uint8): 48 bytes."""
-    return np.asarray(image.convert("RGB").resize((GRID_SIDE, GRID_SIDE), Image.Resampling.BOX), dtype=np.uint8).tobytes()
+    return np.asarray(
+        image.convert("RGB").resize((GRID_SIDE, GRID_SIDE), Image.Resampling.BOX), dtype=np.uint8
+    ).tobytes()
 
 
 def colour_distance(a: bytes, b: bytes) -> float:
@@ -98,15 +100,21 @@ def image_hash(image: Image.Image) -> ImageHash:
     return ImageHash(phash(image), colour_grid(image))
 
 
-def is_near(a: ImageHash, b: ImageHash, max_distance: int = DEFAULT_MAX_DISTANCE,
-            max_colour_distance: float = DEFAULT_MAX_COLOUR_DISTANCE) -> bool:
+def is_near(
+    a: ImageHash,
+    b: ImageHash,
+    max_distance: int = DEFAULT_MAX_DISTANCE,
+    max_colour_distance: float = DEFAULT_MAX_COLOUR_DISTANCE,
+) -> bool:
     """Whether two images are perceptual duplicates: close pHashes and (when known) close colours."""
     if hamming(a.phash, b.phash) > max_distance:
         return False
     return a.grid is None or b.grid is None or colour_distance(a.grid, b.grid) <= max_colour_distance
 
 
-def strip_padding(image: Image.Image, original_size: tuple[int, int] | None, max_std: float = 4.0) -> Image.Image:
+def strip_padding(
+    image: Image.Image, original_size: tuple[int, int] | None, max_std: float = 4.0
+) -> Image.Image:
     """The picture inside a letterbox: undo `border` resizing (img2dataset pads to a square).
 
     Hashes of a padded copy and of the unpadded original differ, so before hashing a resized

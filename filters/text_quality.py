@@ -61,21 +61,26 @@ class TextQualityFilter(TextFilter):
         mean_len = sum(len(w) for w in words) / n
         if not self.min_mean_word_length <= mean_len <= self.max_mean_word_length:
             return self._reject(
-                f"mean word length {mean_len:.3f} outside [{self.min_mean_word_length}, {self.max_mean_word_length}]"
+                f"mean word length {mean_len:.3f} outside "
+                f"[{self.min_mean_word_length}, {self.max_mean_word_length}]"
             )
         hash_ratio = text.count("#") / n
         if hash_ratio > self.max_hash_word_ratio:
             return self._reject(f"hash-to-word ratio {hash_ratio:.3f} > {self.max_hash_word_ratio}")
         ellipsis_ratio = sum(text.count(e) for e in _ELLIPSES) / n
         if ellipsis_ratio > self.max_ellipsis_word_ratio:
-            return self._reject(f"ellipsis-to-word ratio {ellipsis_ratio:.3f} > {self.max_ellipsis_word_ratio}")
+            return self._reject(
+                f"ellipsis-to-word ratio {ellipsis_ratio:.3f} > {self.max_ellipsis_word_ratio}"
+            )
         lines = [line.strip() for line in text.split("\n") if line.strip()]
         bullet_ratio = sum(line.startswith(_BULLETS) for line in lines) / len(lines)
         if bullet_ratio > self.max_bullet_lines_ratio:
             return self._reject(f"bullet-line fraction {bullet_ratio:.3f} > {self.max_bullet_lines_ratio}")
         ellipsis_lines = sum(line.endswith(_ELLIPSES) for line in lines) / len(lines)
         if ellipsis_lines > self.max_ellipsis_lines_ratio:
-            return self._reject(f"ellipsis-line fraction {ellipsis_lines:.3f} > {self.max_ellipsis_lines_ratio}")
+            return self._reject(
+                f"ellipsis-line fraction {ellipsis_lines:.3f} > {self.max_ellipsis_lines_ratio}"
+            )
         tokens = text.split()
         alpha_ratio = sum(any(c.isalpha() for c in t) for t in tokens) / len(tokens)
         if alpha_ratio < self.min_alpha_words_ratio:

@@ -48,7 +48,9 @@ class _Words:
 
     def __init__(self, words: list[str]):
         vocab: dict[str, int] = {}
-        self.ids = np.fromiter((vocab.setdefault(w, len(vocab)) for w in words), dtype=np.uint64, count=len(words))
+        self.ids = np.fromiter(
+            (vocab.setdefault(w, len(vocab)) for w in words), dtype=np.uint64, count=len(words)
+        )
         self.lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
         self.prefix = np.concatenate(([0], np.cumsum(self.lengths)))
         self.total_chars = int(self.prefix[-1])

@@ -34,7 +34,9 @@ class VideoDurationFilter(Filter):
         if pair is None or pair.duration is None:
             return KEEP
         if pair.duration < self.min_seconds:
-            return Reject(RejectReason.VIDEO_TOO_SHORT, f"duration {pair.duration:.3f} s < {self.min_seconds}")
+            return Reject(
+                RejectReason.VIDEO_TOO_SHORT, f"duration {pair.duration:.3f} s < {self.min_seconds}"
+            )
         if self.max_seconds is not None and pair.duration > self.max_seconds:
             return Reject(RejectReason.VIDEO_TOO_LONG, f"duration {pair.duration:.3f} s > {self.max_seconds}")
         return KEEP

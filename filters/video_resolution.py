@@ -31,5 +31,7 @@ class VideoResolutionFilter(Filter):
         if width is None or height is None:
             return KEEP
         if min(width, height) < self.min_side:
-            return Reject(RejectReason.VIDEO_TOO_SMALL, f"{width}x{height}: side {min(width, height)} < {self.min_side}")
+            return Reject(
+                RejectReason.VIDEO_TOO_SMALL, f"{width}x{height}: side {min(width, height)} < {self.min_side}"
+            )
         return KEEP

@@ -37,17 +37,37 @@ def build_jobs() -> list[tuple[str, str]]:
 # (words, "module:function", one-line help)
 COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     *((("build", name), f"{JOBS_PACKAGE}.{name}:main", help_text) for name, help_text in build_jobs()),
-    (("extract",), "crawlers.html.extract_cli:main", "print the Document extracted from an HTML file as JSON"),
+    (
+        ("extract",),
+        "crawlers.html.extract_cli:main",
+        "print the Document extracted from an HTML file as JSON",
+    ),
     (("inspect",), "pipeline.report.inspect:main", "summarise a shard, a directory of shards or a manifest"),
     (("report",), "pipeline.report.build_report:main", "regenerate report.html for a build directory"),
-    (("dedup",), "pipeline.jobs.release:dedup_main", "cross-job image dedup over finished builds -> re-written builds"),
-    (("decontaminate",), "pipeline.jobs.release:decontaminate_main", "drop samples matching evaluation sets -> re-written builds"),
+    (
+        ("dedup",),
+        "pipeline.jobs.release:dedup_main",
+        "cross-job image dedup over finished builds -> re-written builds",
+    ),
+    (
+        ("decontaminate",),
+        "pipeline.jobs.release:decontaminate_main",
+        "drop samples matching evaluation sets -> re-written builds",
+    ),
     (("publish",), "pipeline.jobs.publish:main", "verify builds' manifests and shards, write release.json"),
-    (("sample", "write"), "demo.sample.cli:write_main", "write the embedded sample web (pages, images, WARC, lists)"),
+    (
+        ("sample", "write"),
+        "demo.sample.cli:write_main",
+        "write the embedded sample web (pages, images, WARC, lists)",
+    ),
     (("sample", "serve"), "demo.sample.cli:serve_main", "serve the sample web on a loopback HTTP server"),
     (("train",), "flamingo.train.trainer:main", "train a Flamingo model on shards (config file + overrides)"),
     (("eval",), "flamingo.eval.fewshot:main", "few-shot evaluation of a trained Flamingo model"),
-    (("params",), "flamingo.model.params:main", "parameter counts of a model preset (computed on the meta device)"),
+    (
+        ("params",),
+        "flamingo.model.params:main",
+        "parameter counts of a model preset (computed on the meta device)",
+    ),
     (("demo",), "demo.run:main", "the whole mission on the embedded sample, offline"),
 ]
 

@@ -49,7 +49,13 @@ _IMAGE_FIELDS = [
 ]
 
 IMAGE_TEXT_PAIR_SCHEMA = pa.schema(
-    [("key", pa.string()), ("url", pa.string()), ("caption", pa.string()), *_IMAGE_FIELDS, ("extra", pa.string())]
+    [
+        ("key", pa.string()),
+        ("url", pa.string()),
+        ("caption", pa.string()),
+        *_IMAGE_FIELDS,
+        ("extra", pa.string()),
+    ]
 )
 
 VIDEO_TEXT_PAIR_SCHEMA = pa.schema(

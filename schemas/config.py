@@ -46,7 +46,9 @@ def _coerce(owner: str, field: dataclasses.Field, value: Any, tp: Any, base: Any
     sub = _dataclass_arm(tp)
     if sub is not None and isinstance(value, dict):
         inner = getattr(base, name) if base is not None else _default(field)
-        return build_config(sub, value, _owner=f"{owner}.{name}", _base=inner if isinstance(inner, sub) else None)
+        return build_config(
+            sub, value, _owner=f"{owner}.{name}", _base=inner if isinstance(inner, sub) else None
+        )
     if tp in (float, "float") and isinstance(value, (str, int)) and not isinstance(value, bool):
         try:
             return float(value)
@@ -55,8 +57,14 @@ def _coerce(owner: str, field: dataclasses.Field, value: Any, tp: Any, base: Any
     return value
 
 
-def build_config(cls: type[T], data: dict[str, Any] | None = None, *, overrides: list[str] = (),
-                 _owner: str | None = None, _base: Any = None) -> T:
+def build_config(
+    cls: type[T],
+    data: dict[str, Any] | None = None,
+    *,
+    overrides: list[str] = (),
+    _owner: str | None = None,
+    _base: Any = None,
+) -> T:
     """`cls` from `data` (nested dicts for nested dataclasses) with `key=value` overrides on top."""
     owner = _owner or cls.__name__
     data = dict(data or {})
@@ -66,13 +74,21 @@ def build_config(cls: type[T], data: dict[str, Any] | None = None, *, overrides:
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise ConfigError(f"{owner}: unknown field(s) {unknown}; valid fields: {sorted(fields)}")
-    missing = [n for n, f in fields.items() if n not in data and _base is None and f.default is dataclasses.MISSING
-               and f.default_factory is dataclasses.MISSING]
+    missing = [
+        n
+        for n, f in fields.items()
+        if n not in data
+        and _base is None
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
     if missing:
         raise ConfigError(f"{owner}: missing required field(s) {missing}")
     hints = typing.get_type_hints(cls)
     kwargs = {name: getattr(_base, name) for name in fields if name not in data} if _base is not None else {}
-    kwargs.update({name: _coerce(owner, fields[name], value, hints[name], _base) for name, value in data.items()})
+    kwargs.update(
+        {name: _coerce(owner, fields[name], value, hints[name], _base) for name, value in data.items()}
+    )
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:

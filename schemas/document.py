@@ -47,7 +47,8 @@ class Document(Record):
             raise SchemaError(f"Document.key must be non-empty and contain no dots, got {self.key!r}")
         if len(self.texts) != len(self.images):
             raise SchemaError(
-                f"Document {self.key}: texts has {len(self.texts)} positions but images has {len(self.images)}"
+                f"Document {self.key}: texts has {len(self.texts)} positions "
+                f"but images has {len(self.images)}"
             )
         for i, (text, image) in enumerate(zip(self.texts, self.images, strict=True)):
             if (text is None) == (image is None):
@@ -78,7 +79,9 @@ class Document(Record):
         )
 
     @classmethod
-    def from_blocks(cls, key: str, url: str, blocks: list[str | ImageRef], metadata: dict[str, Any] | None = None):
+    def from_blocks(
+        cls, key: str, url: str, blocks: list[str | ImageRef], metadata: dict[str, Any] | None = None
+    ):
         """Build from one list of blocks in DOM order (str for text, ImageRef for images)."""
         texts = [b if isinstance(b, str) else None for b in blocks]
         images = [b if isinstance(b, ImageRef) else None for b in blocks]

@@ -36,7 +36,9 @@ class Stage(str, enum.Enum):
         try:
             return cls(value)
         except ValueError:
-            raise ValueError(f"unknown reject stage {value!r}; valid stages: {', '.join(m.value for m in cls)}") from None
+            raise ValueError(
+                f"unknown reject stage {value!r}; valid stages: {', '.join(m.value for m in cls)}"
+            ) from None
 
 
 class RejectReason(str, enum.Enum):

@@ -38,7 +38,9 @@ def _check_value(owner: str, name: str, value: Any, tp: Any) -> Any:
                 return _check_value(owner, name, value, arm)
             except SchemaError:
                 continue
-        raise SchemaError(f"{owner}.{name}: expected {_type_name(tp)}, got {type(value).__name__} {value!r:.60}")
+        raise SchemaError(
+            f"{owner}.{name}: expected {_type_name(tp)}, got {type(value).__name__} {value!r:.60}"
+        )
     if origin is list:
         if not isinstance(value, (list, tuple)):
             raise SchemaError(f"{owner}.{name}: expected a list, got {type(value).__name__}")
@@ -62,11 +64,15 @@ def _check_value(owner: str, name: str, value: Any, tp: Any) -> Any:
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise SchemaError(f"{owner}.{name}: expected an integer, got {type(value).__name__} {value!r:.60}")
+            raise SchemaError(
+                f"{owner}.{name}: expected an integer, got {type(value).__name__} {value!r:.60}"
+            )
         return value
     if isinstance(tp, type):
         if not isinstance(value, tp):
-            raise SchemaError(f"{owner}.{name}: expected {tp.__name__}, got {type(value).__name__} {value!r:.60}")
+            raise SchemaError(
+                f"{owner}.{name}: expected {tp.__name__}, got {type(value).__name__} {value!r:.60}"
+            )
         return value
     raise TypeError(f"{owner}.{name}: unsupported type hint {tp!r}")
 

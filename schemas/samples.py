@@ -4,11 +4,13 @@ A job carries one of these from the fetch to the shard writer; filters, dedup an
 read their attributes. Only the writer calls `to_shard()` and only the build reader calls
 `from_shard()`, so the member layout below is written in this file and nowhere else:
 
-| sample | members | sidecar row |
-|---|---|---|
-| `M3WSample` (Document + image bytes per slot) | `KEY.json` (the Document; `metadata.image_members` names each slot's member), `KEY.000.jpg`, `KEY.001.png`, ... one per fetched slot, numbered in slot order | DOCUMENT_SCHEMA |
-| `PairSample` (ImageTextPair + image bytes) | `KEY.jpg` (png, webp), `KEY.txt` when there is a caption, `KEY.json` with img2dataset's fields | the same fields as KEY.json |
-| `VideoSample` (VideoTextPair + frames + clip) | `KEY.000.jpg` ... `KEY.{T-1}.jpg`, `KEY.txt`, `KEY.json` (the VideoTextPair), `KEY.mp4` when kept | VIDEO_TEXT_PAIR_SCHEMA |
+- `M3WSample` (a Document + image bytes per slot): `KEY.json` (the Document; its
+  `metadata.image_members` names each slot's member), `KEY.000.jpg`, `KEY.001.png`, ... one per
+  fetched slot, numbered in slot order; sidecar row: DOCUMENT_SCHEMA.
+- `PairSample` (an ImageTextPair + image bytes): `KEY.jpg` (png, webp), `KEY.txt` when there is a
+  caption, `KEY.json` with img2dataset's fields; sidecar row: the same fields as KEY.json.
+- `VideoSample` (a VideoTextPair + frames + clip): `KEY.000.jpg` ... `KEY.{T-1}.jpg`, `KEY.txt`,
+  `KEY.json` (the VideoTextPair), `KEY.mp4` when kept; sidecar row: VIDEO_TEXT_PAIR_SCHEMA.
 """
 
 from __future__ import annotations
@@ -93,7 +95,9 @@ class M3WSample:
                 name = indexed_member(len(members), media.ext)
                 members[name] = media.data
             names.append(name)
-        doc = dataclasses.replace(self.document, metadata={**self.document.metadata, IMAGE_MEMBERS_KEY: names})
+        doc = dataclasses.replace(
+            self.document, metadata={**self.document.metadata, IMAGE_MEMBERS_KEY: names}
+        )
         row = doc.to_dict()
         row["metadata"] = json.dumps(row["metadata"], ensure_ascii=False, sort_keys=True)
         members["json"] = doc.to_json().encode("utf-8")
@@ -111,7 +115,9 @@ class M3WSample:
         if names is None:
             names = [None] * len(slots)
         if not isinstance(names, list) or len(names) != len(slots):
-            raise SchemaError(f"m3w sample {shard.key}: {IMAGE_MEMBERS_KEY} does not name one member per image slot")
+            raise SchemaError(
+                f"m3w sample {shard.key}: {IMAGE_MEMBERS_KEY} does not name one member per image slot"
+            )
         images = {}
         for pos, name in zip(slots, names, strict=True):
             if name is None:
@@ -126,8 +132,19 @@ class M3WSample:
 
 
 # img2dataset's per-sample fields, after the input row's own columns (KEY.json and the sidecar row)
-_PAIR_FIELDS = ("key", "url", "caption", "status", "error_message", "width", "height", "original_width",
-                "original_height", "exif", "sha256")
+_PAIR_FIELDS = (
+    "key",
+    "url",
+    "caption",
+    "status",
+    "error_message",
+    "width",
+    "height",
+    "original_width",
+    "original_height",
+    "exif",
+    "sha256",
+)
 
 
 @dataclasses.dataclass
@@ -168,9 +185,19 @@ class PairSample:
         """KEY.json and the sidecar row: the input row's columns, then img2dataset's fields."""
         p = self.pair
         meta = dict(p.extra)
-        meta.update(key=p.key, url=p.url, caption=p.caption, status=self.status, error_message=self.error_message,
-                    width=p.width, height=p.height, original_width=p.original_width,
-                    original_height=p.original_height, exif=self.exif, sha256=p.sha256)
+        meta.update(
+            key=p.key,
+            url=p.url,
+            caption=p.caption,
+            status=self.status,
+            error_message=self.error_message,
+            width=p.width,
+            height=p.height,
+            original_width=p.original_width,
+            original_height=p.original_height,
+            exif=self.exif,
+            sha256=p.sha256,
+        )
         return meta
 
     def to_shard(self) -> ShardSample:
@@ -184,13 +211,24 @@ class PairSample:
     def from_meta(cls, meta: dict[str, Any], image: MediaFile, caption: str | None = None) -> PairSample:
         """A sample from img2dataset-style fields (any order; unknown fields are the row's own columns)."""
         extra = {k: v for k, v in meta.items() if k not in _PAIR_FIELDS}
-        pair = ImageTextPair.from_dict({
-            "key": meta["key"], "url": meta.get("url") or "",
-            "caption": caption if caption is not None else meta.get("caption"), "extra": extra,
-            **{k: meta.get(k) for k in ("sha256", "width", "height", "original_width", "original_height")},
-        })
-        return cls(pair, image, exif=meta.get("exif"), status=meta.get("status") or "success",
-                   error_message=meta.get("error_message"))
+        pair = ImageTextPair.from_dict(
+            {
+                "key": meta["key"],
+                "url": meta.get("url") or "",
+                "caption": caption if caption is not None else meta.get("caption"),
+                "extra": extra,
+                **{
+                    k: meta.get(k) for k in ("sha256", "width", "height", "original_width", "original_height")
+                },
+            }
+        )
+        return cls(
+            pair,
+            image,
+            exif=meta.get("exif"),
+            status=meta.get("status") or "success",
+            error_message=meta.get("error_message"),
+        )
 
     @classmethod
     def from_shard(cls, shard: ShardSample) -> PairSample:
@@ -255,8 +293,11 @@ class VideoSample:
         if "json" not in shard.members:
             raise SchemaError(f"video sample {shard.key}: no json member")
         pair = VideoTextPair.from_json(shard.members["json"])
-        frames = sorted((parsed[0], data) for name, data in shard.members.items()
-                        if (parsed := parse_indexed_member(name)) is not None)
+        frames = sorted(
+            (parsed[0], data)
+            for name, data in shard.members.items()
+            if (parsed := parse_indexed_member(name)) is not None
+        )
         if [i for i, _ in frames] != list(range(len(frames))):
             raise SchemaError(f"video sample {shard.key}: frames are not numbered 000..{len(frames) - 1:03d}")
         return cls(pair, [data for _, data in frames], shard.members.get("mp4"))

@@ -30,7 +30,9 @@ class ShardSample:
             if not ext or ext.startswith(".") or "/" in ext:
                 raise SchemaError(f"ShardSample {self.key}: bad member extension {ext!r}")
             if not isinstance(data, (bytes, bytearray)):
-                raise SchemaError(f"ShardSample {self.key}.{ext}: member must be bytes, got {type(data).__name__}")
+                raise SchemaError(
+                    f"ShardSample {self.key}.{ext}: member must be bytes, got {type(data).__name__}"
+                )
 
     @property
     def num_bytes(self) -> int:

@@ -57,7 +57,12 @@ def png_bomb(width=100_000, height=100_000) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 # -- the server ------------------------------------------------------------------------------
@@ -83,7 +88,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         pass
 
 
-def send(h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str, headers: dict | None = None) -> None:
+def send(
+    h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str, headers: dict | None = None
+) -> None:
     h.send_response(status)
     h.send_header("Content-Type", ctype)
     h.send_header("Content-Length", str(len(body)))
@@ -139,7 +146,9 @@ class HttpFixture:
 
 
 # -- misbehaving routes ----------------------------------------------------------------------
-def fail_then(fixture: HttpFixture, path: str, failures: int, status: int, ok_body: bytes, headers=None) -> Handler:
+def fail_then(
+    fixture: HttpFixture, path: str, failures: int, status: int, ok_body: bytes, headers=None
+) -> Handler:
     """`status` for the first `failures` requests to `path`, then 200 with `ok_body`."""
 
     def handler(h):
@@ -221,14 +230,35 @@ def redirect(to: str) -> Handler:
 
 # route -> (expected fetch+decode outcome: "ok" or a RejectReason value)
 DEFAULT_ROUTES: dict[str, str] = {
-    "/good.jpg": "ok", "/good.png": "ok", "/rgba.png": "ok", "/good.webp": "ok", "/anim.gif": "ok",
-    "/cmyk.jpg": "ok", "/rotated.jpg": "ok", "/palette.png": "ok", "/redirect": "ok",
-    "/missing": "http_404", "/flaky": "ok", "/always500": "http_5xx", "/429-short": "ok",
-    "/429-long": "http_429", "/timeout": "timeout", "/reset": "connection_error", "/drip": "timeout",
-    "/loop-a": "too_many_redirects", "/oversize": "too_large", "/oversize-unsized": "too_large",
-    "/lying": "truncated", "/html-as-image": "not_an_image", "/truncated.jpg": "truncated",
-    "/bomb.png": "decompression_bomb", "/gzip-bomb": "too_large", "/noai.jpg": "opted_out",
-    "/noai-otherbot.jpg": "ok", "/noai-ua.jpg": "opted_out", "/text.svg": "unsupported_format",
+    "/good.jpg": "ok",
+    "/good.png": "ok",
+    "/rgba.png": "ok",
+    "/good.webp": "ok",
+    "/anim.gif": "ok",
+    "/cmyk.jpg": "ok",
+    "/rotated.jpg": "ok",
+    "/palette.png": "ok",
+    "/redirect": "ok",
+    "/missing": "http_404",
+    "/flaky": "ok",
+    "/always500": "http_5xx",
+    "/429-short": "ok",
+    "/429-long": "http_429",
+    "/timeout": "timeout",
+    "/reset": "connection_error",
+    "/drip": "timeout",
+    "/loop-a": "too_many_redirects",
+    "/oversize": "too_large",
+    "/oversize-unsized": "too_large",
+    "/lying": "truncated",
+    "/html-as-image": "not_an_image",
+    "/truncated.jpg": "truncated",
+    "/bomb.png": "decompression_bomb",
+    "/gzip-bomb": "too_large",
+    "/noai.jpg": "opted_out",
+    "/noai-otherbot.jpg": "ok",
+    "/noai-ua.jpg": "opted_out",
+    "/text.svg": "unsupported_format",
 }
 
 

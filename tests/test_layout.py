@@ -47,7 +47,9 @@ def _imports(name: str, path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             submodules = {f"{base}.{alias.name}" for alias in node.names} & set(MODULES)
             found.update(submodules)
             if len(submodules) < len(node.names):  # a name from the package itself, not only its submodules
@@ -55,7 +57,9 @@ def _imports(name: str, path: Path) -> set[str]:
     return found
 
 
-GRAPH = {name: {m for m in _imports(name, path) if m in MODULES and m != name} for name, path in MODULES.items()}
+GRAPH = {
+    name: {m for m in _imports(name, path) if m in MODULES and m != name} for name, path in MODULES.items()
+}
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))

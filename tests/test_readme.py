@@ -73,14 +73,26 @@ def test_runnable_blocks_run(index, tmp_path):
     try:
         for line in BLOCKS[index][1]:
             if line.endswith("&"):
-                proc = subprocess.Popen(line[:-1], shell=True, cwd=tmp_path, env=env, text=True,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+                proc = subprocess.Popen(
+                    line[:-1],
+                    shell=True,
+                    cwd=tmp_path,
+                    env=env,
+                    text=True,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
                 background.append(proc)
                 first = proc.stdout.readline()  # the server says where it serves once it is up
                 assert proc.poll() is None, f"{line!r} exited: {first}"
                 continue
-            done = subprocess.run(line, shell=True, cwd=tmp_path, env=env, text=True, capture_output=True, timeout=600)
-            assert done.returncode == 0, f"README command failed: {line}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+            done = subprocess.run(
+                line, shell=True, cwd=tmp_path, env=env, text=True, capture_output=True, timeout=600
+            )
+            assert done.returncode == 0, (
+                f"README command failed: {line}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+            )
     finally:
         for proc in background:
             os.killpg(proc.pid, 15)

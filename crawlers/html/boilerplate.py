@@ -19,25 +19,121 @@ import re
 import lxml.etree
 
 # Never content. `header` is separate: an article's own <header> holds its title.
-DROP_TAGS = frozenset({
-    "script", "style", "noscript", "iframe", "button", "form", "nav", "aside", "footer", "template",
-    "svg", "canvas", "select", "input", "textarea", "object", "embed", "head", "title", "meta", "link",
-    "dialog", "menu", "audio", "video", "map", "option", "label",
-})
+DROP_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "iframe",
+        "button",
+        "form",
+        "nav",
+        "aside",
+        "footer",
+        "template",
+        "svg",
+        "canvas",
+        "select",
+        "input",
+        "textarea",
+        "object",
+        "embed",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "dialog",
+        "menu",
+        "audio",
+        "video",
+        "map",
+        "option",
+        "label",
+    }
+)
 SEMANTIC_TAGS = frozenset({"article", "main"})
-DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu",
-                        "menubar", "dialog", "alertdialog", "toolbar", "tablist"})
+DROP_ROLES = frozenset(
+    {
+        "navigation",
+        "banner",
+        "contentinfo",
+        "complementary",
+        "search",
+        "menu",
+        "menubar",
+        "dialog",
+        "alertdialog",
+        "toolbar",
+        "tablist",
+    }
+)
 # class/id tokens that mark page chrome; exact tokens, and prefixes (`comment` -> `comments`).
-BOILERPLATE_TOKENS = frozenset({
-    "ad", "ads", "adv", "advert", "adverts", "advertisement", "advertising", "banner", "breadcrumb",
-    "breadcrumbs", "comment", "comments", "cookie", "cookies", "consent", "gdpr", "footer", "header",
-    "masthead", "menu", "nav", "navbar", "navigation", "newsletter", "popup", "modal", "promo",
-    "related", "share", "sharing", "sidebar", "social", "sponsor", "sponsored", "subscribe",
-    "subscription", "widget", "disqus", "outbrain", "taboola", "signup", "pagination", "pager",
-    "toolbar", "topbar", "skiplink", "copyright",
-})
-BOILERPLATE_PREFIXES = ("advert", "sponsor", "cookie", "comment", "share", "social", "related",
-                        "newsletter", "subscri", "breadcrumb", "sidebar", "navbar", "promo")
+BOILERPLATE_TOKENS = frozenset(
+    {
+        "ad",
+        "ads",
+        "adv",
+        "advert",
+        "adverts",
+        "advertisement",
+        "advertising",
+        "banner",
+        "breadcrumb",
+        "breadcrumbs",
+        "comment",
+        "comments",
+        "cookie",
+        "cookies",
+        "consent",
+        "gdpr",
+        "footer",
+        "header",
+        "masthead",
+        "menu",
+        "nav",
+        "navbar",
+        "navigation",
+        "newsletter",
+        "popup",
+        "modal",
+        "promo",
+        "related",
+        "share",
+        "sharing",
+        "sidebar",
+        "social",
+        "sponsor",
+        "sponsored",
+        "subscribe",
+        "subscription",
+        "widget",
+        "disqus",
+        "outbrain",
+        "taboola",
+        "signup",
+        "pagination",
+        "pager",
+        "toolbar",
+        "topbar",
+        "skiplink",
+        "copyright",
+    }
+)
+BOILERPLATE_PREFIXES = (
+    "advert",
+    "sponsor",
+    "cookie",
+    "comment",
+    "share",
+    "social",
+    "related",
+    "newsletter",
+    "subscri",
+    "breadcrumb",
+    "sidebar",
+    "navbar",
+    "promo",
+)
 NEVER_ATTR_DROPPED = frozenset({"html", "body", "main", "article"})
 # Blocks whose link share is judged (trafilatura and jusText both use ~0.5 for lists/divs).
 LINK_DENSITY_TAGS = frozenset({"div", "section", "ul", "ol", "dl", "table", "header", "center"})
@@ -103,8 +199,12 @@ def is_hidden(el) -> bool:
 def attr_verdicts(el) -> tuple[bool, bool, bool, bool]:
     """(hidden, chrome by role/class/id, role=main, itemprop=articleBody): what analyse reads
     off an element's attributes. crawlers/html/_fastdom.pyx asks this for values that are not ASCII."""
-    return (is_hidden(el), is_chrome_by_attr(el), (el.get("role") or "").lower() == "main",
-            (el.get("itemprop") or "").lower() == "articlebody")
+    return (
+        is_hidden(el),
+        is_chrome_by_attr(el),
+        (el.get("role") or "").lower() == "main",
+        (el.get("itemprop") or "").lower() == "articlebody",
+    )
 
 
 def has_content_token(el) -> bool:
@@ -165,8 +265,12 @@ def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysi
             judged = not judged_attrs.isdisjoint(el.keys())
             if num_nodes > max_nodes:
                 cap_hit = True
-            if (num_nodes > max_nodes or tag in drop_tags or (judged and is_hidden(el))
-                    or (tag == "header" and not in_sem)):
+            if (
+                num_nodes > max_nodes
+                or tag in drop_tags
+                or (judged and is_hidden(el))
+                or (tag == "header" and not in_sem)
+            ):
                 dropped.add(el)
                 top[6] = 1
                 walker.skip_subtree()
@@ -237,7 +341,8 @@ def analyse_with_rescue(root, *, max_nodes: int) -> Analysis:
     first = analyse(root, max_nodes=max_nodes)
     total = first.non_link(root)
     rescued = frozenset(
-        el for el in first.soft_dropped
+        el
+        for el in first.soft_dropped
         if first.non_link(el) > max(total, RESCUE_MIN_CHARS) and has_content_token(el)
     )
     if not rescued:
@@ -312,6 +417,8 @@ def is_link_heavy(el, tag: str, analysis: Analysis) -> bool:
     if tag in LINK_DENSITY_TAGS:
         return analysis.link_density(el) > MAX_LINK_DENSITY
     if tag in ("p", "li"):
-        return (analysis.text_len.get(el, 0) < SHORT_PARAGRAPH
-                and analysis.link_density(el) > PARAGRAPH_LINK_DENSITY)
+        return (
+            analysis.text_len.get(el, 0) < SHORT_PARAGRAPH
+            and analysis.link_density(el) > PARAGRAPH_LINK_DENSITY
+        )
     return False

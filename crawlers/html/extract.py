@@ -45,11 +45,45 @@ MAX_HTML_BYTES = 2 * 2**20
 MAX_NODES = 50_000
 MAX_ALT_CHARS = 1000
 
-BLOCK_TAGS = frozenset({
-    "p", "div", "section", "article", "main", "header", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
-    "dl", "li", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "caption", "blockquote", "figure",
-    "figcaption", "pre", "hr", "address", "details", "summary", "center", "body", "html",
-})
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "dl",
+        "li",
+        "dt",
+        "dd",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "caption",
+        "blockquote",
+        "figure",
+        "figcaption",
+        "pre",
+        "hr",
+        "address",
+        "details",
+        "summary",
+        "center",
+        "body",
+        "html",
+    }
+)
 # Inside these, blocks become lines of one text block (a list is one block, a table one block).
 COMPOUND_TAGS = frozenset({"ul", "ol", "dl", "table"})
 CELL_TAGS = frozenset({"td", "th"})
@@ -141,9 +175,15 @@ def _walk(container, analysis: boilerplate.Analysis, base: str, skipped: Counter
     for event, el in walker:
         if event == "start":
             tag = el.tag  # libxml2's HTML parser gives lower-case names
-            if (el in dropped or el not in text_len
-                    or (tag in link_judged and el is not container
-                        and boilerplate.is_link_heavy(el, tag, analysis))):
+            if (
+                el in dropped
+                or el not in text_len
+                or (
+                    tag in link_judged
+                    and el is not container
+                    and boilerplate.is_link_heavy(el, tag, analysis)
+                )
+            ):
                 ref = None
             elif tag == "img" or tag == "picture":
                 ref = _media_ref(el, base, skipped)
@@ -193,14 +233,18 @@ def _compiled():
     try:
         from crawlers.html import _fastdom
     except ImportError as exc:
-        log.warning("crawlers.html._fastdom is not built (%s): extraction runs in pure Python at "
-                    "about half the speed; `pip install -e .` builds it", exc)
+        log.warning(
+            "crawlers.html._fastdom is not built (%s): extraction runs in pure Python at "
+            "about half the speed; `pip install -e .` builds it",
+            exc,
+        )
         return None
     return _fastdom
 
 
-def content_blocks(body, base: str, skipped: Counter, *, compiled: bool | None = None
-                   ) -> tuple[list, int, bool]:
+def content_blocks(
+    body, base: str, skipped: Counter, *, compiled: bool | None = None
+) -> tuple[list, int, bool]:
     """(blocks, elements visited, node cap hit): body's main content in DOM order.
 
     Two implementations give the same answer: crawlers/html/_fastdom.pyx (C, used when built) and
@@ -210,9 +254,14 @@ def content_blocks(body, base: str, skipped: Counter, *, compiled: bool | None =
     if compiled and fast is None:
         raise RuntimeError("crawlers.html._fastdom is not built")
     if fast is not None:
-        return fast.content_blocks(body, MAX_NODES, lambda attrs: _image_ref(attrs, base, skipped),
-                                   lambda el: _media_ref(el, base, skipped),
-                                   boilerplate.attr_verdicts, boilerplate.has_content_token)
+        return fast.content_blocks(
+            body,
+            MAX_NODES,
+            lambda attrs: _image_ref(attrs, base, skipped),
+            lambda el: _media_ref(el, base, skipped),
+            boilerplate.attr_verdicts,
+            boilerplate.has_content_token,
+        )
     analysis = boilerplate.analyse_with_rescue(body, max_nodes=MAX_NODES)
     container = boilerplate.pick_container(body, analysis)
     return _walk(container, analysis, base, skipped), analysis.num_nodes, analysis.node_cap_hit
@@ -239,8 +288,14 @@ def _title(root) -> str:
     return " ".join(title.split())[:1000]
 
 
-def extract_document(html: str | bytes, url: str, *, metadata: dict | None = None,
-                     key: str | None = None, compiled: bool | None = None) -> Document:
+def extract_document(
+    html: str | bytes,
+    url: str,
+    *,
+    metadata: dict | None = None,
+    key: str | None = None,
+    compiled: bool | None = None,
+) -> Document:
     """The main content of one page as a Document (texts and images in DOM order).
 
     `html` as bytes is decoded by BOM / <meta> / detection; pass str when the transport's

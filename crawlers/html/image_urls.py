@@ -20,8 +20,17 @@ from urllib.parse import urljoin, urlparse, urlsplit
 # srcset attributes in preference order (lazy first: a lazy page's `srcset` is a placeholder).
 SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "srcset")
 # Lazy-loading conventions of common libraries (lazysizes, jQuery lazyload, WordPress plugins).
-LAZY_SRC_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-lazy", "data-url",
-                  "data-hi-res-src", "data-full-src", "data-actualsrc", "data-echo")
+LAZY_SRC_ATTRS = (
+    "data-src",
+    "data-lazy-src",
+    "data-original",
+    "data-lazy",
+    "data-url",
+    "data-hi-res-src",
+    "data-full-src",
+    "data-actualsrc",
+    "data-echo",
+)
 _URL_ATTRS = (*LAZY_SRC_ATTRS, "src")
 # <source type=...> we can decode; others (svg, jxl) would fail later, so prefer these.
 RASTER_TYPES = ("image/jpeg", "image/jpg", "image/png", "image/webp", "image/gif", "image/avif", "")
@@ -165,7 +174,7 @@ def _fast_join(base: str, raw: str) -> str | None:
             return None
         if m.group(1) and m.group(1) != scheme + ":":
             return raw  # another scheme: urljoin returns the URL as it is
-        netloc, path = m.group(2), path[m.end():]
+        netloc, path = m.group(2), path[m.end() :]
         resolved = path  # urljoin does not resolve dot segments of a URL with a host
     else:
         if not path or ":" in path:  # a scheme, or a colon urllib may read as one
@@ -206,8 +215,9 @@ def absolutise(raw: str, base: str) -> str | None:
     return url
 
 
-def resolve_image(attrs: Mapping[str, str], base: str,
-                  sources: list[Mapping[str, str]] = ()) -> tuple[str | None, str]:
+def resolve_image(
+    attrs: Mapping[str, str], base: str, sources: list[Mapping[str, str]] = ()
+) -> tuple[str | None, str]:
     """(absolute URL, source attribute) or (None, skip reason) for one <img>."""
     raw, where = pick_image_url(attrs, sources)
     if raw is None:

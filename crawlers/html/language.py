@@ -97,10 +97,15 @@ class _Automaton:
         ident = self.ident
         # log1p of small counts from numpy itself, so those weights equal the numpy path's.
         log1p = np.log1p(np.arange(4096, dtype=np.float32))
-        return Scorer(np.ascontiguousarray(self.nextmove, dtype=np.uint32),
-                      self.rowbase, self.output.astype(np.int32), self.ident.nb_ptc.astype(np.float32),
-                      np.ascontiguousarray(ident.nb_pc, dtype=np.float32),
-                      ident._alias_pairs, log1p)
+        return Scorer(
+            np.ascontiguousarray(self.nextmove, dtype=np.uint32),
+            self.rowbase,
+            self.output.astype(np.int32),
+            self.ident.nb_ptc.astype(np.float32),
+            np.ascontiguousarray(ident.nb_pc, dtype=np.float32),
+            ident._alias_pairs,
+            log1p,
+        )
 
     def _max_depth(self) -> int:
         """Longest string a state stands for = its breadth-first distance from the root."""
@@ -113,7 +118,7 @@ class _Automaton:
             targets = np.unique(row_of[frontier])
             reached = np.zeros(len(seen), dtype=bool)
             for i in range(0, len(targets), 4096):  # chunks bound the temporary to 4 MiB
-                reached[rows[targets[i:i + 4096]]] = True
+                reached[rows[targets[i : i + 4096]]] = True
             frontier = np.flatnonzero(reached & ~seen)
             seen[frontier] = True
             depth += 1 if len(frontier) else 0
@@ -132,7 +137,7 @@ class _Automaton:
         if n > head:
             state_vec = np.zeros(n - head, dtype=np.int64)
             for k in range(d):  # window of position i: bytes i-d+1 .. i
-                state_vec = self.nextmove[self.rowbase[state_vec] + raw[k:k + n - head]].astype(np.int64)
+                state_vec = self.nextmove[self.rowbase[state_vec] + raw[k : k + n - head]].astype(np.int64)
             states[head:] = state_vec
         feats = self.output[states]
         feats = feats[feats >= 0]

@@ -145,13 +145,19 @@ class HttpClient:
                 return out
             length = out.headers.get("content-length", "")
             if length.isdigit() and int(length) > max_bytes:
-                out.reason, out.detail = RejectReason.TOO_LARGE, f"Content-Length {length} > max_bytes {max_bytes}"
+                out.reason, out.detail = (
+                    RejectReason.TOO_LARGE,
+                    f"Content-Length {length} > max_bytes {max_bytes}",
+                )
                 return out
             self._read_body(resp, out, max_bytes, deadline, sink)
         except BodyTooLarge as exc:
             out.reason, out.detail = RejectReason.TOO_LARGE, str(exc)
         except zlib.error as exc:
-            out.reason, out.detail = RejectReason.TRUNCATED, f"bad {out.headers.get('content-encoding')} body: {exc}"
+            out.reason, out.detail = (
+                RejectReason.TRUNCATED,
+                f"bad {out.headers.get('content-encoding')} body: {exc}",
+            )
         except (HTTPError, OSError) as exc:
             out.reason, out.detail = classify_error(exc)
         finally:

@@ -108,8 +108,10 @@ class Fetcher:
     def __init__(self, config: FetchConfig | None = None):
         self.config = c = config or FetchConfig()
         self._client = HttpClient(
-            num_pools=1000, pool_size=max(c.concurrency, c.per_host_concurrency),
-            connect_timeout=c.connect_timeout, read_timeout=c.read_timeout,
+            num_pools=1000,
+            pool_size=max(c.concurrency, c.per_host_concurrency),
+            connect_timeout=c.connect_timeout,
+            read_timeout=c.read_timeout,
         )
         self._polite = HostPoliteness(c.per_host_concurrency, c.per_host_interval)
         self._robots = RobotsCache(self._fetch_robots, c.user_agent_token)
@@ -157,7 +159,9 @@ class Fetcher:
                 self._pool = None
 
     # -- internals ----------------------------------------------------------------------------
-    def _with_retries(self, url: str, kind: str, new_sink: Callable[[], Callable[[bytes], None]]) -> FetchResult:
+    def _with_retries(
+        self, url: str, kind: str, new_sink: Callable[[], Callable[[bytes], None]]
+    ) -> FetchResult:
         c = self.config
         for attempt in range(c.retries + 1):
             result, retry_after = self._follow(url, kind, new_sink())
@@ -165,9 +169,15 @@ class Fetcher:
             if result.ok or result.reason not in RETRY_NOW or attempt == c.retries:
                 return result
             if retry_after is not None and retry_after > c.max_retry_wait:
-                result.detail += f"; Retry-After {retry_after:.0f}s exceeds max_retry_wait {c.max_retry_wait:.0f}s"
+                result.detail += (
+                    f"; Retry-After {retry_after:.0f}s exceeds max_retry_wait {c.max_retry_wait:.0f}s"
+                )
                 return result
-            wait = retry_after if retry_after is not None else random.uniform(0, min(c.backoff_max, c.backoff_base * 2**attempt))
+            wait = (
+                retry_after
+                if retry_after is not None
+                else random.uniform(0, min(c.backoff_max, c.backoff_base * 2**attempt))
+            )
             log.debug("retrying %s after %s (%.2fs)", url, result.reason, wait)
             time.sleep(wait)
         raise AssertionError("unreachable: the loop returns on its last attempt")
@@ -178,7 +188,9 @@ class Fetcher:
         for _hop in range(c.max_redirects + 1):
             parts = urlsplit(current)
             if parts.scheme.lower() not in ("http", "https"):
-                return self._fail(url, current, RejectReason.UNSUPPORTED_SCHEME, f"scheme {parts.scheme!r}"), None
+                return self._fail(
+                    url, current, RejectReason.UNSUPPORTED_SCHEME, f"scheme {parts.scheme!r}"
+                ), None
             try:
                 port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
                 address = resolve(parts.hostname or "", port, c.allow_private)
@@ -190,8 +202,13 @@ class Fetcher:
                 return self._fail(url, current, RejectReason.ROBOTS_DISALLOWED, "robots.txt disallows"), None
             with self._polite.slot(parts.hostname or ""):
                 resp = self._client.get(
-                    current, address, {"User-Agent": c.user_agent}, c.max_bytes,
-                    time.monotonic() + c.total_timeout, lambda r: self._check_opt_out(r, kind), sink,
+                    current,
+                    address,
+                    {"User-Agent": c.user_agent},
+                    c.max_bytes,
+                    time.monotonic() + c.total_timeout,
+                    lambda r: self._check_opt_out(r, kind),
+                    sink,
                 )
             location = resp.headers.get("location")
             if resp.status in REDIRECT_STATUSES and location:
@@ -210,8 +227,16 @@ class Fetcher:
 
     @staticmethod
     def _result(url: str, final_url: str, resp: Response) -> FetchResult:
-        r = FetchResult(url=url, ok=False, final_url=final_url, headers=resp.headers, http_status=resp.status,
-                        num_bytes=resp.num_bytes, reason=resp.reason, detail=resp.detail)
+        r = FetchResult(
+            url=url,
+            ok=False,
+            final_url=final_url,
+            headers=resp.headers,
+            http_status=resp.status,
+            num_bytes=resp.num_bytes,
+            reason=resp.reason,
+            detail=resp.detail,
+        )
         if r.reason is None and resp.status is not None and not 200 <= resp.status < 300:
             r.reason, r.detail = status_reason(resp.status), f"HTTP {resp.status}"
         r.ok = r.reason is None

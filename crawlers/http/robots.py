@@ -22,7 +22,9 @@ RobotsFetch = Callable[[str], tuple[int | None, bytes]]
 
 
 class RobotsCache:
-    def __init__(self, fetch: RobotsFetch, user_agent_token: str, max_hosts: int = 10_000, ttl: float = 86_400):
+    def __init__(
+        self, fetch: RobotsFetch, user_agent_token: str, max_hosts: int = 10_000, ttl: float = 86_400
+    ):
         self._fetch = fetch
         self._agent = user_agent_token
         self._max_hosts = max_hosts

@@ -180,10 +180,16 @@ class ImageProcessor:
     def __init__(self, config: ResizeConfig | None = None):
         self.config = c = config or ResizeConfig()
         self._resizer = Resizer(
-            image_size=c.image_size, resize_mode=c.resize_mode, resize_only_if_bigger=c.resize_only_if_bigger,
-            upscale_interpolation=c.upscale_interpolation, downscale_interpolation=c.downscale_interpolation,
-            encode_quality=c.encode_quality, encode_format=c.encode_format, min_image_size=c.min_image_size,
-            max_image_area=c.max_image_area, max_aspect_ratio=c.max_aspect_ratio,
+            image_size=c.image_size,
+            resize_mode=c.resize_mode,
+            resize_only_if_bigger=c.resize_only_if_bigger,
+            upscale_interpolation=c.upscale_interpolation,
+            downscale_interpolation=c.downscale_interpolation,
+            encode_quality=c.encode_quality,
+            encode_format=c.encode_format,
+            min_image_size=c.min_image_size,
+            max_image_area=c.max_image_area,
+            max_aspect_ratio=c.max_aspect_ratio,
         )
 
     def process(self, raw: bytes) -> ProcessedImage:
@@ -204,7 +210,9 @@ class ImageProcessor:
         with im:
             w, h = im.size
             if w * h > self.config.max_decode_pixels:
-                return self._fail(out, RejectReason.DECOMPRESSION_BOMB, f"{w}x{h} pixels > {self.config.max_decode_pixels}")
+                return self._fail(
+                    out, RejectReason.DECOMPRESSION_BOMB, f"{w}x{h} pixels > {self.config.max_decode_pixels}"
+                )
             try:
                 stream, scale = self._stream_for_resizer(im, raw)
             except Image.DecompressionBombError as exc:
@@ -225,7 +233,9 @@ class ImageProcessor:
 
     def _stream_for_resizer(self, im: Image.Image, raw: bytes) -> tuple[io.BytesIO, int]:
         """The bytes the Resizer decodes, and the scale they were reduced by (1: full size)."""
-        orientation = im.getexif().get(_ORIENTATION, 1) if im.format in ("JPEG", "MPO", "WEBP", "PNG", "TIFF") else 1
+        orientation = (
+            im.getexif().get(_ORIENTATION, 1) if im.format in ("JPEG", "MPO", "WEBP", "PNG", "TIFF") else 1
+        )
         plain = (
             im.format in _FAST_FORMATS
             and im.mode in ("RGB", "L")

@@ -30,8 +30,11 @@ REDUCING_GAP = 2.0  # Pillow's thumbnail() default
 SCALES = (8, 4, 2)  # what libjpeg's scaled IDCT offers (OpenCV's IMREAD_REDUCED_* flags)
 # OpenCV's reduced reads; they would apply EXIF orientation, so callers only pass orientation 1
 _FLAGS = {
-    ("RGB", 2): cv2.IMREAD_REDUCED_COLOR_2, ("RGB", 4): cv2.IMREAD_REDUCED_COLOR_4, ("RGB", 8): cv2.IMREAD_REDUCED_COLOR_8,
-    ("L", 2): cv2.IMREAD_REDUCED_GRAYSCALE_2, ("L", 4): cv2.IMREAD_REDUCED_GRAYSCALE_4,
+    ("RGB", 2): cv2.IMREAD_REDUCED_COLOR_2,
+    ("RGB", 4): cv2.IMREAD_REDUCED_COLOR_4,
+    ("RGB", 8): cv2.IMREAD_REDUCED_COLOR_8,
+    ("L", 2): cv2.IMREAD_REDUCED_GRAYSCALE_2,
+    ("L", 4): cv2.IMREAD_REDUCED_GRAYSCALE_4,
     ("L", 8): cv2.IMREAD_REDUCED_GRAYSCALE_8,
 }
 

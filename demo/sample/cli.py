@@ -13,8 +13,10 @@ logger = logging.getLogger(__name__)
 
 
 def write_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="flamingo sample write",
-                                     description="Write the embedded sample web (site, WARC, lists, eval split).")
+    parser = argparse.ArgumentParser(
+        prog="flamingo sample write",
+        description="Write the embedded sample web (site, WARC, lists, eval split).",
+    )
     parser.add_argument("out_dir", type=Path, help="output directory (created if missing)")
     parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same bytes")
     parser.add_argument("--num-pages", type=int, default=50, help="number of article pages (at least 8)")
@@ -32,13 +34,21 @@ def _raise_interrupt(signum, frame):
 
 
 def serve_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="flamingo sample serve",
-                                     description="Serve a written sample site on a loopback HTTP server until Ctrl-C.")
-    parser.add_argument("out_dir", type=Path, help="directory given to `flamingo sample write` (or its site/)")
+    parser = argparse.ArgumentParser(
+        prog="flamingo sample serve",
+        description="Serve a written sample site on a loopback HTTP server until Ctrl-C.",
+    )
+    parser.add_argument(
+        "out_dir", type=Path, help="directory given to `flamingo sample write` (or its site/)"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="port (0: any free port)")
-    parser.add_argument("--lists", type=Path, default=None,
-                        help="also write pairs.csv, videos.csv and urls.txt with this server's absolute URLs here")
+    parser.add_argument(
+        "--lists",
+        type=Path,
+        default=None,
+        help="also write pairs.csv, videos.csv and urls.txt with this server's absolute URLs here",
+    )
     args = parser.parse_args(argv)
     from demo.sample.lists import write_lists
     from demo.sample.server import base_url_of, make_server

@@ -42,7 +42,11 @@ logger = logging.getLogger(__name__)
 
 NUM_EVAL = 40
 NUM_VIDEOS = 6
-CSS = b"body { font-family: Georgia, serif; max-width: 42em; margin: auto; }\n.cookie-banner { position: fixed; bottom: 0; }\n.ad { border: 1px solid #ccc; }\n"
+CSS = (
+    b"body { font-family: Georgia, serif; max-width: 42em; margin: auto; }\n"
+    b".cookie-banner { position: fixed; bottom: 0; }\n"
+    b".ad { border: 1px solid #ccc; }\n"
+)
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"
 
 
@@ -70,7 +74,9 @@ def _image_files(plan: SitePlan, eval_dir: Path) -> dict[str, bytes]:
             for path, w, h in img.variants:
                 files[path] = media.encode_image(picture.resize((w, h)), img.fmt)
         elif img.kind == "solid":
-            files[img.path] = media.encode_image(media.solid_image(img.colour, img.width, img.height), img.fmt)
+            files[img.path] = media.encode_image(
+                media.solid_image(img.colour, img.width, img.height), img.fmt
+            )
         elif img.kind == "duplicate":
             continue  # copied below, once its original exists
         elif img.kind == "eval_copy":
@@ -112,9 +118,15 @@ def _videos(seed: int, site: Path) -> tuple[list[tuple[str, str]], str]:
     (site / "videos").mkdir(parents=True)
     for i in range(NUM_VIDEOS):
         base = media.random_scene(rng)
-        scene = media.Scene(shape=base.shape, colour=base.colour, background=base.background, scale=rng.uniform(0.25, 0.4))
-        clip = media.Clip(scene=scene, direction=media.DIRECTIONS[(i + rng.randrange(4)) % 4],
-                          size=rng.choice((96, 128)), seconds=float(rng.choice((9, 10, 12))))
+        scene = media.Scene(
+            shape=base.shape, colour=base.colour, background=base.background, scale=rng.uniform(0.25, 0.4)
+        )
+        clip = media.Clip(
+            scene=scene,
+            direction=media.DIRECTIONS[(i + rng.randrange(4)) % 4],
+            size=rng.choice((96, 128)),
+            seconds=float(rng.choice((9, 10, 12))),
+        )
         path = f"/videos/v{i:03d}.mp4"
         codec = media.write_clip(clip, site / path.lstrip("/"))
         rows.append((path, clip.caption))
@@ -144,8 +156,10 @@ def _prepare_dir(path: Path, marker: str) -> None:
     """Remove a previous sample (recognised by its marker file); refuse to clobber anything else."""
     if path.exists():
         if not (path / marker).exists() and any(path.iterdir()):
-            raise FileExistsError(f"{path} exists and is not a sample written by this tool (no {marker}); "
-                                  "choose an empty or new output directory")
+            raise FileExistsError(
+                f"{path} exists and is not a sample written by this tool (no {marker}); "
+                "choose an empty or new output directory"
+            )
         shutil.rmtree(path)
 
 
@@ -165,8 +179,15 @@ def write_sample_web(out_dir: str | Path, seed: int = 0, num_pages: int = 50) ->
     for page in plan.pages:
         files[page.path] = render_page(page, titles, data_uri)
     gif = _tiny_gif()
-    files.update({"/index.html": render_index(plan.pages), "/robots.txt": ROBOTS, CSS_PATH: CSS,
-                  PLACEHOLDER_PATH: gif, PIXEL_PATH: gif})
+    files.update(
+        {
+            "/index.html": render_index(plan.pages),
+            "/robots.txt": ROBOTS,
+            CSS_PATH: CSS,
+            PLACEHOLDER_PATH: gif,
+            PIXEL_PATH: gif,
+        }
+    )
     for path, data in sorted(files.items()):
         target = site / path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -180,17 +201,30 @@ def write_sample_web(out_dir: str | Path, seed: int = 0, num_pages: int = 50) ->
     lists.write_csv(out / "pairs.csv", ("url", "caption"), pair_rows)
     lists.write_csv(out / "videos.csv", ("url", "caption"), video_rows)
     (out / "urls.txt").write_text("".join(u + "\n" for u in url_rows))
-    warc_counts = write_warc(site, out / "sample.warc.gz", _warc_captures(plan), seed=seed,
-                             revisit_path=next(p.path for p in plan.pages if not p.private))
+    warc_counts = write_warc(
+        site,
+        out / "sample.warc.gz",
+        _warc_captures(plan),
+        seed=seed,
+        revisit_path=next(p.path for p in plan.pages if not p.private),
+    )
     summary = _summary(plan, seed, num_pages, pair_rows, video_rows, codec, warc_counts)
     (out / "sample.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     summary["paths"] = {name: str(out / rel) for name, rel in summary["files"].items()}
-    logger.info("wrote sample web to %s: %d pages, %d pairs, %d videos, %d WARC records",
-                out, len(plan.pages), len(pair_rows), len(video_rows), warc_counts["records"])
+    logger.info(
+        "wrote sample web to %s: %d pages, %d pairs, %d videos, %d WARC records",
+        out,
+        len(plan.pages),
+        len(pair_rows),
+        len(video_rows),
+        warc_counts["records"],
+    )
     return summary
 
 
-def _summary(plan: SitePlan, seed: int, num_pages: int, pair_rows, video_rows, codec: str, warc_counts) -> dict:
+def _summary(
+    plan: SitePlan, seed: int, num_pages: int, pair_rows, video_rows, codec: str, warc_counts
+) -> dict:
     def by(expect: str) -> list[str]:
         return sorted(img.ref_path for img in plan.images if img.expect == expect)
 
@@ -200,8 +234,15 @@ def _summary(plan: SitePlan, seed: int, num_pages: int, pair_rows, video_rows, c
         "num_pages": num_pages,
         "warc_base_url": WARC_BASE_URL,
         "video_codec": codec,
-        "files": {"site": "site", "warc": "sample.warc.gz", "pairs": "pairs.csv", "videos": "videos.csv",
-                  "urls": "urls.txt", "eval_csv": "eval/eval.csv", "summary": "sample.json"},
+        "files": {
+            "site": "site",
+            "warc": "sample.warc.gz",
+            "pairs": "pairs.csv",
+            "videos": "videos.csv",
+            "urls": "urls.txt",
+            "eval_csv": "eval/eval.csv",
+            "summary": "sample.json",
+        },
         "counts": {
             "pages": len(plan.pages),
             "public_pages": sum(not p.private for p in plan.pages),
@@ -223,4 +264,3 @@ def _summary(plan: SitePlan, seed: int, num_pages: int, pair_rows, video_rows, c
         "duplicates": duplicates,
         "eval_contaminated": [[img.copy_of, img.path] for img in plan.images if img.kind == "eval_copy"],
     }
-

@@ -28,7 +28,9 @@ CONTENT_TYPES = {
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 SERVER_NAME = "flamingo-sample/1.0"
 # Served for missing paths by both copies of the site (a small HTML body, like real servers).
-NOT_FOUND_BODY = b"<!doctype html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\n"
+NOT_FOUND_BODY = (
+    b"<!doctype html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\n"
+)
 
 
 def content_type_for(path: str) -> str:
@@ -68,6 +70,8 @@ def load_site_headers(site_dir: str | Path) -> SiteHeaders:
         headers = {str(k): {str(n): str(v) for n, v in h.items()} for k, h in doc.get("headers", {}).items()}
         redirects = {str(k): str(v) for k, v in doc.get("redirects", {}).items()}
     except (ValueError, AttributeError) as err:
-        raise ValueError(f"{path}: malformed headers file ({err}); expected "
-                         '{"headers": {PATH: {NAME: VALUE}}, "redirects": {PATH: TARGET}}') from err
+        raise ValueError(
+            f"{path}: malformed headers file ({err}); expected "
+            '{"headers": {PATH: {NAME: VALUE}}, "redirects": {PATH: TARGET}}'
+        ) from err
     return SiteHeaders(headers=headers, redirects=redirects)

@@ -46,7 +46,9 @@ def write_lists(out_dir: str | Path, base_url: str, dest_dir: str | Path | None 
             rows = [(rebase_url(row[0], base_url), *row[1:]) for row in reader]
         write_csv(dest / name, header, rows)
         written[name.split(".")[0]] = dest / name
-    urls = [rebase_url(line, base_url) for line in (src / "urls.txt").read_text().splitlines() if line.strip()]
+    urls = [
+        rebase_url(line, base_url) for line in (src / "urls.txt").read_text().splitlines() if line.strip()
+    ]
     (dest / "urls.txt").write_text("".join(u + "\n" for u in urls))
     written["urls"] = dest / "urls.txt"
     return written

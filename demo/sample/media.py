@@ -78,14 +78,35 @@ def _shape_polygon(shape: str, cx: float, cy: float, r: float) -> list[tuple[flo
         return [(cx, cy - r), (cx + r, cy + r * 0.9), (cx - r, cy + r * 0.9)]
     if shape == "star":
         # Five outer points at radius r and five inner points at 0.45 r, starting at the top.
-        points = [(0.0, -1.0), (0.26, -0.36), (0.95, -0.31), (0.43, 0.14), (0.59, 0.81),
-                  (0.0, 0.44), (-0.59, 0.81), (-0.43, 0.14), (-0.95, -0.31), (-0.26, -0.36)]
+        points = [
+            (0.0, -1.0),
+            (0.26, -0.36),
+            (0.95, -0.31),
+            (0.43, 0.14),
+            (0.59, 0.81),
+            (0.0, 0.44),
+            (-0.59, 0.81),
+            (-0.43, 0.14),
+            (-0.95, -0.31),
+            (-0.26, -0.36),
+        ]
         return [(cx + x * r, cy + y * r) for x, y in points]
     if shape == "cross":
         t = r * 0.35  # half the bar thickness
-        return [(cx - t, cy - r), (cx + t, cy - r), (cx + t, cy - t), (cx + r, cy - t),
-                (cx + r, cy + t), (cx + t, cy + t), (cx + t, cy + r), (cx - t, cy + r),
-                (cx - t, cy + t), (cx - r, cy + t), (cx - r, cy - t), (cx - t, cy - t)]
+        return [
+            (cx - t, cy - r),
+            (cx + t, cy - r),
+            (cx + t, cy - t),
+            (cx + r, cy - t),
+            (cx + r, cy + t),
+            (cx + t, cy + t),
+            (cx + t, cy + r),
+            (cx - t, cy + r),
+            (cx - t, cy + t),
+            (cx - r, cy + t),
+            (cx - r, cy - t),
+            (cx - t, cy - t),
+        ]
     raise ValueError(f"unknown shape {shape!r}; expected one of {SHAPES}")
 
 
@@ -166,8 +187,14 @@ def clip_frames(clip: Clip) -> list[Image.Image]:
             cy = 1 - offset
         else:
             raise ValueError(f"unknown direction {clip.direction!r}; expected one of {DIRECTIONS}")
-        scene = Scene(shape=clip.scene.shape, colour=clip.scene.colour, background=clip.scene.background,
-                      cx=cx, cy=cy, scale=clip.scene.scale)
+        scene = Scene(
+            shape=clip.scene.shape,
+            colour=clip.scene.colour,
+            background=clip.scene.background,
+            cx=cx,
+            cy=cy,
+            scale=clip.scene.scale,
+        )
         frames.append(draw_scene(scene, clip.size, clip.size))
     return frames
 
@@ -187,17 +214,48 @@ def write_clip(clip: Clip, path: str | os.PathLike) -> str:
     exe = ffmpeg_exe()
     codec = video_codec(exe)
     raw = b"".join(frame.tobytes() for frame in clip_frames(clip))
-    cmd = [exe, "-hide_banner", "-loglevel", "error", "-y",
-           "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{clip.size}x{clip.size}", "-r", str(clip.fps),
-           "-i", "-", "-c:v", codec, "-pix_fmt", "yuv420p", "-threads", "1"]
+    cmd = [
+        exe,
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{clip.size}x{clip.size}",
+        "-r",
+        str(clip.fps),
+        "-i",
+        "-",
+        "-c:v",
+        codec,
+        "-pix_fmt",
+        "yuv420p",
+        "-threads",
+        "1",
+    ]
     if codec == "libx264":
         cmd += ["-preset", "veryfast", "-crf", "23"]
     else:
         cmd += ["-q:v", "5"]
-    cmd += ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-movflags", "+faststart",
-            os.fspath(path)]
+    cmd += [
+        "-map_metadata",
+        "-1",
+        "-fflags",
+        "+bitexact",
+        "-flags:v",
+        "+bitexact",
+        "-movflags",
+        "+faststart",
+        os.fspath(path),
+    ]
     proc = subprocess.run(cmd, input=raw, capture_output=True, check=False)
     if proc.returncode != 0:
-        raise RuntimeError(f"ffmpeg failed writing {path} with {codec}: {proc.stderr.decode(errors='replace')[-500:]}")
+        raise RuntimeError(
+            f"ffmpeg failed writing {path} with {codec}: {proc.stderr.decode(errors='replace')[-500:]}"
+        )
     logger.debug("wrote %s (%d frames, %s)", path, clip.num_frames, codec)
     return codec

@@ -64,7 +64,9 @@ class Page:
     title: str
     base: str | None  # <base href> (root-relative, so live and WARC copies resolve alike)
     private: bool
-    blocks: list[tuple[str, object]]  # ("p", str) | ("img", Slot) | ("ul", [str]) | ("table", rows) | ("data_uri", None)
+    blocks: list[
+        tuple[str, object]
+    ]  # ("p", str) | ("img", Slot) | ("ul", [str]) | ("table", rows) | ("data_uri", None)
     related: list[str] = field(default_factory=list)
     comments: list[tuple[str, str]] = field(default_factory=list)
 
@@ -89,9 +91,15 @@ def _new_scene_image(rng: Random, number: int, private: bool) -> SiteImage:
     scene = random_scene(rng)
     fmt = rng.choice(FORMATS)
     folder = "/private/images" if private else "/images"
-    return SiteImage(path=f"{folder}/p{number:04d}.{fmt}", caption=scene.caption, fmt=fmt,
-                     width=rng.randint(96, 256), height=rng.randint(96, 256), scene=scene,
-                     expect="robots_disallowed" if private else "ok")
+    return SiteImage(
+        path=f"{folder}/p{number:04d}.{fmt}",
+        caption=scene.caption,
+        fmt=fmt,
+        width=rng.randint(96, 256),
+        height=rng.randint(96, 256),
+        scene=scene,
+        expect="robots_disallowed" if private else "ok",
+    )
 
 
 def _add_variants(img: SiteImage) -> None:
@@ -112,7 +120,9 @@ def _article_blocks(rng: Random, writer: ProseWriter, slots: list[Slot], with_da
             blocks.append(("ul", [writer.paragraph(1) for _ in range(3)]))
         if n == 2 and with_data_uri:
             blocks.append(("data_uri", None))
-    blocks.append(("table", [(name, str(rng.randint(2, 40))) for name in ("Sessions", "Volunteers", "Visitors")]))
+    blocks.append(
+        ("table", [(name, str(rng.randint(2, 40))) for name in ("Sessions", "Volunteers", "Visitors")])
+    )
     blocks.append(("p", writer.paragraph(3)))
     return blocks
 
@@ -120,8 +130,10 @@ def _article_blocks(rng: Random, writer: ProseWriter, slots: list[Slot], with_da
 def plan_site(seed: int, num_pages: int, eval_items: list[tuple[str, Scene, int, int]]) -> SitePlan:
     """Draw the whole site. `eval_items[0]` (path, scene, width, height) is copied once into the site."""
     if num_pages < MIN_PAGES:
-        raise ValueError(f"num_pages must be at least {MIN_PAGES} (got {num_pages}): "
-                         "the special images sit on public pages 1, 3, 4 and 5")
+        raise ValueError(
+            f"num_pages must be at least {MIN_PAGES} (got {num_pages}): "
+            "the special images sit on public pages 1, 3, 4 and 5"
+        )
     rng = Random(f"flamingo-sample-site:{seed}")
     num_private = NUM_PRIVATE_PAGES
     pages: list[Page] = []
@@ -140,9 +152,16 @@ def plan_site(seed: int, num_pages: int, eval_items: list[tuple[str, Scene, int,
             images.append(img)
             slots.append(Slot(image=img, style=style, alt=_alt_for(rng, img.caption)))
         base = "/articles/" if (not private and i % 5 == 2) else None
-        page = Page(path=_page_path(i, private), title=writer.title(), base=base, private=private,
-                    blocks=_article_blocks(rng, writer, slots, with_data_uri=i % 5 == 0))
-        page.comments = [(name, writer.paragraph(1)) for name in rng.sample(("Sam", "Alex", "Jo", "Chris"), 2)]
+        page = Page(
+            path=_page_path(i, private),
+            title=writer.title(),
+            base=base,
+            private=private,
+            blocks=_article_blocks(rng, writer, slots, with_data_uri=i % 5 == 0),
+        )
+        page.comments = [
+            (name, writer.paragraph(1)) for name in rng.sample(("Sam", "Alex", "Jo", "Chris"), 2)
+        ]
         pages.append(page)
 
     # Special images, placed on the first public pages (num_pages >= 6 guarantees them).
@@ -150,7 +169,7 @@ def plan_site(seed: int, num_pages: int, eval_items: list[tuple[str, Scene, int,
     picks = rng.sample(eligible, NUM_NOAI + NUM_MISSING + 1)
     for k in picks[:NUM_NOAI]:
         images[k].expect = "opted_out"
-    for k in picks[NUM_NOAI:NUM_NOAI + NUM_MISSING]:
+    for k in picks[NUM_NOAI : NUM_NOAI + NUM_MISSING]:
         images[k].expect, images[k].written = "http_404", False
     redirected = images[picks[-1]]
     redirected.ref_path = "/go/" + redirected.path.rsplit("/", 1)[1]
@@ -158,26 +177,80 @@ def plan_site(seed: int, num_pages: int, eval_items: list[tuple[str, Scene, int,
 
     extras: list[tuple[int, SiteImage]] = []
     for page_index, colour in ((1, rng.choice(sorted(COLOURS))), (3, rng.choice(sorted(COLOURS)))):
-        extras.append((page_index, SiteImage(path=f"/images/p{number:04d}.png", caption=f"a plain {colour} picture",
-                                             kind="solid", fmt="png", width=160, height=120, colour=colour,
-                                             expect="single_colour")))
+        extras.append(
+            (
+                page_index,
+                SiteImage(
+                    path=f"/images/p{number:04d}.png",
+                    caption=f"a plain {colour} picture",
+                    kind="solid",
+                    fmt="png",
+                    width=160,
+                    height=120,
+                    colour=colour,
+                    expect="single_colour",
+                ),
+            )
+        )
         number += 1
     original = next(im for im in images if im.expect == "ok" and not im.variants and im.ref_path == im.path)
-    extras.append((4, SiteImage(path=f"/images/p{number:04d}.{original.fmt}", caption=original.caption,
-                                kind="duplicate", fmt=original.fmt, width=original.width, height=original.height,
-                                scene=original.scene, copy_of=original.path, expect="duplicate_exact")))
+    extras.append(
+        (
+            4,
+            SiteImage(
+                path=f"/images/p{number:04d}.{original.fmt}",
+                caption=original.caption,
+                kind="duplicate",
+                fmt=original.fmt,
+                width=original.width,
+                height=original.height,
+                scene=original.scene,
+                copy_of=original.path,
+                expect="duplicate_exact",
+            ),
+        )
+    )
     number += 1
     eval_path, eval_scene, eval_w, eval_h = eval_items[0]
-    extras.append((5, SiteImage(path=f"/images/p{number:04d}.jpg", caption=eval_scene.caption, kind="eval_copy",
-                                width=eval_w, height=eval_h, scene=eval_scene, copy_of=eval_path,
-                                expect="eval_contamination")))
+    extras.append(
+        (
+            5,
+            SiteImage(
+                path=f"/images/p{number:04d}.jpg",
+                caption=eval_scene.caption,
+                kind="eval_copy",
+                width=eval_w,
+                height=eval_h,
+                scene=eval_scene,
+                copy_of=eval_path,
+                expect="eval_contamination",
+            ),
+        )
+    )
     for page_index, img in extras:
         images.append(img)
         pages[page_index].blocks.insert(-2, ("img", Slot(image=img, style="figure", alt=img.caption)))
-    images.append(SiteImage(path=LOGO_PATH, caption="the logo of the riverside post", kind="logo", fmt="png",
-                            width=16, height=16, expect="logo_url"))
-    images.append(SiteImage(path=BANNER_PATH, caption="a wide advertising banner", kind="banner",
-                            width=600, height=100, expect="aspect_ratio"))
+    images.append(
+        SiteImage(
+            path=LOGO_PATH,
+            caption="the logo of the riverside post",
+            kind="logo",
+            fmt="png",
+            width=16,
+            height=16,
+            expect="logo_url",
+        )
+    )
+    images.append(
+        SiteImage(
+            path=BANNER_PATH,
+            caption="a wide advertising banner",
+            kind="banner",
+            width=600,
+            height=100,
+            expect="aspect_ratio",
+        )
+    )
 
     public = [p.path for p in pages if not p.private]
     for page in pages:

@@ -23,7 +23,20 @@ TOPICS = (
     ("pottery workshop", "potters", "the studio behind the market"),
     ("choir rehearsal", "singers", "the school assembly hall"),
 )
-NAMES = ("Anna", "Tomas", "Priya", "Joseph", "Mei", "Rosa", "Daniel", "Fatima", "Oliver", "Ines", "Kwame", "Lena")
+NAMES = (
+    "Anna",
+    "Tomas",
+    "Priya",
+    "Joseph",
+    "Mei",
+    "Rosa",
+    "Daniel",
+    "Fatima",
+    "Oliver",
+    "Ines",
+    "Kwame",
+    "Lena",
+)
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("March", "April", "May", "June", "September", "October", "November")
 
@@ -109,15 +122,25 @@ class ProseWriter:
         self._pool = list(TEMPLATES)
         rng.shuffle(self._pool)
         # Lead sentences are also drawn without replacement (cycling), so none repeats on a page.
-        self._leads = {True: rng.sample(CAPTIONED_LEADS, len(CAPTIONED_LEADS)),
-                       False: rng.sample(PLAIN_LEADS, len(PLAIN_LEADS))}
+        self._leads = {
+            True: rng.sample(CAPTIONED_LEADS, len(CAPTIONED_LEADS)),
+            False: rng.sample(PLAIN_LEADS, len(PLAIN_LEADS)),
+        }
         self._lead_count = {True: 0, False: 0}
 
     def _fill(self, template: str) -> str:
         rng = self._rng
-        text = template.format(topic=self.topic, people=self.people, place=self.place, name=self.name,
-                               other=self.other, day=rng.choice(DAYS), month=rng.choice(MONTHS),
-                               n=rng.randint(3, 19), m=rng.randint(20, 90))
+        text = template.format(
+            topic=self.topic,
+            people=self.people,
+            place=self.place,
+            name=self.name,
+            other=self.other,
+            day=rng.choice(DAYS),
+            month=rng.choice(MONTHS),
+            n=rng.randint(3, 19),
+            m=rng.randint(20, 90),
+        )
         return text[0].upper() + text[1:]
 
     def paragraph(self, num_sentences: int) -> str:
@@ -137,13 +160,15 @@ class ProseWriter:
         return lead.format(caption=caption) if spelled else lead
 
     def title(self) -> str:
-        return self._rng.choice((
-            f"Inside the {self.topic}",
-            f"A season with the {self.topic}",
-            f"Why {self.people} keep coming back to {self.place}",
-            f"Notes from the {self.topic}",
-            f"The {people_cap(self.people)} of {self.place}",
-        ))
+        return self._rng.choice(
+            (
+                f"Inside the {self.topic}",
+                f"A season with the {self.topic}",
+                f"Why {self.people} keep coming back to {self.place}",
+                f"Notes from the {self.topic}",
+                f"The {people_cap(self.people)} of {self.place}",
+            )
+        )
 
 
 def people_cap(people: str) -> str:

@@ -73,13 +73,17 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
         target = self.site_headers.redirect_target(path)
         if target is not None:
             body = f'<html><body>Moved to <a href="{target}">{target}</a></body></html>\n'.encode()
-            self._send(301, [("Location", target), ("Content-Type", "text/html; charset=utf-8")], body, head_only)
+            self._send(
+                301, [("Location", target), ("Content-Type", "text/html; charset=utf-8")], body, head_only
+            )
             return
         file = self._resolve(path)
         if file is None:
             self._send(404, [("Content-Type", "text/html; charset=utf-8")], NOT_FOUND_BODY, head_only)
             return
-        headers = [("Content-Type", content_type_for(path))] + sorted(self.site_headers.extra_headers(path).items())
+        headers = [("Content-Type", content_type_for(path))] + sorted(
+            self.site_headers.extra_headers(path).items()
+        )
         self._send(200, headers, file.read_bytes(), head_only)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -106,7 +110,9 @@ def make_server(site_dir: str | Path, host: str = "127.0.0.1", port: int = 0) ->
     """A bound (not yet serving) server for site_dir; port 0 picks a free port."""
     site = Path(site_dir).resolve()
     if not site.is_dir():
-        raise FileNotFoundError(f"site directory {site} does not exist; write it with `flamingo sample write DIR`")
+        raise FileNotFoundError(
+            f"site directory {site} does not exist; write it with `flamingo sample write DIR`"
+        )
     handler = partial(SampleSiteHandler, site_dir=site, site_headers=load_site_headers(site))
     server = SampleSiteServer((host, port), handler)
     return server
@@ -121,8 +127,9 @@ def base_url_of(server: ThreadingHTTPServer) -> str:
 def serve_site(site_dir: str | Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve site_dir in a background thread; yields the base URL ("http://127.0.0.1:PORT/")."""
     server = make_server(site_dir, host, port)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                              name="sample-site-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="sample-site-server", daemon=True
+    )
     thread.start()
     base = base_url_of(server)
     logger.info("serving %s at %s", site_dir, base)

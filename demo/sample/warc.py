@@ -56,7 +56,11 @@ def _response_parts(site_dir: Path, path: str, site_headers) -> tuple[str, list[
     target = site_headers.redirect_target(path)
     if target is not None:
         body = f'<html><body>Moved to <a href="{target}">{target}</a></body></html>\n'.encode()
-        return "301 Moved Permanently", [("Location", target), ("Content-Type", "text/html; charset=utf-8")], body
+        return (
+            "301 Moved Permanently",
+            [("Location", target), ("Content-Type", "text/html; charset=utf-8")],
+            body,
+        )
     file = site_dir / path.lstrip("/")
     if not file.is_file():
         return "404 Not Found", [("Content-Type", "text/html; charset=utf-8")], NOT_FOUND_BODY
@@ -64,8 +68,15 @@ def _response_parts(site_dir: Path, path: str, site_headers) -> tuple[str, list[
     return "200 OK", headers, file.read_bytes()
 
 
-def write_warc(site_dir: str | Path, warc_path: str | Path, paths: list[str], *, seed: int = 0,
-               revisit_path: str | None = None, base_url: str = WARC_BASE_URL) -> dict:
+def write_warc(
+    site_dir: str | Path,
+    warc_path: str | Path,
+    paths: list[str],
+    *,
+    seed: int = 0,
+    revisit_path: str | None = None,
+    base_url: str = WARC_BASE_URL,
+) -> dict:
     """Record `paths` (root-relative, in crawl order) from site_dir; returns record counts."""
     site_dir = Path(site_dir)
     site_headers = load_site_headers(site_dir)
@@ -75,22 +86,39 @@ def write_warc(site_dir: str | Path, warc_path: str | Path, paths: list[str], *,
     by_status: Counter = Counter()
     with open(warc_path, "wb") as out:
         writer = _ReproducibleWARCWriter(out, seed)
-        info = io.BytesIO(b"software: flamingo-data sample web\r\nformat: WARC File Format 1.0\r\n"
-                          b"description: synthetic sample web for tests and the demo\r\n")
-        writer.write_record(writer.create_warc_record("", "warcinfo", payload=info, length=len(info.getvalue()),
-                                                      warc_content_type="application/warc-fields",
-                                                      warc_headers_dict={"WARC-Filename": Path(warc_path).name}))
+        info = io.BytesIO(
+            b"software: flamingo-data sample web\r\nformat: WARC File Format 1.0\r\n"
+            b"description: synthetic sample web for tests and the demo\r\n"
+        )
+        writer.write_record(
+            writer.create_warc_record(
+                "",
+                "warcinfo",
+                payload=info,
+                length=len(info.getvalue()),
+                warc_content_type="application/warc-fields",
+                warc_headers_dict={"WARC-Filename": Path(warc_path).name},
+            )
+        )
         counts["warcinfo"] += 1
-        captured: dict[str, tuple[str, list, str, str]] = {}  # path -> (status, headers, payload digest, date)
+        captured: dict[
+            str, tuple[str, list, str, str]
+        ] = {}  # path -> (status, headers, payload digest, date)
 
         def http_headers(status: str, headers: list, length: int) -> StatusAndHeaders:
             stamp = format_datetime(writer.now, usegmt=True)
-            return StatusAndHeaders(status, [("Date", stamp), ("Server", SERVER_NAME), *headers,
-                                             ("Content-Length", str(length))], protocol="HTTP/1.1")
+            return StatusAndHeaders(
+                status,
+                [("Date", stamp), ("Server", SERVER_NAME), *headers, ("Content-Length", str(length))],
+                protocol="HTTP/1.1",
+            )
 
         def request(url: str, path: str) -> str:
-            req = StatusAndHeaders(f"GET {path} HTTP/1.1", [("Host", host), ("User-Agent", USER_AGENT),
-                                                            ("Accept", "*/*")], is_http_request=True)
+            req = StatusAndHeaders(
+                f"GET {path} HTTP/1.1",
+                [("Host", host), ("User-Agent", USER_AGENT), ("Accept", "*/*")],
+                is_http_request=True,
+            )
             record = writer.create_warc_record(url, "request", http_headers=req)
             writer.write_record(record)
             counts["request"] += 1
@@ -101,15 +129,24 @@ def write_warc(site_dir: str | Path, warc_path: str | Path, paths: list[str], *,
             url = base_url.rstrip("/") + path
             request_id = request(url, path)
             status, headers, body = _response_parts(site_dir, path, site_headers)
-            record = writer.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body),
-                                               http_headers=http_headers(status, headers, len(body)),
-                                               warc_headers_dict={"WARC-Concurrent-To": request_id})
+            record = writer.create_warc_record(
+                url,
+                "response",
+                payload=io.BytesIO(body),
+                length=len(body),
+                http_headers=http_headers(status, headers, len(body)),
+                warc_headers_dict={"WARC-Concurrent-To": request_id},
+            )
             writer.write_record(record)
             counts["response"] += 1
             by_type[dict(headers)["Content-Type"].split(";")[0]] += 1
             by_status[status.split()[0]] += 1
-            captured[path] = (status, headers, record.rec_headers.get_header("WARC-Payload-Digest"),
-                              record.rec_headers.get_header("WARC-Date"))
+            captured[path] = (
+                status,
+                headers,
+                record.rec_headers.get_header("WARC-Payload-Digest"),
+                record.rec_headers.get_header("WARC-Date"),
+            )
 
         if revisit_path is not None:
             writer.now = CRAWL_START + timedelta(days=1)  # the next day's crawl saw the same bytes
@@ -117,10 +154,17 @@ def write_warc(site_dir: str | Path, warc_path: str | Path, paths: list[str], *,
             url = base_url.rstrip("/") + revisit_path
             request(url, revisit_path)
             length = len((site_dir / revisit_path.lstrip("/")).read_bytes())
-            writer.write_record(writer.create_revisit_record(url, digest, url, first_date,
-                                                             http_headers=http_headers(status, headers, length)))
+            writer.write_record(
+                writer.create_revisit_record(
+                    url, digest, url, first_date, http_headers=http_headers(status, headers, length)
+                )
+            )
             counts["revisit"] += 1
-    result = {"records": sum(counts.values()), **dict(counts), "responses_by_type": dict(sorted(by_type.items())),
-              "responses_by_status": dict(sorted(by_status.items()))}
+    result = {
+        "records": sum(counts.values()),
+        **dict(counts),
+        "responses_by_type": dict(sorted(by_type.items())),
+        "responses_by_status": dict(sorted(by_status.items())),
+    }
     logger.info("wrote %s: %s", warc_path, result)
     return result

@@ -30,8 +30,14 @@ def collate(examples: list[Example], *, pad_id: int) -> dict:
     if first[0] > 0 and all(e.media.shape == first for e in examples):
         # Same media shape in every row (pairs, videos, packed pairs): one stack, no padding.
         media = torch.stack([e.media for e in examples])  # [B, N, T, C, H, W]
-        return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels, "media": media,
-                "media_mask": torch.ones(media.shape[:2], dtype=torch.bool), "keys": [e.key for e in examples]}
+        return {
+            "input_ids": input_ids,
+            "attention_mask": attention_mask,
+            "labels": labels,
+            "media": media,
+            "media_mask": torch.ones(media.shape[:2], dtype=torch.bool),
+            "keys": [e.key for e in examples],
+        }
     shapes = [e.media.shape for e in examples if e.media.shape[0] > 0]
     num_media = max([s[0] for s in shapes], default=0)
     frames = max([s[1] for s in shapes], default=1)

@@ -84,7 +84,8 @@ class StreamingLoader:
         saved = (state["num_workers"], state["num_nodes"], state["node_rank"], state["seed"])
         if mine != saved:
             raise ValueError(
-                f"loader position was saved with (num_workers, num_nodes, node_rank, seed) = {saved} but this "
+                f"loader position was saved with (num_workers, num_nodes, node_rank, seed) = {saved} "
+                "but this "
                 f"loader has {mine}; an exact resume needs the same split"
             )
         self.positions = {int(w): Position(*p) for w, p in state["positions"].items()}
@@ -126,7 +127,8 @@ def make_loader(
 ) -> StreamingLoader:
     """A loader of `kind` ("pairs", "m3w", "videos") over shard URLs (braces, lists, a directory,
     a manifest.json, `pipe:`, http(s), fsspec URLs). `pack` > 1 joins that many consecutive
-    examples into one interleaved sequence (a batch then holds `batch_size` sequences). Give `model` (a Flamingo) or both
+    examples into one interleaved sequence (a batch then holds `batch_size` sequences). Give
+    `model` (a Flamingo) or both
     `tokenizer` (with `<image>`/`<|endofchunk|>`) and `image_size`."""
     if model is not None:
         tokenizer = tokenizer or model.tokenizer
@@ -137,13 +139,28 @@ def make_loader(
     if kind == "videos":
         pipeline_kwargs["num_frames"] = num_frames or 1
     encoder = TextEncoder(tokenizer)
-    pipeline = build_pipeline(kind, encoder=encoder, image=ImageTransform(image_size=image_size, mean=mean, std=std),
-                              max_length=max_length, template=template, **pipeline_kwargs)
+    pipeline = build_pipeline(
+        kind,
+        encoder=encoder,
+        image=ImageTransform(image_size=image_size, mean=mean, std=std),
+        max_length=max_length,
+        template=template,
+        **pipeline_kwargs,
+    )
     rank, world = _distributed_rank()
     spec = StreamSpec(
-        urls=expand_urls(urls), pipeline=pipeline, batch_size=batch_size, pad_id=encoder.pad_id, seed=seed,
-        epochs=epochs, split=split, shuffle_shards=shuffle_shards, shuffle_buffer=shuffle_buffer,
+        urls=expand_urls(urls),
+        pipeline=pipeline,
+        batch_size=batch_size,
+        pad_id=encoder.pad_id,
+        seed=seed,
+        epochs=epochs,
+        split=split,
+        shuffle_shards=shuffle_shards,
+        shuffle_buffer=shuffle_buffer,
         num_nodes=num_nodes if num_nodes is not None else world,
-        node_rank=node_rank if node_rank is not None else rank, drop_last=drop_last, pack=pack,
+        node_rank=node_rank if node_rank is not None else rank,
+        drop_last=drop_last,
+        pack=pack,
     )
     return StreamingLoader(spec, num_workers=num_workers)

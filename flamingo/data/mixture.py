@@ -18,8 +18,14 @@ MIXTURE_MODES = ("accumulate", "sample")
 
 
 class Mixture:
-    def __init__(self, loaders: dict[str, StreamingLoader], weights: dict[str, float], *,
-                 mode: str = "accumulate", seed: int = 0):
+    def __init__(
+        self,
+        loaders: dict[str, StreamingLoader],
+        weights: dict[str, float],
+        *,
+        mode: str = "accumulate",
+        seed: int = 0,
+    ):
         if mode not in MIXTURE_MODES:
             raise ValueError(f"unknown mixture mode {mode!r}; valid modes: {MIXTURE_MODES}")
         if set(loaders) != set(weights):
@@ -58,7 +64,9 @@ class Mixture:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if set(state["loaders"]) != set(self.loaders):
-            raise ValueError(f"saved mixture has datasets {sorted(state['loaders'])}, this one {sorted(self.loaders)}")
+            raise ValueError(
+                f"saved mixture has datasets {sorted(state['loaders'])}, this one {sorted(self.loaders)}"
+            )
         for name, loader_state in state["loaders"].items():
             self.loaders[name].load_state_dict(loader_state)
         self.step = state["step"]

@@ -28,8 +28,14 @@ class Pipeline:
     kind = ""
     uses_rng = False  # only M3W draws (window, previous/next image); others get rng=None
 
-    def __init__(self, *, encoder: TextEncoder, image: ImageTransform, max_length: int = 256,
-                 template: str = "{caption}"):
+    def __init__(
+        self,
+        *,
+        encoder: TextEncoder,
+        image: ImageTransform,
+        max_length: int = 256,
+        template: str = "{caption}",
+    ):
         self.encoder, self.image, self.max_length, self.template = encoder, image, max_length, template
 
     def __call__(self, sample: RawSample, rng: Random | None) -> Example:
@@ -75,8 +81,11 @@ class VideosPipeline(Pipeline):
         self.num_frames = num_frames
 
     def __call__(self, sample: RawSample, rng: Random) -> Example:
-        frames = sorted((parsed[0], name) for name in sample.members
-                        if (parsed := parse_indexed_member(name)) is not None and parsed[1] in IMAGE_EXTS)
+        frames = sorted(
+            (parsed[0], name)
+            for name in sample.members
+            if (parsed := parse_indexed_member(name)) is not None and parsed[1] in IMAGE_EXTS
+        )
         if not frames:
             raise SampleError("missing_member", f"{sample.key} in {sample.url} has no frames KEY.000.jpg ...")
         # T frames spread evenly over the clip; a clip shorter than T repeats frames, so every
@@ -168,8 +177,9 @@ class M3WPipeline(Pipeline):
             raise SampleError("no_targets", f"{sample.key}: the window holds no text after an image")
         where = f"{sample.url}:{sample.key}"
         media = [self.image(images[k], where) for k in order[first : first + len(in_window)]]
-        return Example(key=sample.key, input_ids=window, labels=labels,
-                       media=torch.stack(media)[:, None])  # [N, 1, C, H, W]
+        return Example(
+            key=sample.key, input_ids=window, labels=labels, media=torch.stack(media)[:, None]
+        )  # [N, 1, C, H, W]
 
 
 PIPELINES: dict[str, type[Pipeline]] = {p.kind: p for p in (PairsPipeline, VideosPipeline, M3WPipeline)}

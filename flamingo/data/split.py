@@ -101,8 +101,16 @@ def resolve_mode(mode: str, num_urls: int, world: int) -> str:
     return mode
 
 
-def assign(urls: list[str], consumer: Consumer, *, mode: str, seed: int, epoch: int,
-           shuffle_shards: bool, resampled_length: int | None = None) -> Assignment:
+def assign(
+    urls: list[str],
+    consumer: Consumer,
+    *,
+    mode: str,
+    seed: int,
+    epoch: int,
+    shuffle_shards: bool,
+    resampled_length: int | None = None,
+) -> Assignment:
     """The shards consumer `consumer` reads in `epoch` and which of their samples it keeps."""
     mode = resolve_mode(mode, len(urls), consumer.world)
     if mode == "resampled":

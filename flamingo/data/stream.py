@@ -86,8 +86,9 @@ class ShardStream(IterableDataset):
                 errors.add(exc, url)  # a damaged shard: counted, the next shard is read
                 log.warning("skipping the rest of shard %s: %s", url, exc)
 
-    def iter_examples(self, consumer: Consumer, start: Position | None = None,
-                      errors: ErrorCounts | None = None) -> Iterator[tuple[Example, Position]]:
+    def iter_examples(
+        self, consumer: Consumer, start: Position | None = None, errors: ErrorCounts | None = None
+    ) -> Iterator[tuple[Example, Position]]:
         """(example, position after it) for one consumer, from `start` on."""
         spec = self.spec
         start = start if start is not None else Position()
@@ -95,8 +96,15 @@ class ShardStream(IterableDataset):
         mode = resolve_mode(spec.split, len(spec.urls), consumer.world)
         epoch = start.epoch
         while spec.epochs is None or epoch < spec.epochs:
-            assignment = assign(spec.urls, consumer, mode=mode, seed=spec.seed, epoch=epoch,
-                                shuffle_shards=spec.shuffle_shards, resampled_length=spec.resampled_length)
+            assignment = assign(
+                spec.urls,
+                consumer,
+                mode=mode,
+                seed=spec.seed,
+                epoch=epoch,
+                shuffle_shards=spec.shuffle_shards,
+                resampled_length=spec.resampled_length,
+            )
             rng = Random(f"buffer:{spec.seed}:{epoch}:{consumer.rank}")
             skip = start.count if epoch == start.epoch else 0
             count = decoded = 0
@@ -106,7 +114,9 @@ class ShardStream(IterableDataset):
                 if count <= skip:
                     continue
                 try:
-                    sample_rng = Random(f"sample:{spec.seed}:{epoch}:{raw.key}") if spec.pipeline.uses_rng else None
+                    sample_rng = (
+                        Random(f"sample:{spec.seed}:{epoch}:{raw.key}") if spec.pipeline.uses_rng else None
+                    )
                     example = spec.pipeline(raw, sample_rng)
                 except SampleError as exc:
                     errors.add(exc, f"{raw.url}:{raw.key}")
@@ -115,8 +125,12 @@ class ShardStream(IterableDataset):
                 yield example, Position(epoch, count)
             if count == 0 and mode == "sample":
                 # Fewer samples than consumers: this one has nothing, ever; the others carry on.
-                log.warning("consumer %d of %d gets no samples from %d shards", consumer.rank,
-                            consumer.world, len(spec.urls))
+                log.warning(
+                    "consumer %d of %d gets no samples from %d shards",
+                    consumer.rank,
+                    consumer.world,
+                    len(spec.urls),
+                )
                 return
             if decoded == 0 and count > skip:
                 raise EmptyPipelineError(assignment.urls, errors.as_dict())
@@ -152,7 +166,9 @@ class ShardStream(IterableDataset):
         if examples and not spec.drop_last:
             yield self._batch(examples, worker_id, position, errors)
 
-    def _batch(self, examples: list[Example], worker_id: int, position: Position, errors: ErrorCounts) -> dict:
+    def _batch(
+        self, examples: list[Example], worker_id: int, position: Position, errors: ErrorCounts
+    ) -> dict:
         batch = collate(examples, pad_id=self.spec.pad_id)
         batch["_worker"] = worker_id
         batch["_position"] = (position.epoch, position.count)

@@ -35,9 +35,15 @@ class TextEncoder:
         self.media_id = tokenizer.convert_tokens_to_ids(media_token)
         self.eoc_id = tokenizer.convert_tokens_to_ids(eoc_token)
         unk = getattr(tokenizer, "unk_token_id", None)
-        if self.media_id is None or self.eoc_id is None or unk is not None and unk in (self.media_id, self.eoc_id):
+        if (
+            self.media_id is None
+            or self.eoc_id is None
+            or unk is not None
+            and unk in (self.media_id, self.eoc_id)
+        ):
             raise ValueError(
-                f"tokenizer lacks {media_token!r} / {eoc_token!r}; use the model's tokenizer (model.tokenizer)"
+                f"tokenizer lacks {media_token!r} / {eoc_token!r}; "
+                "use the model's tokenizer (model.tokenizer)"
             )
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 

@@ -57,8 +57,14 @@ def load_csv(path: str, image_size: int) -> list[LabeledImage]:
         for row in csv.DictReader(f):
             with open(os.path.join(base, row["path"]), "rb") as img:
                 pixels = transform(img.read(), row["path"])
-            items.append(LabeledImage(image=pixels, answer=row.get("caption") or row["answer"],
-                                      question=row.get("question", ""), key=row["path"]))
+            items.append(
+                LabeledImage(
+                    image=pixels,
+                    answer=row.get("caption") or row["answer"],
+                    question=row.get("question", ""),
+                    key=row["path"],
+                )
+            )
     return items
 
 
@@ -74,8 +80,13 @@ def load_pairs(urls, image_size: int, limit: int | None = None) -> list[LabeledI
             name = find_image_member(s.members)
             if name is None or "txt" not in s.members:
                 continue
-            items.append(LabeledImage(image=transform(s.members[name], s.key), answer=s.members["txt"].decode().strip(),
-                                      key=s.key))
+            items.append(
+                LabeledImage(
+                    image=transform(s.members[name], s.key),
+                    answer=s.members["txt"].decode().strip(),
+                    key=s.key,
+                )
+            )
             if limit is not None and len(items) >= limit:
                 return items
     return items
@@ -84,7 +95,10 @@ def load_pairs(urls, image_size: int, limit: int | None = None) -> list[LabeledI
 def _shuffled(items: list[LabeledImage], rng: Random) -> list[LabeledImage]:
     images = [it.image for it in items]
     rng.shuffle(images)
-    return [LabeledImage(image=img, answer=it.answer, question=it.question, key=it.key) for img, it in zip(images, items, strict=False)]
+    return [
+        LabeledImage(image=img, answer=it.answer, question=it.question, key=it.key)
+        for img, it in zip(images, items, strict=False)
+    ]
 
 
 @torch.no_grad()
@@ -129,7 +143,9 @@ def _rank_answer(model, prompt: str, media: torch.Tensor, candidates: list[str],
     return candidates[int(_candidate_logprobs(model, prompt, media, candidates).argmax())]
 
 
-def _generate_answer(model, prompt: str, media: torch.Tensor, candidates: list[str], max_new_tokens: int) -> str:
+def _generate_answer(
+    model, prompt: str, media: torch.Tensor, candidates: list[str], max_new_tokens: int
+) -> str:
     """Greedy decoding up to `<|endofchunk|>`, the media encoded once."""
     ids = model.tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
     out = model.generate(ids, media[None], max_new_tokens=max_new_tokens)
@@ -146,7 +162,9 @@ def _registered(registry: dict, name: str, what: str):
     return registry[name]
 
 
-def _shots_for(support, queries, shots: int, retrieval: str, model, rng: Random, support_feats=None) -> list[list[int]]:
+def _shots_for(
+    support, queries, shots: int, retrieval: str, model, rng: Random, support_feats=None
+) -> list[list[int]]:
     choose = _registered(RETRIEVALS, retrieval, "retrieval")
     if shots == 0:
         return [rng.sample(range(len(support)), min(2, len(support))) for _ in queries]  # zero-shot trick
@@ -154,16 +172,32 @@ def _shots_for(support, queries, shots: int, retrieval: str, model, rng: Random,
 
 
 @torch.no_grad()
-def evaluate(model, support: list[LabeledImage], queries: list[LabeledImage], *, task: str = "captioning",
-             shots: int = 4, retrieval: str = "rices", method: str = "rank", candidates: list[str] | None = None,
-             shuffle_images: bool = False, seed: int = 0, max_new_tokens: int = 16) -> EvalResult:
+def evaluate(
+    model,
+    support: list[LabeledImage],
+    queries: list[LabeledImage],
+    *,
+    task: str = "captioning",
+    shots: int = 4,
+    retrieval: str = "rices",
+    method: str = "rank",
+    candidates: list[str] | None = None,
+    shuffle_images: bool = False,
+    seed: int = 0,
+    max_new_tokens: int = 16,
+) -> EvalResult:
     if not queries or not support:
-        raise ValueError(f"evaluation needs support and query examples (got {len(support)} and {len(queries)})")
+        raise ValueError(
+            f"evaluation needs support and query examples (got {len(support)} and {len(queries)})"
+        )
     model.eval()
     answer_of = _registered(METHODS, method, "method")
     fmt, rng = get_format(task), Random(f"eval:{seed}")
     if shuffle_images:
-        support, queries = _shuffled(support, Random(f"shuffle-support:{seed}")), _shuffled(queries, Random(f"shuffle-q:{seed}"))
+        support, queries = (
+            _shuffled(support, Random(f"shuffle-support:{seed}")),
+            _shuffled(queries, Random(f"shuffle-q:{seed}")),
+        )
     chosen = _shots_for(support, queries, shots, retrieval, model, rng)
     candidates = candidates if candidates is not None else sorted({q.answer for q in queries})
     predictions, correct = [], 0
@@ -175,21 +209,36 @@ def evaluate(model, support: list[LabeledImage], queries: list[LabeledImage], *,
         answer = answer_of(model, prompt, media, candidates, max_new_tokens)
         hit = normalise_answer(answer) == normalise_answer(query.answer)
         correct += hit
-        predictions.append({"key": query.key, "truth": query.answer, "prediction": answer.strip(), "correct": hit})
+        predictions.append(
+            {"key": query.key, "truth": query.answer, "prediction": answer.strip(), "correct": hit}
+        )
     chance = 1.0 / len(candidates) if method == "rank" else 0.0
-    return EvalResult(accuracy=correct / len(queries), chance=chance, num_queries=len(queries), method=method,
-                      predictions=predictions)
+    return EvalResult(
+        accuracy=correct / len(queries),
+        chance=chance,
+        num_queries=len(queries),
+        method=method,
+        predictions=predictions,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     from flamingo.train.checkpoint import load_model
 
-    parser = argparse.ArgumentParser(prog="flamingo eval", description="few-shot evaluation of a Flamingo checkpoint")
-    parser.add_argument("--checkpoint", required=True, help="a checkpoint directory written by `flamingo train`")
-    parser.add_argument("--support", required=True, help="pair shards (braces/dir/manifest) or a CSV of path,caption")
+    parser = argparse.ArgumentParser(
+        prog="flamingo eval", description="few-shot evaluation of a Flamingo checkpoint"
+    )
+    parser.add_argument(
+        "--checkpoint", required=True, help="a checkpoint directory written by `flamingo train`"
+    )
+    parser.add_argument(
+        "--support", required=True, help="pair shards (braces/dir/manifest) or a CSV of path,caption"
+    )
     parser.add_argument("--queries", required=True, help="CSV of path,caption (paths relative to the CSV)")
     parser.add_argument("--task", default="captioning", choices=sorted(FORMATS))
-    parser.add_argument("--shots", type=int, default=4, help="support examples per prompt; 0: zero-shot trick")
+    parser.add_argument(
+        "--shots", type=int, default=4, help="support examples per prompt; 0: zero-shot trick"
+    )
     parser.add_argument("--retrieval", default="rices", choices=sorted(RETRIEVALS))
     parser.add_argument("--method", default="rank", choices=sorted(METHODS))
     parser.add_argument("--shuffle-images", action="store_true")
@@ -197,10 +246,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     model = load_model(args.checkpoint)
     size = model.image_size
-    support = load_csv(args.support, size) if args.support.endswith(".csv") else load_pairs(args.support, size)
-    result = evaluate(model, support, load_csv(args.queries, size), task=args.task, shots=args.shots,
-                      retrieval=args.retrieval, method=args.method, shuffle_images=args.shuffle_images)
-    summary = {"accuracy": result.accuracy, "chance": result.chance, "queries": result.num_queries, "method": result.method}
+    support = (
+        load_csv(args.support, size) if args.support.endswith(".csv") else load_pairs(args.support, size)
+    )
+    result = evaluate(
+        model,
+        support,
+        load_csv(args.queries, size),
+        task=args.task,
+        shots=args.shots,
+        retrieval=args.retrieval,
+        method=args.method,
+        shuffle_images=args.shuffle_images,
+    )
+    summary = {
+        "accuracy": result.accuracy,
+        "chance": result.chance,
+        "queries": result.num_queries,
+        "method": result.method,
+    }
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             json.dump({**summary, "predictions": result.predictions}, f, indent=2)

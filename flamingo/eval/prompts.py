@@ -31,7 +31,9 @@ class PromptFormat:
 
 FORMATS: dict[str, PromptFormat] = {
     "captioning": PromptFormat(example="Output: {answer}", query="Output:"),
-    "vqa": PromptFormat(example="Question: {question} Short answer: {answer}", query="Question: {question} Short answer:"),
+    "vqa": PromptFormat(
+        example="Question: {question} Short answer: {answer}", query="Question: {question} Short answer:"
+    ),
 }
 
 
@@ -41,7 +43,9 @@ def get_format(task: str) -> PromptFormat:
     return FORMATS[task]
 
 
-def build_prompt(fmt: PromptFormat, shots: list[tuple[str, str]], question: str = "", *, text_only: int = 0) -> str:
+def build_prompt(
+    fmt: PromptFormat, shots: list[tuple[str, str]], question: str = "", *, text_only: int = 0
+) -> str:
     """`shots`: (answer, question) pairs with images, in prompt order; `text_only`: how many of
     them to render without their image (the zero-shot trick uses 2 and no image shots)."""
     parts = [fmt.render_example(a, q, with_image=i >= text_only) for i, (a, q) in enumerate(shots)]

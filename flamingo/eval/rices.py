@@ -26,7 +26,9 @@ class RICES:
     def __init__(self, support_features: torch.Tensor):
         self.support = support_features  # [M, D], unit norm
 
-    def select(self, query_features: torch.Tensor, k: int, *, exclude: list[int] | None = None) -> list[list[int]]:
+    def select(
+        self, query_features: torch.Tensor, k: int, *, exclude: list[int] | None = None
+    ) -> list[list[int]]:
         """For each query [Q, D], the indices of its k nearest support examples, ordered from
         least to most similar (most similar last). `exclude[q]` (a support index) is skipped,
         for leave-one-out use on a single pool."""

@@ -124,16 +124,35 @@ class FlamingoConfig:
 
 _TINY = dict(
     lm_config=dict(
-        model_type="gpt2", n_layer=2, n_embd=64, n_head=4, n_positions=256,
-        resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+        model_type="gpt2",
+        n_layer=2,
+        n_embd=64,
+        n_head=4,
+        n_positions=256,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
     ),
     vision_config=dict(
-        model_type="clip_vision_model", image_size=32, patch_size=8, hidden_size=64,
-        intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+        model_type="clip_vision_model",
+        image_size=32,
+        patch_size=8,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
     ),
-    resampler_depth=2, resampler_dim=64, resampler_num_heads=4, resampler_dim_head=16,
-    resampler_ff_mult=2.0, num_latents=8, max_num_frames=4,
-    xattn_every=1, xattn_num_heads=4, xattn_dim_head=16, xattn_ff_mult=2.0,
+    resampler_depth=2,
+    resampler_dim=64,
+    resampler_num_heads=4,
+    resampler_dim_head=16,
+    resampler_ff_mult=2.0,
+    num_latents=8,
+    max_num_frames=4,
+    xattn_every=1,
+    xattn_num_heads=4,
+    xattn_dim_head=16,
+    xattn_ff_mult=2.0,
 )
 
 # The paper's table gives L, D, H and the activation of each part, not the attention head
@@ -144,25 +163,45 @@ _TINY = dict(
 # table's L/D/H with GeLU, a 32k vocabulary and rotary positions stands in. The vision encoder
 # (NFNet-F6, 435M, unreleased) is replaced by CLIP ViT-L/14 (304M), the paper's ablation (x).
 _CLIP_L14 = dict(
-    model_type="clip_vision_model", image_size=224, patch_size=14, hidden_size=1024,
-    intermediate_size=4096, num_hidden_layers=24, num_attention_heads=16,
+    model_type="clip_vision_model",
+    image_size=224,
+    patch_size=14,
+    hidden_size=1024,
+    intermediate_size=4096,
+    num_hidden_layers=24,
+    num_attention_heads=16,
 )
 
 
 def _paper_lm(num_layers: int, dim: int, num_heads: int, intermediate_size: int) -> dict[str, Any]:
     return dict(
-        model_type="gpt_neox", num_hidden_layers=num_layers, hidden_size=dim,
-        num_attention_heads=num_heads, intermediate_size=intermediate_size, hidden_act="gelu",
-        vocab_size=32000, max_position_embeddings=2048, tie_word_embeddings=False,
+        model_type="gpt_neox",
+        num_hidden_layers=num_layers,
+        hidden_size=dim,
+        num_attention_heads=num_heads,
+        intermediate_size=intermediate_size,
+        hidden_act="gelu",
+        vocab_size=32000,
+        max_position_embeddings=2048,
+        tie_word_embeddings=False,
     )
 
 
 def _paper_preset(*, lm: dict[str, Any], every: int, heads: int, ff_mult: float) -> dict[str, Any]:
     return dict(
-        lm_config=lm, vision_config=_CLIP_L14,
-        resampler_depth=6, resampler_dim=1536, resampler_num_heads=16, resampler_dim_head=128,
-        resampler_ff_mult=4.0, num_latents=64, max_num_frames=8,
-        xattn_every=every, xattn_num_heads=heads, xattn_dim_head=128, xattn_ff_mult=ff_mult,
+        lm_config=lm,
+        vision_config=_CLIP_L14,
+        resampler_depth=6,
+        resampler_dim=1536,
+        resampler_num_heads=16,
+        resampler_dim_head=128,
+        resampler_ff_mult=4.0,
+        num_latents=64,
+        max_num_frames=8,
+        xattn_every=every,
+        xattn_num_heads=heads,
+        xattn_dim_head=128,
+        xattn_ff_mult=ff_mult,
     )
 
 

@@ -69,10 +69,13 @@ class Flamingo(nn.Module):
         )
         self.tokenizer = tokenizer
         self.lm = build_causal_lm(
-            path=config.lm_path, config=config.lm_config, vocab_size=base_vocab,
+            path=config.lm_path,
+            config=config.lm_config,
+            vocab_size=base_vocab,
             attn_implementation=config.attn_implementation,
             special_token_ids={
-                "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id,
+                "bos_token_id": tokenizer.bos_token_id,
+                "eos_token_id": tokenizer.eos_token_id,
                 "pad_token_id": tokenizer.pad_token_id,
             },
         )
@@ -85,14 +88,22 @@ class Flamingo(nn.Module):
             raise ValueError(f"tokenizer has {base_vocab} tokens but the LM only {num_rows} embedding rows")
         add_token_rows(self.lm, [self.media_token_id, self.eoc_token_id])
         self.resampler = PerceiverResampler(
-            input_dim=self.vision.hidden_size, dim=config.resampler_dim, depth=config.resampler_depth,
-            num_heads=config.resampler_num_heads, dim_head=config.resampler_dim_head,
-            num_latents=config.num_latents, max_num_frames=config.max_num_frames,
+            input_dim=self.vision.hidden_size,
+            dim=config.resampler_dim,
+            depth=config.resampler_depth,
+            num_heads=config.resampler_num_heads,
+            dim_head=config.resampler_dim_head,
+            num_latents=config.num_latents,
+            max_num_frames=config.max_num_frames,
             ff_mult=config.resampler_ff_mult,
         )
         self.num_xattn_blocks = insert_xattn_blocks(
-            self.lm, every=config.xattn_every, dim_visual=config.resampler_dim,
-            num_heads=config.xattn_num_heads, dim_head=config.xattn_dim_head, ff_mult=config.xattn_ff_mult,
+            self.lm,
+            every=config.xattn_every,
+            dim_visual=config.resampler_dim,
+            num_heads=config.xattn_num_heads,
+            dim_head=config.xattn_dim_head,
+            ff_mult=config.xattn_ff_mult,
         )
         self._cache_arg = cache_argument_name(self.lm)
         self.train(False)
@@ -159,10 +170,13 @@ class Flamingo(nn.Module):
         return FlamingoOutput(logits=out.logits, loss=loss, cache=output_cache(out) if use_cache else None)
 
     @staticmethod
-    def _check_media_counts(index: torch.Tensor, media_tokens: torch.Tensor, media_mask: torch.Tensor | None) -> None:
+    def _check_media_counts(
+        index: torch.Tensor, media_tokens: torch.Tensor, media_mask: torch.Tensor | None
+    ) -> None:
         needed = index.amax(dim=1) if index.shape[1] else index.new_zeros(index.shape[0])  # [B]
         available = (
-            media_mask.sum(dim=1).to(needed.device) if media_mask is not None
+            media_mask.sum(dim=1).to(needed.device)
+            if media_mask is not None
             else torch.full_like(needed, media_tokens.shape[1])
         )
         bad = (needed > available).nonzero().flatten().tolist()
@@ -195,13 +209,24 @@ class Flamingo(nn.Module):
         With `use_media_cache` the media are encoded once per prompt; with `use_cache` the
         LM's KV cache is reused, so each step feeds one token.
         """
-        stops = stop_token_ids if stop_token_ids is not None else [
-            t for t in (self.eoc_token_id, self.tokenizer.eos_token_id) if t is not None
-        ]
+        stops = (
+            stop_token_ids
+            if stop_token_ids is not None
+            else [t for t in (self.eoc_token_id, self.tokenizer.eos_token_id) if t is not None]
+        )
         return generate_tokens(
-            self, input_ids, media, attention_mask, max_new_tokens=max_new_tokens,
-            temperature=temperature, top_k=top_k, stop_token_ids=stops, use_cache=use_cache,
-            use_media_cache=use_media_cache, pad_token_id=self.tokenizer.pad_token_id, generator=generator,
+            self,
+            input_ids,
+            media,
+            attention_mask,
+            max_new_tokens=max_new_tokens,
+            temperature=temperature,
+            top_k=top_k,
+            stop_token_ids=stops,
+            use_cache=use_cache,
+            use_media_cache=use_media_cache,
+            pad_token_id=self.tokenizer.pad_token_id,
+            generator=generator,
         )
 
 

@@ -59,8 +59,11 @@ def generate_tokens(
     # Left padding: positions count real tokens only (as HF's generate does).
     position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
     out = model(
-        input_ids, attention_mask=attention_mask, media_tokens=step_media(),
-        position_ids=position_ids, use_cache=use_cache,
+        input_ids,
+        attention_mask=attention_mask,
+        media_tokens=step_media(),
+        position_ids=position_ids,
+        use_cache=use_cache,
     )
     sequences = input_ids
     finished = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
@@ -79,11 +82,18 @@ def generate_tokens(
         if use_cache:
             position_ids = position_ids[:, -1:] + 1
             out = model(
-                next_ids.unsqueeze(1), attention_mask=attention_mask, media_tokens=step_media(),
-                media_offset=media_seen, position_ids=position_ids, cache=out.cache, use_cache=True,
+                next_ids.unsqueeze(1),
+                attention_mask=attention_mask,
+                media_tokens=step_media(),
+                media_offset=media_seen,
+                position_ids=position_ids,
+                cache=out.cache,
+                use_cache=True,
             )
             media_seen = media_seen + (next_ids == model.media_token_id).long()
         else:
             position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
-            out = model(sequences, attention_mask=attention_mask, media_tokens=step_media(), position_ids=position_ids)
+            out = model(
+                sequences, attention_mask=attention_mask, media_tokens=step_media(), position_ids=position_ids
+            )
     return sequences

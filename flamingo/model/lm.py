@@ -29,7 +29,11 @@ XATTN_KWARG = "flamingo_xattn"
 
 
 def build_causal_lm(
-    *, path: str | None, config: dict[str, Any] | None, vocab_size: int, attn_implementation: str,
+    *,
+    path: str | None,
+    config: dict[str, Any] | None,
+    vocab_size: int,
+    attn_implementation: str,
     special_token_ids: dict[str, int | None] | None = None,
 ) -> nn.Module:
     """A causal LM from a local directory / hub name (weights) or a config dict (random).
@@ -62,7 +66,8 @@ def find_decoder_layers(lm: nn.Module) -> nn.ModuleList:
     """The LM's decoder-layer ModuleList: the one whose length is `num_hidden_layers`."""
     num_layers = text_config(lm).num_hidden_layers
     candidates = [
-        (name, module) for name, module in lm.named_modules()
+        (name, module)
+        for name, module in lm.named_modules()
         if isinstance(module, nn.ModuleList) and len(module) == num_layers
     ]
     if not candidates:

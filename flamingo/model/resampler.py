@@ -52,8 +52,16 @@ class PerceiverResampler(nn.Module):
     """
 
     def __init__(
-        self, *, input_dim: int, dim: int, depth: int, num_heads: int, dim_head: int,
-        num_latents: int, max_num_frames: int, ff_mult: float,
+        self,
+        *,
+        input_dim: int,
+        dim: int,
+        depth: int,
+        num_heads: int,
+        dim_head: int,
+        num_latents: int,
+        max_num_frames: int,
+        ff_mult: float,
     ) -> None:
         super().__init__()
         self.input_proj = nn.Linear(input_dim, dim) if input_dim != dim else nn.Identity()
@@ -61,10 +69,12 @@ class PerceiverResampler(nn.Module):
         self.latents = nn.Parameter(torch.randn(num_latents, dim) * 0.02)
         self.time_embeddings = nn.Parameter(torch.randn(max_num_frames, 1, dim) * 0.02)  # [T_max, 1, d]
         self.layers = nn.ModuleList(
-            nn.ModuleList([
-                PerceiverAttention(dim=dim, num_heads=num_heads, dim_head=dim_head),
-                FeedForward(dim=dim, mult=ff_mult),
-            ])
+            nn.ModuleList(
+                [
+                    PerceiverAttention(dim=dim, num_heads=num_heads, dim_head=dim_head),
+                    FeedForward(dim=dim, mult=ff_mult),
+                ]
+            )
             for _ in range(depth)
         )
         self.norm = nn.LayerNorm(dim)

@@ -76,6 +76,8 @@ def add_token_rows(lm: nn.Module, token_ids: list[int]) -> None:
             init = base_out.weight.float().mean(0, keepdim=True).expand(len(token_ids), dim)
             rows_out = nn.Parameter(init.clone().to(base_out.weight.dtype))
     num_base = base_out.weight.shape[0]
-    lm.set_output_embeddings(AddedTokenHead(base=base_out, token_ids=token_ids, rows=rows_out, num_base=num_base))
+    lm.set_output_embeddings(
+        AddedTokenHead(base=base_out, token_ids=token_ids, rows=rows_out, num_base=num_base)
+    )
     text_cfg = lm.config.get_text_config() if hasattr(lm.config, "get_text_config") else lm.config
     text_cfg.vocab_size = max(num_base, max(token_ids) + 1)

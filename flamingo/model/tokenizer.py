@@ -35,7 +35,10 @@ def build_tiny_tokenizer(corpus_texts: Iterable[str], *, max_length: int = 256) 
     # Words are joined back with spaces ("a red circle ."): readable, not byte-exact.
     backend.decoder = decoders.WordPiece(prefix="##", cleanup=True)
     return PreTrainedTokenizerFast(
-        tokenizer_object=backend, pad_token=PAD, eos_token=EOS, unk_token=UNK,
+        tokenizer_object=backend,
+        pad_token=PAD,
+        eos_token=EOS,
+        unk_token=UNK,
         model_max_length=max_length,
     )
 

@@ -46,8 +46,9 @@ def base_fingerprint(model: torch.nn.Module) -> str:
     return digest.hexdigest()
 
 
-def save_trainable(model: torch.nn.Module, path: str | Path, *, tensors: dict | None = None,
-                   fingerprint: str | None = None) -> None:
+def save_trainable(
+    model: torch.nn.Module, path: str | Path, *, tensors: dict | None = None, fingerprint: str | None = None
+) -> None:
     """Write the trainable parameters of `model` to one safetensors file.
 
     `tensors` and `fingerprint` are given by a caller that holds them already (FSDP gathers the
@@ -84,13 +85,20 @@ def load_trainable(model: torch.nn.Module, path: str | Path, *, check_base: bool
         for name, tensor in state.items():
             target = params[name]
             if target.shape != tensor.shape:
-                raise ValueError(f"{path}: {name} has shape {tuple(tensor.shape)}, model has {tuple(target.shape)}")
+                raise ValueError(
+                    f"{path}: {name} has shape {tuple(tensor.shape)}, model has {tuple(target.shape)}"
+                )
             target.copy_(tensor.to(dtype=target.dtype, device=target.device))
     logger.info("loaded %d trainable tensors from %s", len(state), path)
 
 
-def save_model_checkpoint(model: torch.nn.Module, directory: str | Path, *, tensors: dict | None = None,
-                          fingerprint: str | None = None) -> Path:
+def save_model_checkpoint(
+    model: torch.nn.Module,
+    directory: str | Path,
+    *,
+    tensors: dict | None = None,
+    fingerprint: str | None = None,
+) -> Path:
     """Write `config.json` and `trainable.safetensors` into `directory` (created if needed)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

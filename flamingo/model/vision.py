@@ -54,10 +54,12 @@ class VisionEncoder(nn.Module):
         batch, num_media, num_frames, channels, height, width = media.shape
         expected = (self.num_channels, self.image_size, self.image_size)
         if (channels, height, width) != expected:
-            raise ValueError(f"media frames are {(channels, height, width)}, the vision tower expects {expected}")
+            raise ValueError(
+                f"media frames are {(channels, height, width)}, the vision tower expects {expected}"
+            )
         frames = media.flatten(0, 2)  # [B*N*T, C, H, W]
         hidden = self.tower(pixel_values=frames).last_hidden_state  # [B*N*T, prefix + S, D]
-        patches = hidden[:, -self.num_patches:]  # drop CLS/register tokens (they come first)
+        patches = hidden[:, -self.num_patches :]  # drop CLS/register tokens (they come first)
         return patches.unflatten(0, (batch, num_media, num_frames))  # [B, N, T, S, D]
 
 

@@ -52,13 +52,17 @@ class XattnInputs:
         has_media = index > 0  # [B, L]
         zero = index.new_zeros(())
         # One host sync per forward for the three facts (not per block, not one per fact).
-        decreasing, max_run, all_visible = torch.stack([
-            (index[:, 1:] < index[:, :-1]).any().long() if length > 1 else zero,
-            (end - start).amax() if batch * num_media else zero,
-            has_media.all().long(),
-        ]).tolist()
+        decreasing, max_run, all_visible = torch.stack(
+            [
+                (index[:, 1:] < index[:, :-1]).any().long() if length > 1 else zero,
+                (end - start).amax() if batch * num_media else zero,
+                has_media.all().long(),
+            ]
+        ).tolist()
         if decreasing:
-            raise ValueError("text_media_index must be non-decreasing along the text (a running <image> count)")
+            raise ValueError(
+                "text_media_index must be non-decreasing along the text (a running <image> count)"
+            )
         image = (index - 1).clamp(min=0)  # [B, L] 0-based image of each token (0 where none)
         position = torch.arange(length, device=device) - start.gather(1, image)  # place in its run
         rows = torch.arange(batch, device=device).unsqueeze(1)
@@ -66,12 +70,17 @@ class XattnInputs:
         num_slots = batch * num_media * max_run
         # Tokens that see no image write to a spare slot past the end, dropped after the scatter.
         source = torch.zeros(num_slots + 1, dtype=torch.long, device=device).scatter_(
-            0, slot.where(has_media, num_slots).flatten(), (rows * length + torch.arange(length, device=device)).flatten()
+            0,
+            slot.where(has_media, num_slots).flatten(),
+            (rows * length + torch.arange(length, device=device)).flatten(),
         )[:num_slots]
         visible = None if all_visible else has_media.unsqueeze(-1).to(media_tokens.dtype)
         return cls(
-            media_tokens=media_tokens, max_run=max_run, query_source=source,
-            slot_of_token=slot.where(has_media, 0).flatten(), has_media=visible,
+            media_tokens=media_tokens,
+            max_run=max_run,
+            query_source=source,
+            slot_of_token=slot.where(has_media, 0).flatten(),
+            has_media=visible,
         )
 
 
@@ -113,7 +122,9 @@ class GatedCrossAttentionBlock(nn.Module):
 
     def __init__(self, *, dim: int, dim_visual: int, num_heads: int, dim_head: int, ff_mult: float) -> None:
         super().__init__()
-        self.attn = MaskedCrossAttention(dim=dim, dim_visual=dim_visual, num_heads=num_heads, dim_head=dim_head)
+        self.attn = MaskedCrossAttention(
+            dim=dim, dim_visual=dim_visual, num_heads=num_heads, dim_head=dim_head
+        )
         self.attn_gate = nn.Parameter(torch.zeros(1))
         self.ffw = FeedForward(dim=dim, mult=ff_mult)
         self.ffw_gate = nn.Parameter(torch.zeros(1))

@@ -1,8 +1,8 @@
 """Training checkpoints: the model's trainable weights plus everything an exact resume needs.
 
 A checkpoint directory holds
-    config.json            the FlamingoConfig                    } written by flamingo.model.trainable_checkpoint:
-    trainable.safetensors  resampler, gated xattn, added rows    } the same files a model release has
+    config.json            the FlamingoConfig                  } the same files a model release has,
+    trainable.safetensors  resampler, gated xattn, added rows  } flamingo.model.trainable_checkpoint's
     state.pt               optimizer, scheduler, loader positions, RNG states, step, loss history
 The frozen towers are rebuilt from the config (random bases from `init_seed`, or the pretrained
 paths), so a tiny-preset checkpoint is kilobytes. Written to a temporary directory and renamed,
@@ -43,8 +43,15 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save_checkpoint(directory: str, *, model: nn.Module, state: dict[str, Any], write_model: bool = True,
-                    tensors: dict | None = None, fingerprint: str | None = None) -> None:
+def save_checkpoint(
+    directory: str,
+    *,
+    model: nn.Module,
+    state: dict[str, Any],
+    write_model: bool = True,
+    tensors: dict | None = None,
+    fingerprint: str | None = None,
+) -> None:
     """The model (config + trainable weights, unless `write_model` is False: an FSDP rank other
     than 0) and the training state, written to DIRECTORY.tmp and then renamed into place."""
     tmp = f"{directory}.tmp"

@@ -15,7 +15,8 @@ from typing import Any
 
 from schemas.config import build_config, load_yaml
 
-# The multi-process strategies flamingo/train/distributed.py implements (defined here: this module is torch-free).
+# The multi-process strategies flamingo/train/distributed.py implements (defined here: this
+# module is torch-free).
 STRATEGIES = ("ddp", "fsdp")
 
 
@@ -57,10 +58,14 @@ class TrainConfig:
     device: str = "auto"  # auto: cuda when available, else cpu
     precision: str = "auto"  # auto: bf16 autocast on cuda, fp32 on cpu; or fp32 / bf16
     progress: bool = True
-    strategy: str = "ddp"  # under torchrun (WORLD_SIZE > 1): ddp | fsdp (FSDP2, see flamingo/train/distributed.py)
+    strategy: str = (
+        "ddp"  # under torchrun (WORLD_SIZE > 1): ddp | fsdp (FSDP2, see flamingo/train/distributed.py)
+    )
 
     def __post_init__(self) -> None:
-        self.datasets = [d if isinstance(d, DatasetConfig) else build_config(DatasetConfig, d) for d in self.datasets]
+        self.datasets = [
+            d if isinstance(d, DatasetConfig) else build_config(DatasetConfig, d) for d in self.datasets
+        ]
         if not self.datasets:
             raise ValueError("TrainConfig.datasets is empty; name at least one dataset of shards")
         names = [d.name for d in self.datasets]

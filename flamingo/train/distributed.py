@@ -71,7 +71,9 @@ class Parallel:
         norm = nn.utils.clip_grad_norm_(params, max_norm)
         return float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)
 
-    def save(self, directory: str, model: nn.Module, optimizer: torch.optim.Optimizer, state: dict[str, Any]) -> None:
+    def save(
+        self, directory: str, model: nn.Module, optimizer: torch.optim.Optimizer, state: dict[str, Any]
+    ) -> None:
         """Every rank calls this (FSDP gathers collectively); written to .tmp, then renamed."""
         from flamingo.train.checkpoint import save_checkpoint
 
@@ -86,14 +88,23 @@ class Parallel:
                 full = param.detach().full_tensor()
                 if self.rank == 0:
                     weights[name] = full.contiguous().cpu()
-        optim = get_optimizer_state_dict(model, optimizer,
-                                         options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+        optim = get_optimizer_state_dict(
+            model, optimizer, options=StateDictOptions(full_state_dict=True, cpu_offload=True)
+        )
         # Loader positions and RNG are per rank; the weights and the optimizer's full state only
         # on rank 0 (the frozen weights' fingerprint was taken before sharding).
-        save_checkpoint(directory, model=model, state={**state, "optimizer": optim if self.rank == 0 else {}},
-                        write_model=self.rank == 0, tensors=weights, fingerprint=self.fingerprint)
+        save_checkpoint(
+            directory,
+            model=model,
+            state={**state, "optimizer": optim if self.rank == 0 else {}},
+            write_model=self.rank == 0,
+            tensors=weights,
+            fingerprint=self.fingerprint,
+        )
 
-    def restore_weights(self, directory: str, model: nn.Module, *, rank0_directory: str) -> dict[str, Any] | None:
+    def restore_weights(
+        self, directory: str, model: nn.Module, *, rank0_directory: str
+    ) -> dict[str, Any] | None:
         """Before `wrap`: this rank's state, trainable weights loaded (FSDP: rank 0's, broadcast)."""
         path = os.path.join(directory, STATE_NAME)
         if not self.fsdp:
@@ -112,15 +123,18 @@ class Parallel:
             torch.distributed.broadcast(param.data, src=0)
         return torch.load(path, map_location="cpu", weights_only=False)
 
-    def restore_optimizer(self, model: nn.Module, optimizer: torch.optim.Optimizer, saved: dict[str, Any]) -> None:
+    def restore_optimizer(
+        self, model: nn.Module, optimizer: torch.optim.Optimizer, saved: dict[str, Any]
+    ) -> None:
         """After `wrap` and building the optimizer."""
         if not self.fsdp:
             optimizer.load_state_dict(saved)
             return
         from torch.distributed.checkpoint.state_dict import StateDictOptions, set_optimizer_state_dict
 
-        set_optimizer_state_dict(model, optimizer, saved,
-                                 options=StateDictOptions(full_state_dict=True, broadcast_from_rank0=True))
+        set_optimizer_state_dict(
+            model, optimizer, saved, options=StateDictOptions(full_state_dict=True, broadcast_from_rank0=True)
+        )
 
 
 def shard_flamingo(model: nn.Module) -> None:
@@ -137,5 +151,8 @@ def shard_flamingo(model: nn.Module) -> None:
         else:
             fully_shard(layer)
     fully_shard(model)
-    log.info("FSDP: sharded %d parameters over %d ranks", sum(1 for _ in model.parameters()),
-             torch.distributed.get_world_size())
+    log.info(
+        "FSDP: sharded %d parameters over %d ranks",
+        sum(1 for _ in model.parameters()),
+        torch.distributed.get_world_size(),
+    )

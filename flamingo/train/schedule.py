@@ -21,7 +21,9 @@ def lr_factor(step: int, *, warmup_steps: int, total_steps: int, min_ratio: floa
     return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
-def warmup_cosine(optimizer: Optimizer, *, warmup_steps: int, total_steps: int, min_ratio: float = 0.1) -> LambdaLR:
+def warmup_cosine(
+    optimizer: Optimizer, *, warmup_steps: int, total_steps: int, min_ratio: float = 0.1
+) -> LambdaLR:
     if not 0.0 <= min_ratio <= 1.0:
         raise ValueError(f"min_ratio must lie in [0, 1], got {min_ratio}")
     return LambdaLR(

@@ -55,9 +55,20 @@ def build_model(cfg: TrainConfig):
 def build_mixture(cfg: TrainConfig, model, *, num_nodes: int = 1, node_rank: int = 0) -> Mixture:
     loaders = {
         d.name: make_loader(
-            d.urls, kind=d.kind, model=model, batch_size=d.batch_size, max_length=d.max_length,
-            template=d.template, num_workers=d.num_workers, seed=cfg.seed, split=d.split,
-            shuffle_buffer=d.shuffle_buffer, num_nodes=num_nodes, node_rank=node_rank, pack=d.pack, **d.options,
+            d.urls,
+            kind=d.kind,
+            model=model,
+            batch_size=d.batch_size,
+            max_length=d.max_length,
+            template=d.template,
+            num_workers=d.num_workers,
+            seed=cfg.seed,
+            split=d.split,
+            shuffle_buffer=d.shuffle_buffer,
+            num_nodes=num_nodes,
+            node_rank=node_rank,
+            pack=d.pack,
+            **d.options,
         )
         for d in cfg.datasets
     }
@@ -118,8 +129,9 @@ def train(cfg: TrainConfig, *, model=None, stop_after: int | None = None) -> Tra
     state = parallel.restore_weights(ckpt_dir, model, rank0_directory=rank0_dir) if cfg.resume else None
     wrapped = parallel.wrap(model)
     optimizer = build_optimizer(cfg, model)
-    scheduler = warmup_cosine(optimizer, warmup_steps=cfg.warmup_steps, total_steps=cfg.num_steps,
-                              min_ratio=cfg.min_lr_ratio)
+    scheduler = warmup_cosine(
+        optimizer, warmup_steps=cfg.warmup_steps, total_steps=cfg.num_steps, min_ratio=cfg.min_lr_ratio
+    )
     history: list[dict[str, Any]] = []
     step = 0
     if state is not None:
@@ -133,8 +145,13 @@ def train(cfg: TrainConfig, *, model=None, stop_after: int | None = None) -> Tra
     weights = {d.name: (d.weight if cfg.mixture == "accumulate" else 1.0) for d in cfg.datasets}
 
     def checkpoint() -> None:
-        state = {"scheduler": scheduler.state_dict(), "mixture": mixture.state_dict(), "step": step,
-                 "history": history, "config": cfg.to_dict()}
+        state = {
+            "scheduler": scheduler.state_dict(),
+            "mixture": mixture.state_dict(),
+            "step": step,
+            "history": history,
+            "config": cfg.to_dict(),
+        }
         parallel.save(ckpt_dir, model, optimizer, state)
 
     bar = None
@@ -153,8 +170,13 @@ def train(cfg: TrainConfig, *, model=None, stop_after: int | None = None) -> Tra
             batch = _to(batch, device)
             # DDP/FSDP: reduce gradients once, on the last dataset's backward.
             with parallel.sync(wrapped, i == len(batches) - 1), _autocast(cfg, device):
-                out = wrapped(batch["input_ids"], batch["media"], attention_mask=batch["attention_mask"],
-                              labels=batch["labels"], media_mask=batch["media_mask"])
+                out = wrapped(
+                    batch["input_ids"],
+                    batch["media"],
+                    attention_mask=batch["attention_mask"],
+                    labels=batch["labels"],
+                    media_mask=batch["media_mask"],
+                )
                 (weights[name] * out.loss).backward()
             row[f"loss/{name}"] = float(out.loss.detach())
             tokens += int(batch["attention_mask"].sum())
@@ -178,14 +200,21 @@ def train(cfg: TrainConfig, *, model=None, stop_after: int | None = None) -> Tra
     errors = mixture.errors()
     if any(errors.values()):
         log.warning("data errors (samples skipped) by dataset: %s", errors)
-    return TrainResult(steps=step, history=history, data_errors=errors,
-                       seconds=time.perf_counter() - start, checkpoint_dir=ckpt_dir)
+    return TrainResult(
+        steps=step,
+        history=history,
+        data_errors=errors,
+        seconds=time.perf_counter() - start,
+        checkpoint_dir=ckpt_dir,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="flamingo train", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", required=True, help="YAML train config (see configs/)")
-    parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. num_steps=10 datasets.0.batch_size=4")
+    parser.add_argument(
+        "overrides", nargs="*", help="key=value overrides, e.g. num_steps=10 datasets.0.batch_size=4"
+    )
     args = parser.parse_args(argv)
     cfg = load_train_config(args.config, args.overrides)
     os.makedirs(cfg.output_dir, exist_ok=True)
@@ -195,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
         yaml.safe_dump(cfg.to_dict(), f, sort_keys=False)
     result = train(cfg)
     last = result.history[-1] if result.history else {}
-    log.info("trained %d steps in %.1f s; last loss %.4f; checkpoint %s", result.steps, result.seconds,
-             last.get("loss", float("nan")), result.checkpoint_dir)
+    log.info(
+        "trained %d steps in %.1f s; last loss %.4f; checkpoint %s",
+        result.steps,
+        result.seconds,
+        last.get("loss", float("nan")),
+        result.checkpoint_dir,
+    )
     return 0

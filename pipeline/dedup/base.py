@@ -138,7 +138,9 @@ class _ApplyDropsFn(beam.DoFn):
             return
         drop = drops[0]  # one sample, one reject, even when several stages flagged it
         for s in samples:
-            yield tag(RejectRecord(key, self._source_fn(s), self._stage, drop.reason, drop.detail, drop.kept_key))
+            yield tag(
+                RejectRecord(key, self._source_fn(s), self._stage, drop.reason, drop.detail, drop.kept_key)
+            )
 
 
 class ApplyDrops(beam.PTransform):
@@ -156,7 +158,8 @@ class ApplyDrops(beam.PTransform):
         return (
             {"samples": keyed, "drops": keyed_drops}
             | "JoinDrops" >> beam.CoGroupByKey()
-            | "Split" >> beam.ParDo(_ApplyDropsFn(self._stage, self._source_fn)).with_outputs(REJECTS, main=KEPT)
+            | "Split"
+            >> beam.ParDo(_ApplyDropsFn(self._stage, self._source_fn)).with_outputs(REJECTS, main=KEPT)
         )
 
 
@@ -173,8 +176,15 @@ def _drops_for_group(reason: RejectReason, what: str):
 class DedupByHash(beam.PTransform):
     """Exact dedup: samples with equal `hash_fn(sample)` keep the smallest key; None is never a duplicate."""
 
-    def __init__(self, hash_fn: Callable[[Any], Any], what: str, reason=RejectReason.DUPLICATE_EXACT,
-                 key_fn=sample_key, source_fn=sample_source, label=None):
+    def __init__(
+        self,
+        hash_fn: Callable[[Any], Any],
+        what: str,
+        reason=RejectReason.DUPLICATE_EXACT,
+        key_fn=sample_key,
+        source_fn=sample_source,
+        label=None,
+    ):
         super().__init__(label)
         self._hash_fn, self._what, self._reason = hash_fn, what, reason
         self._key_fn, self._source_fn = key_fn, source_fn

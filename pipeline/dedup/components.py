@@ -51,7 +51,9 @@ def local_components(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str
 MAX_PAIRWISE = 512  # bucket members compared all-pairs; bigger buckets are clustered around pivots
 
 
-def link_bucket(keys: list[str], close: Callable[[int, np.ndarray], np.ndarray], max_pairwise: int = MAX_PAIRWISE):
+def link_bucket(
+    keys: list[str], close: Callable[[int, np.ndarray], np.ndarray], max_pairwise: int = MAX_PAIRWISE
+):
     """Star edges (member, smallest member of its local component) for one LSH bucket.
 
     `keys` are sorted; `close(i, js)` says which members `js` are duplicates of member `i`.

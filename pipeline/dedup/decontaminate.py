@@ -85,7 +85,9 @@ def load_eval_sets(pattern: str) -> tuple[list, list]:
     if FileSystems.exists(pattern):
         paths = [pattern]
     else:
-        paths = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list if m.path.endswith(".csv"))
+        paths = sorted(
+            m.path for m in FileSystems.match([pattern])[0].metadata_list if m.path.endswith(".csv")
+        )
         if not paths:
             raise FileNotFoundError(f"--eval {pattern!r}: no such CSV, and the glob matches no .csv file")
     images, texts = [], []
@@ -102,10 +104,26 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 class _DecontaminateFn(beam.DoFn):
-    def __init__(self, eval_images, eval_texts, max_distance, max_colour, ngram, min_words, hashes_fn, text_fn, key_fn,
-                 source_fn):
+    def __init__(
+        self,
+        eval_images,
+        eval_texts,
+        max_distance,
+        max_colour,
+        ngram,
+        min_words,
+        hashes_fn,
+        text_fn,
+        key_fn,
+        source_fn,
+    ):
         self._eval_images, self._eval_texts = list(eval_images), list(eval_texts)
-        self._max_distance, self._max_colour, self._ngram, self._min_words = max_distance, max_colour, ngram, min_words
+        self._max_distance, self._max_colour, self._ngram, self._min_words = (
+            max_distance,
+            max_colour,
+            ngram,
+            min_words,
+        )
         self._hashes_fn, self._text_fn, self._key_fn, self._source_fn = hashes_fn, text_fn, key_fn, source_fn
         self._image_hits = Metrics.counter(STAGE.value, "image")
         self._text_hits = Metrics.counter(STAGE.value, "text")
@@ -159,20 +177,41 @@ class _DecontaminateFn(beam.DoFn):
             yield sample
             return
         counter.inc()
-        yield tag(RejectRecord(self._key_fn(sample), self._source_fn(sample), STAGE, RejectReason.EVAL_CONTAMINATION,
-                               detail))
+        yield tag(
+            RejectRecord(
+                self._key_fn(sample), self._source_fn(sample), STAGE, RejectReason.EVAL_CONTAMINATION, detail
+            )
+        )
 
 
 class Decontaminate(beam.PTransform):
     """samples -> (kept, rejects) without samples that overlap the evaluation images or texts."""
 
-    def __init__(self, eval_images=(), eval_texts=(), max_distance: int = DEFAULT_MAX_DISTANCE,
-                 max_colour_distance: float = DEFAULT_MAX_COLOUR_DISTANCE, ngram: int = 13, min_words: int = 8,
-                 hashes_fn=sample_image_hashes, text_fn=sample_text, key_fn=sample_key, source_fn=sample_source,
-                 label=None):
+    def __init__(
+        self,
+        eval_images=(),
+        eval_texts=(),
+        max_distance: int = DEFAULT_MAX_DISTANCE,
+        max_colour_distance: float = DEFAULT_MAX_COLOUR_DISTANCE,
+        ngram: int = 13,
+        min_words: int = 8,
+        hashes_fn=sample_image_hashes,
+        text_fn=sample_text,
+        key_fn=sample_key,
+        source_fn=sample_source,
+        label=None,
+    ):
         super().__init__(label)
         self._fn = _DecontaminateFn(
-            eval_images, eval_texts, max_distance, max_colour_distance, ngram, min_words, hashes_fn, text_fn, key_fn,
+            eval_images,
+            eval_texts,
+            max_distance,
+            max_colour_distance,
+            ngram,
+            min_words,
+            hashes_fn,
+            text_fn,
+            key_fn,
             source_fn,
         )
 

@@ -69,10 +69,16 @@ class Deduplicate(beam.PTransform):
 
     def _stages(self) -> list[tuple[str, beam.PTransform]]:
         if self._kind == "pair":
-            return [("ExactImages", DedupExactImages()), ("PerceptualImages", DedupPerceptualImages(self._perceptual_distance))]
+            return [
+                ("ExactImages", DedupExactImages()),
+                ("PerceptualImages", DedupPerceptualImages(self._perceptual_distance)),
+            ]
         if self._kind == "document":
             return [
-                ("OverFrequentImages", RemoveOverFrequentImages(self._max_image_pages, count_filter=self._count_filter)),
+                (
+                    "OverFrequentImages",
+                    RemoveOverFrequentImages(self._max_image_pages, count_filter=self._count_filter),
+                ),
                 ("ExactText", DedupExactText()),
                 ("SameImageSet", DedupSameImageSet()),
                 ("NearDocuments", DedupNearDocuments(self._near_threshold)),
@@ -82,7 +88,12 @@ class Deduplicate(beam.PTransform):
     def expand(self, samples):
         stages = self._stages()
         if self._eval_images or self._eval_texts:
-            stages.append(("Decontaminate", Decontaminate(self._eval_images, self._eval_texts, self._perceptual_distance)))
+            stages.append(
+                (
+                    "Decontaminate",
+                    Decontaminate(self._eval_images, self._eval_texts, self._perceptual_distance),
+                )
+            )
         rejects = []
         for name, stage in stages:
             out = samples | name >> stage
@@ -94,22 +105,42 @@ class Deduplicate(beam.PTransform):
 def add_dedup_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The dedup flags of a job parser (no defaults: `DedupConfig` holds them)."""
     g = parser.add_argument_group("dedup")
-    g.add_argument("--no-dedup", dest="dedup.enabled", action="store_false",
-                   help="skip the dedup and decontamination stages")
-    g.add_argument("--eval-csv", dest="dedup.eval_csv",
-                   help="evaluation set(s) to decontaminate against: a CSV with path,caption (paths relative to it), "
-                   "or a glob of such CSVs")
-    g.add_argument("--dedup-phash-distance", dest="dedup.phash_distance", type=int,
-                   help=f"perceptual duplicates: max pHash bits apart (default {DEFAULT_MAX_DISTANCE})")
-    g.add_argument("--dedup-near-threshold", dest="dedup.near_threshold", type=float,
-                   help="near-duplicate pages: min MinHash Jaccard estimate (default 0.7)")
-    g.add_argument("--dedup-max-image-pages", dest="dedup.max_image_pages", type=int,
-                   help="M3W: images on more than this many pages are removed from all of them (default 10)")
+    g.add_argument(
+        "--no-dedup",
+        dest="dedup.enabled",
+        action="store_false",
+        help="skip the dedup and decontamination stages",
+    )
+    g.add_argument(
+        "--eval-csv",
+        dest="dedup.eval_csv",
+        help="evaluation set(s) to decontaminate against: a CSV with path,caption (paths relative to it), "
+        "or a glob of such CSVs",
+    )
+    g.add_argument(
+        "--dedup-phash-distance",
+        dest="dedup.phash_distance",
+        type=int,
+        help=f"perceptual duplicates: max pHash bits apart (default {DEFAULT_MAX_DISTANCE})",
+    )
+    g.add_argument(
+        "--dedup-near-threshold",
+        dest="dedup.near_threshold",
+        type=float,
+        help="near-duplicate pages: min MinHash Jaccard estimate (default 0.7)",
+    )
+    g.add_argument(
+        "--dedup-max-image-pages",
+        dest="dedup.max_image_pages",
+        type=int,
+        help="M3W: images on more than this many pages are removed from all of them (default 10)",
+    )
     return parser
 
 
-def apply_dedup(samples, kind: str, config: DedupConfig, *, count_filter: Filter | None = None,
-                label: str = "Dedup"):
+def apply_dedup(
+    samples, kind: str, config: DedupConfig, *, count_filter: Filter | None = None, label: str = "Dedup"
+):
     """(kept samples, dedup rejects) per `config`; disabled, (samples, empty)."""
     if not config.enabled:
         return samples, samples.pipeline | f"{label}Skipped" >> beam.Create([])

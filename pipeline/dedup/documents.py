@@ -27,7 +27,9 @@ from schemas import M3WSample, RejectReason, Stage
 
 
 class DedupExactText(DedupByHash):
-    def __init__(self, text_hash_fn=normalized_text_hash, key_fn=sample_key, source_fn=sample_source, label=None):
+    def __init__(
+        self, text_hash_fn=normalized_text_hash, key_fn=sample_key, source_fn=sample_source, label=None
+    ):
         super().__init__(text_hash_fn, "text", RejectReason.DUPLICATE_EXACT, key_fn, source_fn, label)
 
 
@@ -66,9 +68,19 @@ def jaccard_edges(members: list[tuple[str, bytes]], threshold: float) -> list[tu
 
 
 class DedupNearDocuments(beam.PTransform):
-    def __init__(self, threshold: float = 0.7, num_perm: int = 128, num_bands: int = 32, ngram: int = 5,
-                 seed: int = 1, text_fn=sample_text, key_fn=sample_key, source_fn=sample_source,
-                 rounds: int = 4, label=None):
+    def __init__(
+        self,
+        threshold: float = 0.7,
+        num_perm: int = 128,
+        num_bands: int = 32,
+        ngram: int = 5,
+        seed: int = 1,
+        text_fn=sample_text,
+        key_fn=sample_key,
+        source_fn=sample_source,
+        rounds: int = 4,
+        label=None,
+    ):
         super().__init__(label)
         self._hasher = MinHasher(num_perm=num_perm, ngram=ngram, num_bands=num_bands, seed=seed)
         self._threshold, self._rounds = threshold, rounds
@@ -98,6 +110,8 @@ class DedupNearDocuments(beam.PTransform):
         )
         labels = edges | "Components" >> ConnectedComponents(self._rounds)
         drops = components_to_drops(
-            labels, RejectReason.DUPLICATE_NEAR, f"near duplicate (MinHash Jaccard >= {threshold}) of {{kept}}"
+            labels,
+            RejectReason.DUPLICATE_NEAR,
+            f"near duplicate (MinHash Jaccard >= {threshold}) of {{kept}}",
         )
         return (samples, drops) | "ApplyDrops" >> ApplyDrops(Stage.DEDUP, key_fn, self._source_fn)

@@ -41,8 +41,11 @@ class DedupExactImages(DedupByHash):
         super().__init__(sha256_fn, "image sha256", RejectReason.DUPLICATE_EXACT, key_fn, source_fn, label)
 
 
-def hamming_edges(members: list[tuple[str, ImageHash]], max_distance: int,
-                  max_colour_distance: float = DEFAULT_MAX_COLOUR_DISTANCE) -> list[tuple[str, str]]:
+def hamming_edges(
+    members: list[tuple[str, ImageHash]],
+    max_distance: int,
+    max_colour_distance: float = DEFAULT_MAX_COLOUR_DISTANCE,
+) -> list[tuple[str, str]]:
     """Star edges within one bucket between perceptual duplicates (`filters.phash.is_near`)."""
     members = sorted(set(members))
     if len(members) < 2:
@@ -70,10 +73,23 @@ def components_to_drops(labels, reason: RejectReason, detail: str):
 
 
 class DedupPerceptualImages(beam.PTransform):
-    def __init__(self, max_distance: int = DEFAULT_MAX_DISTANCE, max_colour_distance: float = DEFAULT_MAX_COLOUR_DISTANCE,
-                 hash_fn=sample_image_hash, key_fn=sample_key, source_fn=sample_source, rounds: int = 4, label=None):
+    def __init__(
+        self,
+        max_distance: int = DEFAULT_MAX_DISTANCE,
+        max_colour_distance: float = DEFAULT_MAX_COLOUR_DISTANCE,
+        hash_fn=sample_image_hash,
+        key_fn=sample_key,
+        source_fn=sample_source,
+        rounds: int = 4,
+        label=None,
+    ):
         super().__init__(label)
-        self._max_distance, self._max_colour, self._hash_fn, self._rounds = max_distance, max_colour_distance, hash_fn, rounds
+        self._max_distance, self._max_colour, self._hash_fn, self._rounds = (
+            max_distance,
+            max_colour_distance,
+            hash_fn,
+            rounds,
+        )
         self._key_fn, self._source_fn = key_fn, source_fn
 
     def expand(self, samples):
@@ -94,7 +110,8 @@ class DedupPerceptualImages(beam.PTransform):
         )
         labels = edges | "Components" >> ConnectedComponents(self._rounds)
         drops = components_to_drops(
-            labels, RejectReason.DUPLICATE_PERCEPTUAL,
+            labels,
+            RejectReason.DUPLICATE_PERCEPTUAL,
             f"perceptual duplicate (pHash within {t} bits, colours within {c}) of {{kept}}",
         )
         return (samples, drops) | "ApplyDrops" >> ApplyDrops(Stage.DEDUP, key_fn, self._source_fn)
@@ -117,11 +134,18 @@ class _RemoveSlots(beam.DoFn):
             if not frequent or not isinstance(sample, M3WSample):
                 yield sample
                 continue
-            drops = {pos: SlotDrop(RejectReason.OVER_FREQUENT,
-                                   f"image on {frequent[image_id(ref)]} pages > {self._max} (page {key})")
-                     for pos, ref in sample.document.image_slots() if image_id(ref) in frequent}
+            drops = {
+                pos: SlotDrop(
+                    RejectReason.OVER_FREQUENT,
+                    f"image on {frequent[image_id(ref)]} pages > {self._max} (page {key})",
+                )
+                for pos, ref in sample.document.image_slots()
+                if image_id(ref) in frequent
+            }
             self._removed.inc(len(drops))
-            kept, rejects = remove_image_slots(sample, drops, stage=Stage.DEDUP, count_filter=self._count_filter)
+            kept, rejects = remove_image_slots(
+                sample, drops, stage=Stage.DEDUP, count_filter=self._count_filter
+            )
             for record in rejects:
                 yield tag(record)
             if kept is not None:
@@ -164,7 +188,8 @@ class RemoveOverFrequentImages(beam.PTransform):
         return (
             {"docs": keyed, "frequent": flagged}
             | "JoinFrequent" >> beam.CoGroupByKey()
-            | "RemoveSlots" >> beam.ParDo(_RemoveSlots(self._max, self._count_filter)).with_outputs(REJECTS, main="kept")
+            | "RemoveSlots"
+            >> beam.ParDo(_RemoveSlots(self._max, self._count_filter)).with_outputs(REJECTS, main="kept")
         )
 
 

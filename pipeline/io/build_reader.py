@@ -57,8 +57,13 @@ class Build:
     def lineage(self) -> list[dict[str, Any]]:
         """The steps that made this build (from its config), then this build itself as the last."""
         config = self.manifest.get("config") or {}
-        own = {"step": config.get("step", "build"), "job": self.job, "path": self.path,
-               "manifest_sha256": self.manifest_sha256, **{k: self.manifest.get(k) for k in SUMMARY_KEYS}}
+        own = {
+            "step": config.get("step", "build"),
+            "job": self.job,
+            "path": self.path,
+            "manifest_sha256": self.manifest_sha256,
+            **{k: self.manifest.get(k) for k in SUMMARY_KEYS},
+        }
         return [*(config.get("lineage") or []), own]
 
 
@@ -78,7 +83,9 @@ def load_build(path: str) -> Build:
     job = manifest.get("job")
     if job not in JOBS:
         raise ValueError(f"{manifest_path}: job {job!r} is not one of {', '.join(JOBS)}")
-    return Build(path, _basename(path), job, manifest.get("name") or job, manifest, hashlib.sha256(raw).hexdigest())
+    return Build(
+        path, _basename(path), job, manifest.get("name") or job, manifest, hashlib.sha256(raw).hexdigest()
+    )
 
 
 def resolve_builds(inputs: list[str]) -> list[Build]:
@@ -97,8 +104,10 @@ def resolve_builds(inputs: list[str]) -> list[Build]:
     names: dict[str, str] = {}
     for b in builds:
         if b.name in names:
-            raise ValueError(f"two inputs share the folder name {b.name!r} ({names[b.name]} and {b.path}); "
-                             "their re-written copies would collide")
+            raise ValueError(
+                f"two inputs share the folder name {b.name!r} ({names[b.name]} and {b.path}); "
+                "their re-written copies would collide"
+            )
         names[b.name] = b.path
     return builds
 
@@ -113,7 +122,9 @@ def list_shards(build_path: str, tars: list[str]) -> list[str]:
     present = {m.path.rsplit("/", 1)[-1] for m in listed}
     missing = [t for t in tars if t not in present]
     if missing:
-        raise FileNotFoundError(f"{build_path}: manifest lists {len(missing)} missing shard(s), e.g. {missing[0]}")
+        raise FileNotFoundError(
+            f"{build_path}: manifest lists {len(missing)} missing shard(s), e.g. {missing[0]}"
+        )
     return [FileSystems.join(build_path, t) for t in tars]
 
 
@@ -138,7 +149,9 @@ def read_shard(tar_path: str, job: str) -> Iterator[Any]:
             yield RejectRecord(key or source, source, Stage.READ, RejectReason.MALFORMED_RECORD, str(exc))
     if rows:  # rows without a sample are metadata only: nothing to carry over, but say so
         Metrics.counter("release", "sidecar_rows_without_sample").inc(len(rows))
-        log.warning("%s: %d sidecar rows have no sample in the tar, e.g. %s", tar_path, len(rows), next(iter(rows)))
+        log.warning(
+            "%s: %d sidecar rows have no sample in the tar, e.g. %s", tar_path, len(rows), next(iter(rows))
+        )
 
 
 def _shards_of(index: int, job: str, build_path: str, tars: list[str]):
@@ -157,8 +170,9 @@ class ReadBuilds(beam.PTransform):
 
     def __init__(self, builds: list[Build], label: str | None = None):
         super().__init__(label)
-        self._paths = [(i, b.job, b.path, [s["tar"] for s in b.manifest.get("shards", [])])
-                       for i, b in enumerate(builds)]
+        self._paths = [
+            (i, b.job, b.path, [s["tar"] for s in b.manifest.get("shards", [])]) for i, b in enumerate(builds)
+        ]
 
     def expand(self, pbegin):
         return (

@@ -49,7 +49,9 @@ def list_format(path: str) -> str:
         name = name[:-3]
     ext = _ALIASES.get(name.rsplit(".", 1)[-1], name.rsplit(".", 1)[-1]) if "." in name else ""
     if ext not in FORMATS:
-        raise ValueError(f"cannot tell the format of {path!r} from its extension; use one of {FORMATS} (optionally .gz)")
+        raise ValueError(
+            f"cannot tell the format of {path!r} from its extension; use one of {FORMATS} (optionally .gz)"
+        )
     return ext
 
 
@@ -102,7 +104,9 @@ def read_rows(path: str, fmt: str | None = None) -> Iterator[tuple[str, dict[str
 def _read_parquet(path: str):
     gz = path.lower().endswith(".gz")
     # Parquet needs random access: a gzipped file is inflated into memory first
-    with FileSystems.open(path, compression_type=CompressionTypes.GZIP if gz else CompressionTypes.UNCOMPRESSED) as f:
+    with FileSystems.open(
+        path, compression_type=CompressionTypes.GZIP if gz else CompressionTypes.UNCOMPRESSED
+    ) as f:
         source = io.BytesIO(f.read()) if gz else f
         n = 0
         for batch in pq.ParquetFile(source).iter_batches(batch_size=PARQUET_BATCH_ROWS):
@@ -138,7 +142,10 @@ def _read_jsonl(path: str):
             except json.JSONDecodeError as exc:
                 yield f"{path}:{n}", RowError(f"not JSON: {exc}")
                 continue
-            yield f"{path}:{n}", row if isinstance(row, dict) else RowError(f"a JSON {type(row).__name__}, not an object")
+            yield (
+                f"{path}:{n}",
+                row if isinstance(row, dict) else RowError(f"a JSON {type(row).__name__}, not an object"),
+            )
 
 
 def _read_json(path: str):
@@ -146,11 +153,16 @@ def _read_json(path: str):
         try:
             data = json.load(f)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{path} is not a JSON document ({exc}); use .jsonl for one object per line") from None
+            raise ValueError(
+                f"{path} is not a JSON document ({exc}); use .jsonl for one object per line"
+            ) from None
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a JSON array of row objects, got a {type(data).__name__}")
     for n, row in enumerate(data, 1):
-        yield f"{path}:{n}", row if isinstance(row, dict) else RowError(f"item {n} is a {type(row).__name__}, not an object")
+        yield (
+            f"{path}:{n}",
+            row if isinstance(row, dict) else RowError(f"item {n} is a {type(row).__name__}, not an object"),
+        )
 
 
 def _read_txt(path: str):

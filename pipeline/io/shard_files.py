@@ -76,7 +76,13 @@ def _write_tar(path: str, samples: list[ShardSample]) -> int:
                 header = ustar_header(name, len(data))
                 if header is None:
                     info = tarfile.TarInfo(name)
-                    info.size, info.mtime, info.mode, info.uname, info.gname = len(data), TAR_MTIME, 0o444, "", ""
+                    info.size, info.mtime, info.mode, info.uname, info.gname = (
+                        len(data),
+                        TAR_MTIME,
+                        0o444,
+                        "",
+                        "",
+                    )
                     header = info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
                 padding = -len(data) % tarfile.BLOCKSIZE
                 f.write(header)
@@ -168,7 +174,9 @@ def write_shard(
     if crash_before_rename:
         raise RuntimeError(f"simulated crash before renaming {tar_path}")
     # The tar last: its presence is the marker that the shard is complete.
-    FileSystems.rename([parquet_path + tmp, stats_path + tmp, tar_path + tmp], [parquet_path, stats_path, tar_path])
+    FileSystems.rename(
+        [parquet_path + tmp, stats_path + tmp, tar_path + tmp], [parquet_path, stats_path, tar_path]
+    )
     return {**stats, "skipped": False}
 
 

@@ -42,7 +42,9 @@ from schemas import REJECT_SCHEMA, RejectRecord, ShardSample, bucket_of
 REJECTS_PER_FILE = 200_000
 
 
-def plan_parts(keys_sizes: list[tuple[str, int]], samples_per_shard: int, max_shard_bytes: int) -> list[list[str]]:
+def plan_parts(
+    keys_sizes: list[tuple[str, int]], samples_per_shard: int, max_shard_bytes: int
+) -> list[list[str]]:
     """Cut a bucket's keys, sorted, into parts under both bounds (an oversize sample goes alone)."""
     parts: list[list[str]] = []
     current: list[str] = []
@@ -68,8 +70,14 @@ def part_offsets(part_counts: dict[int, int]) -> dict[int, int]:
 
 
 class _WriteBucket(beam.DoFn):
-    def __init__(self, output_dir: str, name: str, row_schema: pa.Schema | None, samples_per_shard: int,
-                 max_shard_bytes: int):
+    def __init__(
+        self,
+        output_dir: str,
+        name: str,
+        row_schema: pa.Schema | None,
+        samples_per_shard: int,
+        max_shard_bytes: int,
+    ):
         self.output_dir, self.name, self.row_schema = output_dir, name, row_schema
         self.samples_per_shard, self.max_shard_bytes = samples_per_shard, max_shard_bytes
         self.shards_written = Metrics.counter("shards", "written")
@@ -80,7 +88,9 @@ class _WriteBucket(beam.DoFn):
         grouped = list(grouped)
         samples = {s.key: s for s in grouped}
         # the same cut PartCounts made from the same (key, size) list, so the offsets agree with it
-        parts = plan_parts([(s.key, s.num_bytes) for s in grouped], self.samples_per_shard, self.max_shard_bytes)
+        parts = plan_parts(
+            [(s.key, s.num_bytes) for s in grouped], self.samples_per_shard, self.max_shard_bytes
+        )
         for part_index, keys in enumerate(parts):
             stats = write_shard(
                 self.output_dir,
@@ -99,7 +109,9 @@ class _WriteRejects(beam.DoFn):
 
     def process(self, element):
         index, records = element
-        rows = sorted((r.to_row() for r in records), key=lambda row: (row["key"], row["stage"], row["reason"]))
+        rows = sorted(
+            (r.to_row() for r in records), key=lambda row: (row["key"], row["stage"], row["reason"])
+        )
         path = FileSystems.join(self.output_dir, f"rejects-{index:05d}.parquet")
         write_parquet_atomic(path, pa.Table.from_pylist(rows, schema=REJECT_SCHEMA))
         yield path.rsplit("/", 1)[-1]
@@ -166,7 +178,9 @@ class WriteShards(beam.PTransform):
 
         # -- samples -> shards ---------------------------------------------------------------
         samples = typed | "Serialise" >> beam.Map(serialise).with_output_types(ShardSample)
-        basis, basis_label = (samples, "CountSamples") if self.bucket_basis is None else (self.bucket_basis, "CountBasis")
+        basis, basis_label = (
+            (samples, "CountSamples") if self.bucket_basis is None else (self.bucket_basis, "CountBasis")
+        )
         num_buckets = (
             basis
             | basis_label >> beam.combiners.Count.Globally()
@@ -203,8 +217,9 @@ class WriteShards(beam.PTransform):
         rejects_files = (
             rejects
             | "BucketRejects"
-            >> beam.Map(lambda r, n: (bucket_of(r.key, n), r), n=beam.pvalue.AsSingleton(num_reject_files))
-            .with_output_types(tuple[int, RejectRecord])
+            >> beam.Map(
+                lambda r, n: (bucket_of(r.key, n), r), n=beam.pvalue.AsSingleton(num_reject_files)
+            ).with_output_types(tuple[int, RejectRecord])
             | "GroupRejects" >> beam.GroupByKey()
             | "WriteRejects" >> beam.ParDo(_WriteRejects(self.output_dir))
         )

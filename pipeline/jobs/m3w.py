@@ -71,7 +71,9 @@ class M3WConfig:
         if (self.input is None) == (self.urls is None):
             raise ValueError("give exactly one of input (WARC files) or urls (a URL list)")
         if self.fetch_images is not None and self.fetch_images not in FETCH_IMAGES:
-            raise ValueError(f"fetch_images must be one of {', '.join(FETCH_IMAGES)}, got {self.fetch_images!r}")
+            raise ValueError(
+                f"fetch_images must be one of {', '.join(FETCH_IMAGES)}, got {self.fetch_images!r}"
+            )
         if isinstance(self.languages, str):
             self.languages = [x.strip() for x in self.languages.split(",") if x.strip()]
 
@@ -87,18 +89,40 @@ def _languages(value: str) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     p = job_parser("flamingo build m3w", __doc__.split("\n\n")[0])
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--input", dest="input", help="WARC / WARC.gz file glob (local, gs://, s3://); comma-separated for several")
-    src.add_argument("--urls", dest="urls", help="text file of page URLs, one per line, crawled live (robots.txt honoured)")
-    p.add_argument("--fetch-images", dest="fetch_images", choices=FETCH_IMAGES,
-                   help="where images come from (default: warc for --input, http for --urls)")
-    p.add_argument("--languages", dest="languages", type=_languages,
-                   help="comma-separated ISO 639-1 codes, or 'all' (default en, the paper's)")
+    src.add_argument(
+        "--input",
+        dest="input",
+        help="WARC / WARC.gz file glob (local, gs://, s3://); comma-separated for several",
+    )
+    src.add_argument(
+        "--urls", dest="urls", help="text file of page URLs, one per line, crawled live (robots.txt honoured)"
+    )
+    p.add_argument(
+        "--fetch-images",
+        dest="fetch_images",
+        choices=FETCH_IMAGES,
+        help="where images come from (default: warc for --input, http for --urls)",
+    )
+    p.add_argument(
+        "--languages",
+        dest="languages",
+        type=_languages,
+        help="comma-separated ISO 639-1 codes, or 'all' (default en, the paper's)",
+    )
     p.add_argument("--image-size", dest="resize.image_size", type=int, help="default 224")
     p.add_argument("--resize-mode", dest="resize.resize_mode", help="default border")
-    p.add_argument("--allow-private", dest="fetch.allow_private", action="store_true",
-                   help="allow loopback/private hosts (tests, demo)")
-    p.add_argument("--per-host-interval", dest="fetch.per_host_interval", type=float,
-                   help="seconds between requests to one host (default 1)")
+    p.add_argument(
+        "--allow-private",
+        dest="fetch.allow_private",
+        action="store_true",
+        help="allow loopback/private hosts (tests, demo)",
+    )
+    p.add_argument(
+        "--per-host-interval",
+        dest="fetch.per_host_interval",
+        type=float,
+        help="seconds between requests to one host (default 1)",
+    )
     add_dedup_args(p)
     return add_common_args(p)
 
@@ -106,16 +130,27 @@ def build_parser() -> argparse.ArgumentParser:
 def read_pages(p: beam.Pipeline, config: M3WConfig):
     """(pages, read rejects, image index of the archives): from WARC files, or fetched live."""
     if config.input:
-        read = (p | "Pattern" >> beam.Create([config.input]) | "ListWarcs" >> beam.FlatMap(list_warcs)
-                | "Spread" >> beam.Reshuffle()
-                | "ReadWarc" >> beam.ParDo(ReadWarc()).with_outputs(PAGES, REJECTS, IMAGES))
+        read = (
+            p
+            | "Pattern" >> beam.Create([config.input])
+            | "ListWarcs" >> beam.FlatMap(list_warcs)
+            | "Spread" >> beam.Reshuffle()
+            | "ReadWarc" >> beam.ParDo(ReadWarc()).with_outputs(PAGES, REJECTS, IMAGES)
+        )
         return read[PAGES], [read[REJECTS]], read[IMAGES]
-    urls = (p | "UrlList" >> beam.Create([config.urls]) | "ReadUrls" >> beam.FlatMap(read_url_lines)
-            | "CountUrls" >> beam.combiners.Count.PerElement()
-            | "OncePerUrl" >> beam.FlatMapTuple(once_per_url).with_outputs(REJECTS, main="urls"))
+    urls = (
+        p
+        | "UrlList" >> beam.Create([config.urls])
+        | "ReadUrls" >> beam.FlatMap(read_url_lines)
+        | "CountUrls" >> beam.combiners.Count.PerElement()
+        | "OncePerUrl" >> beam.FlatMapTuple(once_per_url).with_outputs(REJECTS, main="urls")
+    )
     page_fetch = dataclasses.replace(config.fetch, respect_robots=True)
-    read = (urls.urls | "Spread" >> beam.Reshuffle()
-            | "FetchPages" >> beam.ParDo(FetchPages(page_fetch)).with_outputs(PAGES, REJECTS))
+    read = (
+        urls.urls
+        | "Spread" >> beam.Reshuffle()
+        | "FetchPages" >> beam.ParDo(FetchPages(page_fetch)).with_outputs(PAGES, REJECTS)
+    )
     return read[PAGES], [urls[REJECTS], read[REJECTS]], p | "NoIndex" >> beam.Create([])
 
 
@@ -133,16 +168,27 @@ def build_pipeline(p: beam.Pipeline, config: M3WConfig, beam_args: list[str] | N
         outcomes = p | "NoImages" >> beam.Create([])
     else:
         wanted = docs.docs | "Slots" >> beam.FlatMap(image_wants)
-        outcomes = ({"want": wanted, "where": index} | "ByImageUrl" >> beam.CoGroupByKey()
-                    | "FetchImages" >> beam.ParDo(FetchImages(mode, config.fetch, config.resize, config.filters)))
-    built = ({"doc": keyed, "img": outcomes} | "ByDoc" >> beam.CoGroupByKey()
-             | "Assemble" >> beam.ParDo(Assemble(post_chain)).with_outputs(REJECTS, main="samples"))
-    kept, dedup_rejects = apply_dedup(built.samples, "document", config.dedup,
-                                      count_filter=image_count_filter(post_chain))
+        outcomes = (
+            {"want": wanted, "where": index}
+            | "ByImageUrl" >> beam.CoGroupByKey()
+            | "FetchImages" >> beam.ParDo(FetchImages(mode, config.fetch, config.resize, config.filters))
+        )
+    built = (
+        {"doc": keyed, "img": outcomes}
+        | "ByDoc" >> beam.CoGroupByKey()
+        | "Assemble" >> beam.ParDo(Assemble(post_chain)).with_outputs(REJECTS, main="samples")
+    )
+    kept, dedup_rejects = apply_dedup(
+        built.samples, "document", config.dedup, count_filter=image_count_filter(post_chain)
+    )
     rejects = (*read_rejects, docs[REJECTS], built[REJECTS], dedup_rejects) | "Rejects" >> beam.Flatten()
     return {"samples": kept, "rejects": rejects, "inputs": inputs} | "WriteShards" >> WriteShards(
-        config.output, job="m3w", shards=config.shards, config=resolved_config(config, list(beam_args or [])),
-        row_schema=DOCUMENT_SCHEMA)
+        config.output,
+        job="m3w",
+        shards=config.shards,
+        config=resolved_config(config, list(beam_args or [])),
+        row_schema=DOCUMENT_SCHEMA,
+    )
 
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:

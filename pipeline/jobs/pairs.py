@@ -65,45 +65,88 @@ class PairsConfig:
 
     def __post_init__(self) -> None:
         if self.input_format not in INPUT_FORMATS:
-            raise ValueError(f"input_format must be one of {', '.join(INPUT_FORMATS)}, got {self.input_format!r}")
+            raise ValueError(
+                f"input_format must be one of {', '.join(INPUT_FORMATS)}, got {self.input_format!r}"
+            )
         if self.retry_failed and self.retry_failed.rstrip("/") == self.output.rstrip("/"):
-            raise ValueError("--retry-failed reads an earlier build: give a new --output for the retried samples")
+            raise ValueError(
+                "--retry-failed reads an earlier build: give a new --output for the retried samples"
+            )
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = job_parser("flamingo build pairs", __doc__.split("\n\n")[0])
-    p.add_argument("--input", dest="input", help="a list file, a glob or a directory (img2dataset: its tars); required")
+    p.add_argument(
+        "--input", dest="input", help="a list file, a glob or a directory (img2dataset: its tars); required"
+    )
     p.add_argument("--input-format", dest="input_format", choices=INPUT_FORMATS, help="default: by extension")
     p.add_argument("--url-col", dest="url_col", help="default url")
     p.add_argument("--caption-col", dest="caption_col", help="default caption")
-    p.add_argument("--allow-empty-caption", dest="allow_empty_caption", action="store_true",
-                   help="keep rows without a caption")
-    p.add_argument("--retry-failed", dest="retry_failed", metavar="PREVIOUS_OUTPUT",
-                   help="fetch only rows whose reject in PREVIOUS_OUTPUT is retryable (into --output)")
+    p.add_argument(
+        "--allow-empty-caption",
+        dest="allow_empty_caption",
+        action="store_true",
+        help="keep rows without a caption",
+    )
+    p.add_argument(
+        "--retry-failed",
+        dest="retry_failed",
+        metavar="PREVIOUS_OUTPUT",
+        help="fetch only rows whose reject in PREVIOUS_OUTPUT is retryable (into --output)",
+    )
     g = p.add_argument_group("images (img2dataset's Resizer options)")
     g.add_argument("--image-size", dest="resize.image_size", type=int, help="default 224")
     g.add_argument("--resize-mode", dest="resize.resize_mode", choices=RESIZE_MODES, help="default border")
     g.add_argument("--resize-only-if-bigger", dest="resize.resize_only_if_bigger", action="store_true")
-    g.add_argument("--encode-format", dest="resize.encode_format", choices=("jpg", "png", "webp"), help="default jpg")
+    g.add_argument(
+        "--encode-format", dest="resize.encode_format", choices=("jpg", "png", "webp"), help="default jpg"
+    )
     g.add_argument("--encode-quality", dest="resize.encode_quality", type=int, help="default 95")
     g.add_argument("--min-image-size", dest="resize.min_image_size", type=int, help="default 0")
     g.add_argument("--max-aspect-ratio", dest="resize.max_aspect_ratio", type=float, help="default inf")
     g.add_argument("--max-image-area", dest="resize.max_image_area", type=float, help="default inf")
-    g.add_argument("--no-exif", dest="resize.extract_exif", action="store_false", help="do not record EXIF in KEY.json")
-    g.add_argument("--no-reduced-decode", dest="resize.reduced_decode", action="store_false",
-                   help="decode large JPEGs at full size (pixel-identical to img2dataset; slower)")
+    g.add_argument(
+        "--no-exif", dest="resize.extract_exif", action="store_false", help="do not record EXIF in KEY.json"
+    )
+    g.add_argument(
+        "--no-reduced-decode",
+        dest="resize.reduced_decode",
+        action="store_false",
+        help="decode large JPEGs at full size (pixel-identical to img2dataset; slower)",
+    )
     f = p.add_argument_group("fetching")
-    f.add_argument("--allow-private", dest="fetch.allow_private", action="store_true",
-                   help="allow loopback/private addresses (tests, demo)")
-    f.add_argument("--user-agent", dest="fetch.user_agent", help="User-Agent with a contact (default: flamingo-data's)")
-    f.add_argument("--thread-count", dest="fetch.concurrency", type=int, help="concurrent fetches per worker (default 64)")
+    f.add_argument(
+        "--allow-private",
+        dest="fetch.allow_private",
+        action="store_true",
+        help="allow loopback/private addresses (tests, demo)",
+    )
+    f.add_argument(
+        "--user-agent", dest="fetch.user_agent", help="User-Agent with a contact (default: flamingo-data's)"
+    )
+    f.add_argument(
+        "--thread-count",
+        dest="fetch.concurrency",
+        type=int,
+        help="concurrent fetches per worker (default 64)",
+    )
     f.add_argument("--per-host-concurrency", dest="fetch.per_host_concurrency", type=int, help="default 16")
-    f.add_argument("--per-host-interval", dest="fetch.per_host_interval", type=float,
-                   help="seconds between requests to one host (default 0)")
+    f.add_argument(
+        "--per-host-interval",
+        dest="fetch.per_host_interval",
+        type=float,
+        help="seconds between requests to one host (default 0)",
+    )
     f.add_argument("--connect-timeout", dest="fetch.connect_timeout", type=float, help="default 5")
-    f.add_argument("--timeout", dest="fetch.read_timeout", type=float, help="read timeout, seconds (default 10)")
-    f.add_argument("--total-timeout", dest="fetch.total_timeout", type=float,
-                   help="per attempt, body included (default 60)")
+    f.add_argument(
+        "--timeout", dest="fetch.read_timeout", type=float, help="read timeout, seconds (default 10)"
+    )
+    f.add_argument(
+        "--total-timeout",
+        dest="fetch.total_timeout",
+        type=float,
+        help="per attempt, body included (default 60)",
+    )
     f.add_argument("--retries", dest="fetch.retries", type=int, help="default 3")
     f.add_argument("--max-bytes", dest="fetch.max_bytes", type=int, help="default 32 MiB")
     add_dedup_args(p)
@@ -132,8 +175,14 @@ def first_of_each_url(key: str, grouped: dict[str, list], retry: bool = False):
         return
     yield pairs[0]
     for dup in pairs[1:]:
-        yield reject(dup.key, dup.url, Stage.READ, RejectReason.DUPLICATE_EXACT, f"{dup.source} repeats {pairs[0].source}",
-                     key)
+        yield reject(
+            dup.key,
+            dup.url,
+            Stage.READ,
+            RejectReason.DUPLICATE_EXACT,
+            f"{dup.source} repeats {pairs[0].source}",
+            key,
+        )
 
 
 def read_and_validate(path: str, fmt: str | None, url_col: str, caption_col: str, allow_empty_caption: bool):
@@ -157,35 +206,52 @@ def build_pairs(p: beam.Pipeline, config: PairsConfig) -> tuple[Any, Any, Any, A
     what sizes the shard buckets: the valid rows for URL lists, known before any fetch.
     """
     if config.input_format == "img2dataset":
-        results = (p | "Pattern" >> beam.Create([config.input])
-                   | "ListTars" >> beam.FlatMap(expand_inputs, extensions=("tar",)) | "SpreadTars" >> beam.Reshuffle()
-                   | "ReadTars" >> beam.FlatMap(read_webdataset_tar)
-                   | "FromImg2dataset" >> beam.MapTuple(sample_from_webdataset)
-                   | "SplitSamples" >> beam.Map(_split_sample).with_outputs(REJECTS, main="samples"))
+        results = (
+            p
+            | "Pattern" >> beam.Create([config.input])
+            | "ListTars" >> beam.FlatMap(expand_inputs, extensions=("tar",))
+            | "SpreadTars" >> beam.Reshuffle()
+            | "ReadTars" >> beam.FlatMap(read_webdataset_tar)
+            | "FromImg2dataset" >> beam.MapTuple(sample_from_webdataset)
+            | "SplitSamples" >> beam.Map(_split_sample).with_outputs(REJECTS, main="samples")
+        )
         samples = results.samples | ShowProgress("pairs", enabled=config.run.progress)
         inputs = (samples, results[REJECTS]) | "Inputs" >> beam.Flatten()
         return samples, results[REJECTS], inputs, None
     fmt = None if config.input_format == "auto" else config.input_format
     # Files are listed and read by workers, never the driver, so gs:// lists work on any runner.
     checked = (
-        p | "Pattern" >> beam.Create([config.input])
-        | "ListFiles" >> beam.FlatMap(expand_inputs) | "SpreadFiles" >> beam.Reshuffle()
-        | "ReadRows" >> beam.FlatMap(read_and_validate, fmt, config.url_col, config.caption_col,
-                                     config.allow_empty_caption).with_outputs(REJECTS, main="good")
+        p
+        | "Pattern" >> beam.Create([config.input])
+        | "ListFiles" >> beam.FlatMap(expand_inputs)
+        | "SpreadFiles" >> beam.Reshuffle()
+        | "ReadRows"
+        >> beam.FlatMap(
+            read_and_validate, fmt, config.url_col, config.caption_col, config.allow_empty_caption
+        ).with_outputs(REJECTS, main="good")
     )
     keyed = {"pairs": checked.good | "ByKey" >> beam.Map(lambda pr: (pr.key, pr))}
     if config.retry_failed:
-        keyed["retry"] = (p | "PreviousBuild" >> beam.Create([config.retry_failed])
-                          | "ListRejects" >> beam.FlatMap(rejects_files)
-                          | "RetryableKeys" >> beam.FlatMap(retryable_keys))
+        keyed["retry"] = (
+            p
+            | "PreviousBuild" >> beam.Create([config.retry_failed])
+            | "ListRejects" >> beam.FlatMap(rejects_files)
+            | "RetryableKeys" >> beam.FlatMap(retryable_keys)
+        )
     else:
         keyed["retry"] = p | "NoRetry" >> beam.Create([]).with_output_types(tuple[str, bool])
-    unique = (keyed | "GroupByUrl" >> beam.CoGroupByKey()
-              | "FirstOfUrl" >> beam.FlatMapTuple(first_of_each_url, retry=bool(config.retry_failed))
-              .with_outputs(REJECTS, main="pairs"))
+    unique = (
+        keyed
+        | "GroupByUrl" >> beam.CoGroupByKey()
+        | "FirstOfUrl"
+        >> beam.FlatMapTuple(first_of_each_url, retry=bool(config.retry_failed)).with_outputs(
+            REJECTS, main="pairs"
+        )
+    )
     row_rejects = [] if config.retry_failed else [checked[REJECTS]]  # a retry's inputs are the retried rows
-    fetched = (unique.pairs | "FetchAndProcess" >> beam.ParDo(FetchPairs(config.fetch, config.resize))
-               .with_outputs(REJECTS, main="samples"))
+    fetched = unique.pairs | "FetchAndProcess" >> beam.ParDo(
+        FetchPairs(config.fetch, config.resize)
+    ).with_outputs(REJECTS, main="samples")
     inputs = (*row_rejects, unique.pairs, unique[REJECTS]) | "Inputs" >> beam.Flatten()
     rejects = (fetched[REJECTS], *row_rejects, unique[REJECTS]) | "PairRejects" >> beam.Flatten()
     # a retry's valid rows are the whole list, most of them not retried: size by what is fetched
@@ -202,7 +268,10 @@ def build_pipeline(p: beam.Pipeline, config: PairsConfig, beam_args: list[str] |
     kept, dedup_rejects = apply_dedup(filtered.kept, "pair", config.dedup)
     all_rejects = (rejects, filtered.rejects, dedup_rejects) | "AllRejects" >> beam.Flatten()
     return {"samples": kept, "rejects": all_rejects, "inputs": inputs} | "WriteShards" >> WriteShards(
-        config.output, job="pairs", shards=config.shards, config=resolved_config(config, list(beam_args or [])),
+        config.output,
+        job="pairs",
+        shards=config.shards,
+        config=resolved_config(config, list(beam_args or [])),
         bucket_basis=basis,
     )
 

@@ -46,7 +46,9 @@ class PublishError(RuntimeError):
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="flamingo publish", description=__doc__.split("\n\n")[0])
-    p.add_argument("--inputs", nargs="+", required=True, metavar="DIR", help="build folders, or folders of builds")
+    p.add_argument(
+        "--inputs", nargs="+", required=True, metavar="DIR", help="build folders, or folders of builds"
+    )
     p.add_argument("--output", required=True, help="folder to write release.json into")
     return p
 
@@ -64,24 +66,36 @@ def verify_build(build: Build) -> list[str]:
     m, where = build.manifest, f"{build.path}/{MANIFEST_NAME}"
     problems = []
     if not m.get("conservation_ok") or m.get("inputs") != m.get("written", 0) + m.get("rejected", 0):
-        problems.append(f"{where}: counts do not add up: {m.get('inputs')} inputs, {m.get('written')} written, "
-                        f"{m.get('rejected')} rejected (conservation_ok={m.get('conservation_ok')})")
+        problems.append(
+            f"{where}: counts do not add up: {m.get('inputs')} inputs, {m.get('written')} written, "
+            f"{m.get('rejected')} rejected (conservation_ok={m.get('conservation_ok')})"
+        )
     shards = m.get("shards", [])
     if len(shards) != m.get("num_shards") or sum(s["count"] for s in shards) != m.get("written"):
-        problems.append(f"{where}: {len(shards)} shards holding {sum(s['count'] for s in shards)} samples, "
-                        f"but num_shards={m.get('num_shards')} and written={m.get('written')}")
-    present = {p.rsplit("/", 1)[-1] for r in FileSystems.match([FileSystems.join(build.path, "*")])
-               for p in (x.path for x in r.metadata_list)}
+        problems.append(
+            f"{where}: {len(shards)} shards holding {sum(s['count'] for s in shards)} samples, "
+            f"but num_shards={m.get('num_shards')} and written={m.get('written')}"
+        )
+    present = {
+        p.rsplit("/", 1)[-1]
+        for r in FileSystems.match([FileSystems.join(build.path, "*")])
+        for p in (x.path for x in r.metadata_list)
+    }
     for i, s in enumerate(shards):
         expected = f"{build.shard_name}-{i:05d}.tar"
         if s["tar"] != expected:
-            problems.append(f"{where}: shard {i} is {s['tar']}, expected {expected} (shards must be numbered 0..N-1)")
+            problems.append(
+                f"{where}: shard {i} is {s['tar']}, expected {expected} (shards must be numbered 0..N-1)"
+            )
         base = s["tar"][: -len(".tar")]
         for name in (s["tar"], f"{base}.parquet", f"{base}_stats.json"):
             if name not in present:
                 problems.append(f"{build.path}: missing {name} (listed in the manifest)")
-    problems += [f"{build.path}: missing {f} (listed in the manifest)" for f in m.get("rejects_files", [])
-                 if f not in present]
+    problems += [
+        f"{build.path}: missing {f} (listed in the manifest)"
+        for f in m.get("rejects_files", [])
+        if f not in present
+    ]
     if problems:
         return problems
     stats = [FileSystems.join(build.path, f"{s['tar'][: -len('.tar')]}_stats.json") for s in shards]
@@ -142,14 +156,22 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         "datasets": datasets,
         "total_samples": sum(d["samples"] for d in datasets),
         "total_bytes": sum(d["total_bytes"] or 0 for d in datasets),
-        "samples_by_job": {job: sum(d["samples"] for d in datasets if d["job"] == job)
-                           for job in sorted({d["job"] for d in datasets})},
+        "samples_by_job": {
+            job: sum(d["samples"] for d in datasets if d["job"] == job)
+            for job in sorted({d["job"] for d in datasets})
+        },
     }
     output = args.output.rstrip("/")
     if not FileSystems.exists(output):
         FileSystems.mkdirs(output)
     write_json_atomic(FileSystems.join(output, RELEASE_NAME), release)
-    log.info("published %d datasets, %d samples: %s/%s", len(datasets), release["total_samples"], output, RELEASE_NAME)
+    log.info(
+        "published %d datasets, %d samples: %s/%s",
+        len(datasets),
+        release["total_samples"],
+        output,
+        RELEASE_NAME,
+    )
     return release
 
 

@@ -66,7 +66,9 @@ class ReleaseConfig:
 
     inputs: list[str]  # build folders (or folders of builds); for dedup their order is the keep priority
     output: str  # one subfolder per input build
-    phash_distance: int = DEFAULT_MAX_DISTANCE  # images at most this many pHash bits apart are the same picture
+    phash_distance: int = (
+        DEFAULT_MAX_DISTANCE  # images at most this many pHash bits apart are the same picture
+    )
     samples_per_shard: int | None = None  # None: each input build's own setting
     max_shard_bytes: int | None = None
     perceptual: bool = True  # dedup: pHash duplicates too, not only sha256
@@ -81,23 +83,50 @@ class ReleaseConfig:
 
 def build_parser(step: str) -> argparse.ArgumentParser:
     p = job_parser(f"flamingo {step}", DESCRIPTIONS[step])
-    p.add_argument("--inputs", dest="inputs", nargs="+", metavar="DIR",
-                   help="build folders (or folders of builds); for dedup their order is the keep priority")
+    p.add_argument(
+        "--inputs",
+        dest="inputs",
+        nargs="+",
+        metavar="DIR",
+        help="build folders (or folders of builds); for dedup their order is the keep priority",
+    )
     p.add_argument("--output", dest="output", help="output folder: one subfolder per input build")
-    p.add_argument("--phash-distance", dest="phash_distance", type=int,
-                   help=f"images at most this many pHash bits apart (of 64) are the same picture (default "
-                   f"{DEFAULT_MAX_DISTANCE})")
-    p.add_argument("--samples-per-shard", dest="samples_per_shard", type=int, help="default: each input build's setting")
-    p.add_argument("--max-shard-bytes", dest="max_shard_bytes", type=int, help="default: each input build's setting")
+    p.add_argument(
+        "--phash-distance",
+        dest="phash_distance",
+        type=int,
+        help=f"images at most this many pHash bits apart (of 64) are the same picture (default "
+        f"{DEFAULT_MAX_DISTANCE})",
+    )
+    p.add_argument(
+        "--samples-per-shard", dest="samples_per_shard", type=int, help="default: each input build's setting"
+    )
+    p.add_argument(
+        "--max-shard-bytes", dest="max_shard_bytes", type=int, help="default: each input build's setting"
+    )
     if step == "dedup":
-        p.add_argument("--no-perceptual", dest="perceptual", action="store_false", help="exact (sha256) duplicates only")
+        p.add_argument(
+            "--no-perceptual", dest="perceptual", action="store_false", help="exact (sha256) duplicates only"
+        )
     else:
-        p.add_argument("--eval", dest="eval", metavar="EVAL_CSV",
-                       help="evaluation set(s): a CSV of path,caption (paths relative to it), or a glob of CSVs")
-        p.add_argument("--ngram", dest="ngram", type=int,
-                       help="M3W pages sharing this many words in a row are dropped (default 13)")
-        p.add_argument("--min-words", dest="min_words", type=int,
-                       help="shorter eval texts match only as a whole, from this length (default 8)")
+        p.add_argument(
+            "--eval",
+            dest="eval",
+            metavar="EVAL_CSV",
+            help="evaluation set(s): a CSV of path,caption (paths relative to it), or a glob of CSVs",
+        )
+        p.add_argument(
+            "--ngram",
+            dest="ngram",
+            type=int,
+            help="M3W pages sharing this many words in a row are dropped (default 13)",
+        )
+        p.add_argument(
+            "--min-words",
+            dest="min_words",
+            type=int,
+            help="shorter eval texts match only as a whole, from this length (default 8)",
+        )
     return add_run_args(p)
 
 
@@ -127,8 +156,14 @@ def _build_of(item: tuple[int, Any], num_builds: int) -> int:
     return item[0]
 
 
-def build_pipeline(p: beam.Pipeline, builds: list[Build], stage: beam.PTransform, step: str,
-                   config: ReleaseConfig, beam_args: list[str]):
+def build_pipeline(
+    p: beam.Pipeline,
+    builds: list[Build],
+    stage: beam.PTransform,
+    step: str,
+    config: ReleaseConfig,
+    beam_args: list[str],
+):
     """Read every build, judge probes with `stage`, write each build's kept samples and rejects."""
     options = dict(stage.probe_options)
     read = p | "ReadBuilds" >> ReadBuilds(builds) | ShowProgress(step, enabled=config.run.progress)
@@ -155,14 +190,30 @@ def build_pipeline(p: beam.Pipeline, builds: list[Build], stage: beam.PTransform
     base_config = resolved_config(config, beam_args)
     manifests = []
     for i, build in enumerate(builds):
-        parts = {what: pcolls[i] | f"Unkey{what.title()}[{build.name}]" >> beam.Map(lambda kv: kv[1])
-                 for what, pcolls in by_build.items()}
+        parts = {
+            what: pcolls[i] | f"Unkey{what.title()}[{build.name}]" >> beam.Map(lambda kv: kv[1])
+            for what, pcolls in by_build.items()
+        }
         shards = shard_config(build, config)
-        own = {**base_config, "step": step, "source": build.path, "source_manifest_sha256": build.manifest_sha256,
-               "lineage": build.lineage(), "shards": dataclasses.asdict(shards)}
-        manifests.append(parts | f"Write[{build.name}]" >> WriteShards(
-            FileSystems.join(config.output, build.name), job=build.job, shards=shards, config=own,
-            row_schema=ROW_SCHEMAS[build.job]))
+        own = {
+            **base_config,
+            "step": step,
+            "source": build.path,
+            "source_manifest_sha256": build.manifest_sha256,
+            "lineage": build.lineage(),
+            "shards": dataclasses.asdict(shards),
+        }
+        manifests.append(
+            parts
+            | f"Write[{build.name}]"
+            >> WriteShards(
+                FileSystems.join(config.output, build.name),
+                job=build.job,
+                shards=shards,
+                config=own,
+                row_schema=ROW_SCHEMAS[build.job],
+            )
+        )
     return manifests
 
 
@@ -173,8 +224,9 @@ def make_stage(step: str, builds: list[Build], config: ReleaseConfig) -> beam.PT
     if not config.eval:
         raise ValueError("decontaminate needs --eval EVAL_CSV (the evaluation set to remove)")
     images, texts = load_eval_sets(config.eval)
-    return EvalContamination(names, images, texts, config.phash_distance, ngram=config.ngram,
-                             min_words=config.min_words)
+    return EvalContamination(
+        names, images, texts, config.phash_distance, ngram=config.ngram, min_words=config.min_words
+    )
 
 
 class InputError(ValueError):
@@ -194,22 +246,32 @@ def prepare(argv: list[str] | None, step: str):
     targets = [config.output] + [FileSystems.join(config.output, b.name) for b in builds]
     for x in builds:
         if any(_same_path(t, x.path) for t in targets):
-            raise InputError(f"--output {config.output} would overwrite the input build {x.path}; choose another folder")
+            raise InputError(
+                f"--output {config.output} would overwrite the input build {x.path}; choose another folder"
+            )
     return config, beam_args, builds, stage
 
 
 def run(argv: list[str] | None = None, step: str = "dedup") -> dict[str, Any]:
     """Run `step` ("dedup" or "decontaminate"); returns {build name: its output manifest}."""
     config, beam_args, builds, stage = prepare(argv, step)
-    run_pipeline(config.run.profile, config.output, beam_args,
-                 lambda p: build_pipeline(p, builds, stage, step, config, beam_args))
+    run_pipeline(
+        config.run.profile,
+        config.output,
+        beam_args,
+        lambda p: build_pipeline(p, builds, stage, step, config, beam_args),
+    )
     manifests = {}
     for b in builds:
         out = FileSystems.join(config.output, b.name)
         manifests[b.name] = read_json(FileSystems.join(out, MANIFEST_NAME))
         write_report(out, manifests[b.name])
-    summary = {name: {"job": m["job"], **{k: m.get(k) for k in SUMMARY_KEYS}} for name, m in manifests.items()}
-    write_json_atomic(FileSystems.join(config.output, f"{step}_summary.json"), {"step": step, "builds": summary})
+    summary = {
+        name: {"job": m["job"], **{k: m.get(k) for k in SUMMARY_KEYS}} for name, m in manifests.items()
+    }
+    write_json_atomic(
+        FileSystems.join(config.output, f"{step}_summary.json"), {"step": step, "builds": summary}
+    )
     for name, counts in summary.items():
         log.info("%s %s: %s", step, name, counts)
     return manifests

@@ -55,33 +55,80 @@ class VideosConfig:
 
 def build_parser() -> argparse.ArgumentParser:
     p = job_parser("flamingo build videos", __doc__.split("\n\n")[0])
-    p.add_argument("--input", dest="input", help="video list(s): a file, glob or folder of csv/tsv/parquet/jsonl "
-                   "(.gz ok): url, caption[, start, end]; required")
+    p.add_argument(
+        "--input",
+        dest="input",
+        help="video list(s): a file, glob or folder of csv/tsv/parquet/jsonl "
+        "(.gz ok): url, caption[, start, end]; required",
+    )
     p.add_argument("--url-col", dest="url_col", help="default url")
     p.add_argument("--caption-col", dest="caption_col", help="default caption")
     g = p.add_argument_group("sampling")
     g.add_argument("--fps", dest="video.sampler.fps", type=float, help="frames per second sampled (paper: 1)")
-    g.add_argument("--num-frames", dest="video.sampler.num_frames", type=int, help="T, frames per sample (paper: 8)")
+    g.add_argument(
+        "--num-frames", dest="video.sampler.num_frames", type=int, help="T, frames per sample (paper: 8)"
+    )
     g.add_argument("--image-size", dest="video.sampler.image_size", type=int, help="default 224")
-    g.add_argument("--resize-mode", dest="video.sampler.resize_mode", choices=RESIZE_MODES, help="default center_crop")
-    g.add_argument("--short-policy", dest="video.short_policy", choices=SHORT_POLICIES,
-                   help="clips with fewer than T frames: reject (video_too_short, the default) or pad with the last frame")
+    g.add_argument(
+        "--resize-mode", dest="video.sampler.resize_mode", choices=RESIZE_MODES, help="default center_crop"
+    )
+    g.add_argument(
+        "--short-policy",
+        dest="video.short_policy",
+        choices=SHORT_POLICIES,
+        help="clips with fewer than T frames: reject (video_too_short, the default) "
+        "or pad with the last frame",
+    )
     g.add_argument("--seed", dest="video.seed", type=int, help="seed of the clip-window draw (with each key)")
-    g.add_argument("--keep-clip", dest="video.keep_clip", action="store_true",
-                   help="also store the window re-encoded as KEY.mp4")
-    g.add_argument("--encode-quality", dest="video.encode_quality", type=int, help="JPEG quality of the frames (default 95)")
+    g.add_argument(
+        "--keep-clip",
+        dest="video.keep_clip",
+        action="store_true",
+        help="also store the window re-encoded as KEY.mp4",
+    )
+    g.add_argument(
+        "--encode-quality",
+        dest="video.encode_quality",
+        type=int,
+        help="JPEG quality of the frames (default 95)",
+    )
     g = p.add_argument_group("limits")
-    g.add_argument("--max-video-bytes", dest="fetch.max_bytes", type=int,
-                   help="download size cap per video (default 512 MiB)")
-    g.add_argument("--max-duration", dest="video.max_duration", type=float,
-                   help="seconds; longer videos are rejected (default 3 h)")
-    g.add_argument("--ffmpeg-timeout", dest="video.sampler.timeout", type=float, help="seconds per ffmpeg run (default 60)")
-    g.add_argument("--ffmpeg-threads", dest="video.sampler.threads", type=int,
-                   help="decoder threads per ffmpeg (default 0: ffmpeg's choice)")
-    g.add_argument("--fetch-timeout", dest="fetch.total_timeout", type=float,
-                   help="seconds per download attempt (default 300)")
-    g.add_argument("--allow-private", dest="fetch.allow_private", action="store_true",
-                   help="allow loopback/private hosts (tests, demo)")
+    g.add_argument(
+        "--max-video-bytes",
+        dest="fetch.max_bytes",
+        type=int,
+        help="download size cap per video (default 512 MiB)",
+    )
+    g.add_argument(
+        "--max-duration",
+        dest="video.max_duration",
+        type=float,
+        help="seconds; longer videos are rejected (default 3 h)",
+    )
+    g.add_argument(
+        "--ffmpeg-timeout",
+        dest="video.sampler.timeout",
+        type=float,
+        help="seconds per ffmpeg run (default 60)",
+    )
+    g.add_argument(
+        "--ffmpeg-threads",
+        dest="video.sampler.threads",
+        type=int,
+        help="decoder threads per ffmpeg (default 0: ffmpeg's choice)",
+    )
+    g.add_argument(
+        "--fetch-timeout",
+        dest="fetch.total_timeout",
+        type=float,
+        help="seconds per download attempt (default 300)",
+    )
+    g.add_argument(
+        "--allow-private",
+        dest="fetch.allow_private",
+        action="store_true",
+        help="allow loopback/private hosts (tests, demo)",
+    )
     add_dedup_args(p)
     return add_common_args(p)
 
@@ -100,8 +147,14 @@ def build_pipeline(pipeline: beam.Pipeline, config: VideosConfig, beam_args: lis
     results = (
         inputs
         | "SpreadRows" >> beam.Reshuffle()  # one video is seconds of work: spread rows, not files
-        | "ProcessVideos" >> ProcessVideos(config.video, fetch_config=config.fetch, filters=config.filters,
-                                           url_col=config.url_col, caption_col=config.caption_col)
+        | "ProcessVideos"
+        >> ProcessVideos(
+            config.video,
+            fetch_config=config.fetch,
+            filters=config.filters,
+            url_col=config.url_col,
+            caption_col=config.caption_col,
+        )
     )
     kept, dedup_rejects = apply_dedup(results.samples, "video", config.dedup)
     return {

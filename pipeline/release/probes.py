@@ -71,7 +71,7 @@ def split_probe_id(pid: str) -> tuple[str, int]:
 
 
 def readable(pid: str, names: list[str]) -> str:
-    """"pairs/KEY" or "m3w/KEY slot 3" for a probe id (rejects' details name the kept copy so)."""
+    """ "pairs/KEY" or "m3w/KEY slot 3" for a probe id (rejects' details name the kept copy so)."""
     sid, slot = split_probe_id(pid)
     index, key = sid.split("/", 1)
     where = f"{names[int(index)]}/{key}"
@@ -87,8 +87,9 @@ def _hash_bytes(data: bytes, original_size) -> ImageHash | None:
         return None
 
 
-def extract_probes(sid: str, sample, *, phash: bool = True, frames: bool = False,
-                   texts: bool = False) -> list[Probe]:
+def extract_probes(
+    sid: str, sample, *, phash: bool = True, frames: bool = False, texts: bool = False
+) -> list[Probe]:
     """The probes of one sample: what a release stage may judge about it."""
     whole = probe_id(sid, WHOLE)
     if isinstance(sample, PairSample):
@@ -102,10 +103,18 @@ def extract_probes(sid: str, sample, *, phash: bool = True, frames: bool = False
     probes = [Probe(whole, "text", text=doc.text())] if texts else []
     for pos, media in sample.fetched_images():
         ref = doc.images[pos]
-        size = (ref.original_width, ref.original_height) if ref.original_width and ref.original_height else None
+        size = (
+            (ref.original_width, ref.original_height) if ref.original_width and ref.original_height else None
+        )
         value = _hash_bytes(media.data, size) if phash else None
-        probes.append(Probe(probe_id(sid, pos), "image", hashlib.sha256(media.data).hexdigest(),
-                            (value,) if value is not None else ()))
+        probes.append(
+            Probe(
+                probe_id(sid, pos),
+                "image",
+                hashlib.sha256(media.data).hexdigest(),
+                (value,) if value is not None else (),
+            )
+        )
     return probes
 
 
@@ -121,22 +130,29 @@ class ApplyVerdicts(beam.DoFn):
 
     def process(self, element):
         _, groups = element
-        verdicts = sorted(groups["verdicts"], key=lambda v: (v.slot, v.reason.value, v.kept_key or "", v.detail))
+        verdicts = sorted(
+            groups["verdicts"], key=lambda v: (v.slot, v.reason.value, v.kept_key or "", v.detail)
+        )
         for index, sample in groups["sample"]:
             whole = [v for v in verdicts if v.slot == WHOLE]
             if whole:
                 v = whole[0]  # one sample, one reject, whichever stages flagged it
-                yield self._reject(index, RejectRecord(sample.key, sample.source, v.stage, v.reason, v.detail,
-                                                       v.kept_key))
+                yield self._reject(
+                    index, RejectRecord(sample.key, sample.source, v.stage, v.reason, v.detail, v.kept_key)
+                )
                 continue
             by_slot = {}
             for v in verdicts:
                 by_slot.setdefault(v.slot, v)
             if by_slot and isinstance(sample, M3WSample):
-                drops = {pos: SlotDrop(v.reason, f"{v.detail} (page {sample.key}, {v.stage.value})", v.kept_key)
-                         for pos, v in by_slot.items()}
+                drops = {
+                    pos: SlotDrop(v.reason, f"{v.detail} (page {sample.key}, {v.stage.value})", v.kept_key)
+                    for pos, v in by_slot.items()
+                }
                 stage = by_slot[min(by_slot)].stage
-                sample, rejects = remove_image_slots(sample, drops, stage=stage, count_filter=self._count_filter)
+                sample, rejects = remove_image_slots(
+                    sample, drops, stage=stage, count_filter=self._count_filter
+                )
                 for record in rejects:
                     yield self._reject(index, record)
                 if sample is None:

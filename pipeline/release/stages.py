@@ -57,8 +57,13 @@ class CrossDedup(beam.PTransform):
 
     probe_options = {"texts": False, "frames": False}
 
-    def __init__(self, names: list[str], max_distance: int = DEFAULT_MAX_DISTANCE, perceptual: bool = True,
-                 label: str | None = None):
+    def __init__(
+        self,
+        names: list[str],
+        max_distance: int = DEFAULT_MAX_DISTANCE,
+        perceptual: bool = True,
+        label: str | None = None,
+    ):
         super().__init__(label)
         self._names, self._max_distance, self._perceptual = list(names), max_distance, perceptual
         self.probe_options = {**self.probe_options, "phash": perceptual}
@@ -68,27 +73,48 @@ class CrossDedup(beam.PTransform):
         rejects = [exact["rejects"]]
         if self._perceptual:
             near = exact["kept"] | "Perceptual" >> DedupPerceptualImages(
-                self._max_distance, hash_fn=_image_hash, key_fn=_pid, source_fn=_pid)
+                self._max_distance, hash_fn=_image_hash, key_fn=_pid, source_fn=_pid
+            )
             rejects.append(near["rejects"])
         names = self._names
-        return (rejects | "DedupRejects" >> beam.Flatten()
-                | "Verdicts" >> beam.Map(to_verdict, Stage.DEDUP, names))
+        return (
+            rejects
+            | "DedupRejects" >> beam.Flatten()
+            | "Verdicts" >> beam.Map(to_verdict, Stage.DEDUP, names)
+        )
 
 
 class EvalContamination(beam.PTransform):
     """probes -> Verdicts (stage "decontaminate", EVAL_CONTAMINATION; the detail names the eval item)."""
 
-    def __init__(self, names: list[str], eval_images, eval_texts, max_distance: int = DEFAULT_MAX_DISTANCE,
-                 ngram: int = 13, min_words: int = 8, label: str | None = None):
+    def __init__(
+        self,
+        names: list[str],
+        eval_images,
+        eval_texts,
+        max_distance: int = DEFAULT_MAX_DISTANCE,
+        ngram: int = 13,
+        min_words: int = 8,
+        label: str | None = None,
+    ):
         super().__init__(label)
         self._names = list(names)
-        self._fn = Decontaminate(eval_images, eval_texts, max_distance, ngram=ngram, min_words=min_words,
-                                 hashes_fn=_probe_hashes, text_fn=_probe_text, key_fn=_pid,
-                                 source_fn=_pid)
+        self._fn = Decontaminate(
+            eval_images,
+            eval_texts,
+            max_distance,
+            ngram=ngram,
+            min_words=min_words,
+            hashes_fn=_probe_hashes,
+            text_fn=_probe_text,
+            key_fn=_pid,
+            source_fn=_pid,
+        )
         has_images = bool(eval_images)
         self.probe_options = {"phash": has_images, "frames": has_images, "texts": bool(eval_texts)}
 
     def expand(self, probes):
         names = self._names
         return (probes | "Decontaminate" >> self._fn)["rejects"] | "Verdicts" >> beam.Map(
-            to_verdict, Stage.DECONTAMINATE, names)
+            to_verdict, Stage.DECONTAMINATE, names
+        )

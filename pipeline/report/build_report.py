@@ -41,8 +41,19 @@ LANGUAGE_KEYS = ("language", "lang")
 TOP_LANGUAGES = 15
 # Sidecars read for the distributions: 256 shards of 1000 samples is a quarter-million samples.
 MAX_SIDECARS = 256
-SIDECAR_COLUMNS = ["original_width", "original_height", "width", "height", "images", "texts", "caption", "text",
-                   *LANGUAGE_KEYS, "metadata", "extra"]
+SIDECAR_COLUMNS = [
+    "original_width",
+    "original_height",
+    "width",
+    "height",
+    "images",
+    "texts",
+    "caption",
+    "text",
+    *LANGUAGE_KEYS,
+    "metadata",
+    "extra",
+]
 # What can go wrong while drawing a report from files a build just wrote: unreadable or odd files
 # (OSError incl. Beam's BeamIOError, Arrow errors), unexpected values (ValueError/TypeError/KeyError
 # from malformed JSON cells or stats, e.g. numpy's binning). Anything else is a bug and raises.
@@ -128,9 +139,15 @@ def collect(output_dir: str, manifest: dict[str, Any]) -> ReportData:
         table = read_parquet(meta.path, ["stage", "reason"])
         if {"stage", "reason"} <= set(table.column_names) and table.num_rows:
             counts = table.group_by(["stage", "reason"]).aggregate([([], "count_all")])
-            data.rejects_by_stage_reason.update(dict(zip(
-                zip(counts["stage"].to_pylist(), counts["reason"].to_pylist(), strict=True),
-                counts["count_all"].to_pylist(), strict=True)))
+            data.rejects_by_stage_reason.update(
+                dict(
+                    zip(
+                        zip(counts["stage"].to_pylist(), counts["reason"].to_pylist(), strict=True),
+                        counts["count_all"].to_pylist(),
+                        strict=True,
+                    )
+                )
+            )
     counts = {s["tar"]: s["count"] for s in manifest.get("shards", [])}
     for meta in _match(FileSystems.join(output_dir, f"{name}-*.tar")):
         tar = meta.path.rsplit("/", 1)[-1]
@@ -140,7 +157,8 @@ def collect(output_dir: str, manifest: dict[str, Any]) -> ReportData:
 
 
 def evenly_spaced(items: list, limit: int) -> list:
-    """All of `items` when there are at most `limit`, else `limit` of them spread evenly, first and last included."""
+    """All of `items` when there are at most `limit`, else `limit` of them spread evenly, first
+    and last included."""
     if len(items) <= limit:
         return list(items)
     if limit == 1:
@@ -156,8 +174,13 @@ def _throughput(shard_times: list[tuple[float, int]]) -> str:
     start = points[0][0]
     minutes = [(t - start) / 60 for t, _ in points]
     cumulative = list(itertools.accumulate(n for _, n in points))
-    return svg_charts.step_chart("samples written over time (shard completion)", minutes, cumulative,
-                                 "minutes since first shard", "samples")
+    return svg_charts.step_chart(
+        "samples written over time (shard completion)",
+        minutes,
+        cumulative,
+        "minutes since first shard",
+        "samples",
+    )
 
 
 def charts(manifest: dict[str, Any], data: ReportData) -> list[tuple[str, str]]:
@@ -170,12 +193,21 @@ def charts(manifest: dict[str, Any], data: ReportData) -> list[tuple[str, str]]:
     if manifest.get("rejected_by_reason"):
         out.append(("Rejects by reason", barh("rejected inputs by reason", manifest["rejected_by_reason"])))
     if manifest.get("image_rejected_by_reason"):
-        out.append(("Image rejects by reason", barh("rejected images by reason", manifest["image_rejected_by_reason"])))
+        out.append(
+            (
+                "Image rejects by reason",
+                barh("rejected images by reason", manifest["image_rejected_by_reason"]),
+            )
+        )
     if data.image_sizes:
         widths, heights = zip(*data.image_sizes, strict=True)
-        out.append(("Image sizes", hist("image size (source)", {"width": widths, "height": heights}, "pixels")))
+        out.append(
+            ("Image sizes", hist("image size (source)", {"width": widths, "height": heights}, "pixels"))
+        )
         aspects = [w / h for w, h in data.image_sizes]
-        out.append(("Aspect ratios", hist("aspect ratio (width / height)", {"aspect": aspects}, "width / height")))
+        out.append(
+            ("Aspect ratios", hist("aspect ratio (width / height)", {"aspect": aspects}, "width / height"))
+        )
     if data.text_lengths:
         lengths = [max(n, 1) for n in data.text_lengths]
         out.append(("Text lengths", hist("text length per sample", {"characters": lengths}, "characters")))
@@ -211,11 +243,15 @@ def render_html(manifest: dict[str, Any], data: ReportData) -> str:
         f"<h1>{html.escape(title)}</h1>",
         _table(summary, ("", "")),
         "<h2>Rejects by stage and reason</h2>",
-        _table([(s, r, n) for (s, r), n in rejects], ("stage", "reason", "count")) if rejects else "<p>none</p>",
+        _table([(s, r, n) for (s, r), n in rejects], ("stage", "reason", "count"))
+        if rejects
+        else "<p>none</p>",
     ]
     if data.sidecars_read < data.sidecars_total:
-        parts.append(f"<p>Image sizes, text lengths and languages below are drawn from {data.sidecars_read} "
-                     f"of the {data.sidecars_total} shards, evenly spaced; counts and rejects are from all.</p>")
+        parts.append(
+            f"<p>Image sizes, text lengths and languages below are drawn from {data.sidecars_read} "
+            f"of the {data.sidecars_total} shards, evenly spaced; counts and rejects are from all.</p>"
+        )
     for heading, svg in charts(manifest, data):
         parts.append(f"<figure>{svg}<figcaption>{html.escape(heading)}</figcaption></figure>")
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

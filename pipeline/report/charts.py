@@ -68,8 +68,15 @@ def _svg(width: float, height: float, title: str, body: list[str]) -> str:
         f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(title)}" '
         'font-family="sans-serif" font-size="11" fill="#333">'
     )
-    return "".join([head, f"<title>{escape(title)}</title>",
-                    _text(width / 2, 18, title, font_size="14", font_weight="bold"), *body, "</svg>"])
+    return "".join(
+        [
+            head,
+            f"<title>{escape(title)}</title>",
+            _text(width / 2, 18, title, font_size="14", font_weight="bold"),
+            *body,
+            "</svg>",
+        ]
+    )
 
 
 def _x_axis(ticks: list[float], xmap, left: float, right: float, y: float, label: str) -> list[str]:
@@ -90,8 +97,10 @@ def _y_axis(ticks: list[float], ymap, left: float, right: float, label: str) -> 
         out.append(f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" stroke="#e4e4e4"/>')
         out.append(_text(left - 6, y + 4, fmt(t), "end", **{"class": "ytick"}))
     mid = (ymap(ticks[0]) + ymap(ticks[-1])) / 2
-    out.append(f'<text transform="translate(14 {mid:.1f}) rotate(-90)" text-anchor="middle" '
-               f'font-size="12">{escape(label)}</text>')
+    out.append(
+        f'<text transform="translate(14 {mid:.1f}) rotate(-90)" text-anchor="middle" '
+        f'font-size="12">{escape(label)}</text>'
+    )
     return out
 
 
@@ -112,8 +121,10 @@ def bar_chart(title: str, counts: Mapping[str, float], xlabel: str = "count") ->
     body = []
     for i, ((_, v), name, label, value) in enumerate(zip(items, names, shown, values, strict=True)):
         y, w = TOP + i * ROW, xmap(max(v, 0)) - left
-        body.append(f'<rect class="bar" x="{left:.1f}" y="{y + 3:.1f}" width="{w:.1f}" height="{ROW - 6}" '
-                    f'fill="{COLOURS[0]}" data-value="{v}"><title>{escape(name)}: {value}</title></rect>')
+        body.append(
+            f'<rect class="bar" x="{left:.1f}" y="{y + 3:.1f}" width="{w:.1f}" height="{ROW - 6}" '
+            f'fill="{COLOURS[0]}" data-value="{v}"><title>{escape(name)}: {value}</title></rect>'
+        )
         body.append(_text(left - 6, y + ROW / 2 + 4, label, "end", **{"class": "label"}))
         body.append(_text(left + w + 4, y + ROW / 2 + 4, value, "start", **{"class": "value"}))
     body += _x_axis(ticks, xmap, left, right, TOP + ROW * len(items) + 2, xlabel)
@@ -157,15 +168,20 @@ def histogram(title: str, series: Mapping[str, Sequence[float]], xlabel: str, lo
         for a, b, k in zip(edges[:-1], edges[1:], c, strict=True):
             if k:
                 x0, x1, y = xmap(a), xmap(b), ymap(k)
-                body.append(f'<rect class="bin" x="{x0:.2f}" y="{y:.1f}" width="{x1 - x0:.2f}" height="{bottom - y:.1f}" '
-                            f'fill="{colour}" fill-opacity="{opacity}" data-series="{escape(name)}" data-count="{k}">'
-                            f"<title>{escape(name)} {fmt(a)}–{fmt(b)}: {k}</title></rect>")
+                body.append(
+                    f'<rect class="bin" x="{x0:.2f}" y="{y:.1f}" width="{x1 - x0:.2f}" '
+                    f'height="{bottom - y:.1f}" '
+                    f'fill="{colour}" fill-opacity="{opacity}" data-series="{escape(name)}" data-count="{k}">'
+                    f"<title>{escape(name)} {fmt(a)}–{fmt(b)}: {k}</title></rect>"
+                )
     body += _x_axis(xticks, xmap, LEFT, right, bottom, xlabel + (" (log scale)" if is_log else ""))
     if len(counts) > 1:
         for n, name in enumerate(counts):
             y = TOP + 4 + 16 * n
-            body.append(f'<rect class="legend" x="{right - 110}" y="{y}" width="10" height="10" '
-                        f'fill="{COLOURS[n % len(COLOURS)]}" fill-opacity="{opacity}"/>')
+            body.append(
+                f'<rect class="legend" x="{right - 110}" y="{y}" width="10" height="10" '
+                f'fill="{COLOURS[n % len(COLOURS)]}" fill-opacity="{opacity}"/>'
+            )
             body.append(_text(right - 95, y + 9, name, "start"))
     return _svg(WIDTH, PLOT_HEIGHT, title, body)
 
@@ -187,6 +203,8 @@ def step_chart(title: str, xs: Sequence[float], ys: Sequence[float], xlabel: str
     for x, y in zip(xs[1:], ys[1:], strict=True):
         path.append(f"H{xmap(x):.1f}V{ymap(y):.1f}")
     body = _y_axis(yticks, ymap, LEFT, right, ylabel)
-    body.append(f'<path class="step" d="{"".join(path)}" fill="none" stroke="{COLOURS[0]}" stroke-width="2"/>')
+    body.append(
+        f'<path class="step" d="{"".join(path)}" fill="none" stroke="{COLOURS[0]}" stroke-width="2"/>'
+    )
     body += _x_axis(xticks, xmap, LEFT, right, bottom, xlabel)
     return _svg(WIDTH, PLOT_HEIGHT, title, body)

@@ -43,8 +43,20 @@ def summarize(path: Path, show: int = SHOW_SAMPLES) -> dict[str, Any]:
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text())
         root = manifest_path.parent
-        out = {k: manifest[k] for k in ("job", "inputs", "written", "rejected", "rejected_by_reason",
-                                          "image_rejected_by_reason", "num_shards", "total_bytes") if k in manifest}
+        out = {
+            k: manifest[k]
+            for k in (
+                "job",
+                "inputs",
+                "written",
+                "rejected",
+                "rejected_by_reason",
+                "image_rejected_by_reason",
+                "num_shards",
+                "total_bytes",
+            )
+            if k in manifest
+        }
         out["samples_per_shard"] = {s["tar"]: s["count"] for s in manifest["shards"]}
         first = sorted(root.glob("*.tar"))
         if first:
@@ -68,7 +80,10 @@ def summarize(path: Path, show: int = SHOW_SAMPLES) -> dict[str, Any]:
 def _print_human(summary: dict[str, Any], out) -> None:
     for key, value in summary.items():
         if key in ("first_shard", "shard"):
-            out.write(f"{key}: {value['path']} ({value['samples']} samples, members {value['members_by_extension']})\n")
+            out.write(
+                f"{key}: {value['path']} ({value['samples']} samples, "
+                f"members {value['members_by_extension']})\n"
+            )
             for sample_key, members in value["preview"].items():
                 out.write(f"  {sample_key}: {json.dumps(members, ensure_ascii=False)[:300]}\n")
         elif isinstance(value, dict) and len(value) > 12:

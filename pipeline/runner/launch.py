@@ -40,7 +40,9 @@ def run_job(
     return manifest
 
 
-def run_pipeline(profile: str, output: str, beam_args: list[str], build: Callable[[beam.Pipeline], Any]) -> None:
+def run_pipeline(
+    profile: str, output: str, beam_args: list[str], build: Callable[[beam.Pipeline], Any]
+) -> None:
     """Build (`build(p)`) and run one pipeline under the options `profile` and the Beam flags
     resolve to, on our local runner when they name FnApiRunner; progress bars are closed after."""
     options = make_pipeline_options(beam_args, profile=profile, output=output)

@@ -31,8 +31,12 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.transforms.environments import EmbeddedPythonGrpcEnvironment
 
 NO_TIMED_FLUSH_MS = -1  # <= 0 selects SizeBasedBufferingClosableOutputStream (data_plane.py)
-_FN_API_NAMES = {"fnapirunner", "fnapi", "apache_beam.runners.portability.fn_api_runner.fnapirunner",
-                 "apache_beam.runners.portability.fn_api_runner.fn_runner.fnapirunner"}
+_FN_API_NAMES = {
+    "fnapirunner",
+    "fnapi",
+    "apache_beam.runners.portability.fn_api_runner.fnapirunner",
+    "apache_beam.runners.portability.fn_api_runner.fn_runner.fnapirunner",
+}
 
 
 def without_timed_flush(pipeline_proto) -> int:

@@ -40,23 +40,39 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
-            raise ValueError(f"unknown profile {self.profile!r}; valid profiles: {', '.join(sorted(PROFILES))}")
+            raise ValueError(
+                f"unknown profile {self.profile!r}; valid profiles: {', '.join(sorted(PROFILES))}"
+            )
 
 
 def job_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """A parser whose flags fill config fields: no defaults (the config dataclass has them)."""
-    return argparse.ArgumentParser(prog=prog, description=description, argument_default=argparse.SUPPRESS,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    return argparse.ArgumentParser(
+        prog=prog,
+        description=description,
+        argument_default=argparse.SUPPRESS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def add_run_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     g = parser.add_argument_group("running")
-    g.add_argument("--config", dest=CONFIG_FILE, metavar="JOB.yaml",
-                   help="a YAML file of this job's config fields (flags given here win over it)")
-    g.add_argument("--no-progress", dest="run.progress", action="store_false", help="do not show progress bars")
-    g.add_argument("--profile", dest="run.profile", choices=sorted(PROFILES),
-                   help=f"runner profile: Beam flags for local, dataflow, spark or flink (default {DEFAULT_PROFILE}; "
-                   "explicit Beam flags win); see pipeline/runner/profiles.py")
+    g.add_argument(
+        "--config",
+        dest=CONFIG_FILE,
+        metavar="JOB.yaml",
+        help="a YAML file of this job's config fields (flags given here win over it)",
+    )
+    g.add_argument(
+        "--no-progress", dest="run.progress", action="store_false", help="do not show progress bars"
+    )
+    g.add_argument(
+        "--profile",
+        dest="run.profile",
+        choices=sorted(PROFILES),
+        help=f"runner profile: Beam flags for local, dataflow, spark or flink (default {DEFAULT_PROFILE}; "
+        "explicit Beam flags win); see pipeline/runner/profiles.py",
+    )
     return parser
 
 
@@ -65,16 +81,29 @@ def add_common_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     g = parser.add_argument_group("output")
     g.add_argument("--output", dest="output", help="output directory (local path, gs://, s3://); required")
     g.add_argument("--shard-name", dest="shards.name", help="shard name prefix (default: the job's name)")
-    g.add_argument("--samples-per-shard", dest="shards.samples_per_shard", type=int,
-                   help="at most this many samples per tar (default 1000)")
-    g.add_argument("--max-shard-bytes", dest="shards.max_shard_bytes", type=int,
-                   help="at most this many member bytes per tar (default 512 MiB)")
-    g.add_argument("--filters", dest="filters", help="YAML file configuring the filter chain (default: the paper's)")
+    g.add_argument(
+        "--samples-per-shard",
+        dest="shards.samples_per_shard",
+        type=int,
+        help="at most this many samples per tar (default 1000)",
+    )
+    g.add_argument(
+        "--max-shard-bytes",
+        dest="shards.max_shard_bytes",
+        type=int,
+        help="at most this many member bytes per tar (default 512 MiB)",
+    )
+    g.add_argument(
+        "--filters", dest="filters", help="YAML file configuring the filter chain (default: the paper's)"
+    )
     return add_run_args(parser)
 
 
-def parse_job_config(parser: argparse.ArgumentParser, config_cls: type[C], argv: list[str] | None,
-                     ) -> tuple[C, list[str]]:
+def parse_job_config(
+    parser: argparse.ArgumentParser,
+    config_cls: type[C],
+    argv: list[str] | None,
+) -> tuple[C, list[str]]:
     """(the job's config: defaults <- --config YAML <- flags, the Beam flags); a bad value is a
     usage error (exit 2) that names the field."""
     namespace, beam_args = parser.parse_known_args(argv)

@@ -4,10 +4,11 @@ A profile only supplies defaults. Any Beam flag given explicitly wins over the p
 for the same option, so `--profile dataflow --region europe-west4` runs in europe-west4.
 
 local     FnApiRunner (the in-process runner DirectRunner delegates to, named directly because
-          DirectRunner first tries to start Prism, which downloads a binary) with `--direct_num_workers` = the machine's cores (at most 8) in
-          `multi_threading` mode. Measured (Beam 2.77, DirectRunner, 400 elements x 20 ms of work
-          after a Reshuffle, median of 3 runs, 2 workers, on the 2-core dev box while other jobs
-          kept its load average at 5-7, so read the ratios, not the seconds):
+          DirectRunner first tries to start Prism, which downloads a binary) with
+          `--direct_num_workers` = the machine's cores (at most 8) in `multi_threading` mode.
+          Measured (Beam 2.77, DirectRunner, 400 elements x 20 ms of work after a Reshuffle,
+          median of 3 runs, 2 workers, on the 2-core dev box while other jobs kept its load
+          average at 5-7, so read the ratios, not the seconds):
               fetch-like (sleep):   in_memory 14.0 s, multi_threading 8.3 s, multi_processing 20.1 s
               CPU (sha256 loop):    in_memory 14.6 s, multi_threading 12.1 s, multi_processing 32.7 s
           Threads pay off for our jobs, which wait on HTTP fetches most of the time; the
@@ -73,7 +74,11 @@ class LocalProfile(Profile):
 
     def flags(self, *, output, env, explicit):
         workers = max(1, min(os.cpu_count() or 1, MAX_LOCAL_WORKERS))
-        return ["--runner=FnApiRunner", f"--direct_num_workers={workers}", "--direct_running_mode=multi_threading"]
+        return [
+            "--runner=FnApiRunner",
+            f"--direct_num_workers={workers}",
+            "--direct_running_mode=multi_threading",
+        ]
 
 
 class DataflowProfile(Profile):
@@ -92,14 +97,17 @@ class DataflowProfile(Profile):
                 out.append(f"--{opt}=gs://{bucket}/_flamingo_beam/{opt.split('_')[0]}")
             elif opt not in explicit:
                 raise ProfileError(
-                    f"profile 'dataflow' needs --{opt}=gs://... (derived from --output only when it is gs://, "
+                    f"profile 'dataflow' needs --{opt}=gs://... "
+                    "(derived from --output only when it is gs://, "
                     f"got {output!r})"
                 )
         pyproject = REPO_ROOT / "pyproject.toml"
         if pyproject.is_file():
             out.append(f"--setup_file={pyproject}")
         elif not explicit & {"setup_file", "requirements_file", "sdk_container_image"}:
-            log.warning("no source checkout at %s: pass --requirements_file or --sdk_container_image", REPO_ROOT)
+            log.warning(
+                "no source checkout at %s: pass --requirements_file or --sdk_container_image", REPO_ROOT
+            )
         return out
 
 
@@ -125,7 +133,9 @@ class FlinkProfile(Profile):
         ]
 
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (LocalProfile(), DataflowProfile(), SparkProfile(), FlinkProfile())}
+PROFILES: dict[str, Profile] = {
+    p.name: p for p in (LocalProfile(), DataflowProfile(), SparkProfile(), FlinkProfile())
+}
 DEFAULT_PROFILE = "local"
 
 

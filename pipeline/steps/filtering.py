@@ -60,21 +60,36 @@ class _FilterDoFn(beam.DoFn):
             result = self._chain.apply(sample)
         except Exception as exc:  # a filter bug must not kill the job: counted, logged, rejected
             log.exception("filter chain failed on %s", key)
-            yield reject(key, self._source_fn(sample), self._stage, RejectReason.INTERNAL_ERROR,
-                         f"{type(exc).__name__}: {exc}")
+            yield reject(
+                key,
+                self._source_fn(sample),
+                self._stage,
+                RejectReason.INTERNAL_ERROR,
+                f"{type(exc).__name__}: {exc}",
+            )
             return
         for filter_name, part in result.dropped:
             self._inc(f"dropped_{part.part}:{part.reason.value}")
             if part.part == "image":
-                yield reject(image_reject_key(key, part.source), part.source, Stage.IMAGE, part.reason,
-                             f"{filter_name}: {part.detail} (page {key})")
+                yield reject(
+                    image_reject_key(key, part.source),
+                    part.source,
+                    Stage.IMAGE,
+                    part.reason,
+                    f"{filter_name}: {part.detail} (page {key})",
+                )
         if result.reject is None:
             self._inc(KEPT)
             yield result.sample
             return
         self._inc(f"{result.filter_name}:{result.reject.reason.value}")
-        yield reject(key, self._source_fn(sample), self._stage, result.reject.reason,
-                     f"{result.filter_name}: {result.reject.detail}")
+        yield reject(
+            key,
+            self._source_fn(sample),
+            self._stage,
+            result.reject.reason,
+            f"{result.filter_name}: {result.reject.detail}",
+        )
 
 
 class ApplyFilters(beam.PTransform):

@@ -88,15 +88,26 @@ class ReadWarc(beam.DoFn):
                     key = warc_key(path, item.offset)
                     if item.payload_digest:
                         digests.setdefault(item.payload_digest, key)
-                    meta = {"source": source, "warc_file": path, "warc_offset": item.offset, "warc_date": item.date}
+                    meta = {
+                        "source": source,
+                        "warc_file": path,
+                        "warc_offset": item.offset,
+                        "warc_date": item.date,
+                    }
                     yield beam.pvalue.TaggedOutput(PAGES, Page(key, item.url, item.html, item.charset, meta))
                 elif isinstance(item, WarcImage):
                     yield beam.pvalue.TaggedOutput(IMAGES, (item.url, (path, item.offset, item.robots)))
                 elif isinstance(item, WarcSkip):
                     _count(f"warc_skipped_{item.why}")
                 elif isinstance(item, WarcRevisit):
-                    yield reject(warc_key(path, item.offset), source, Stage.READ, RejectReason.DUPLICATE_EXACT,
-                                 f"revisit of {item.refers_to or item.url}", digests.get(item.payload_digest or ""))
+                    yield reject(
+                        warc_key(path, item.offset),
+                        source,
+                        Stage.READ,
+                        RejectReason.DUPLICATE_EXACT,
+                        f"revisit of {item.refers_to or item.url}",
+                        digests.get(item.payload_digest or ""),
+                    )
                 elif isinstance(item, WarcProblem):
                     yield reject(warc_key(path, item.offset), source, Stage.READ, item.reason, item.detail)
 
@@ -119,10 +130,16 @@ class FetchPages(beam.DoFn):
             yield reject(url_key(url), url, Stage.FETCH, r.reason, r.detail)
             return
         ctype = r.headers.get("content-type", r.headers.get("Content-Type", ""))
-        meta = {"source": url, "final_url": r.final_url or url, "fetch_time": round(time.time(), 3),
-                "http_status": r.http_status}
-        yield beam.pvalue.TaggedOutput(PAGES, Page(url_key(url), r.final_url or url, r.content or b"",
-                                                   charset_from_content_type(ctype), meta))
+        meta = {
+            "source": url,
+            "final_url": r.final_url or url,
+            "fetch_time": round(time.time(), 3),
+            "http_status": r.http_status,
+        }
+        yield beam.pvalue.TaggedOutput(
+            PAGES,
+            Page(url_key(url), r.final_url or url, r.content or b"", charset_from_content_type(ctype), meta),
+        )
 
 
 class Extract(beam.DoFn):
@@ -140,8 +157,13 @@ class Extract(beam.DoFn):
             return
         result = self.text_chain.apply(doc)
         if result.reject is not None:
-            yield reject(page.key, source, Stage.FILTER, result.reject.reason,
-                         f"{result.filter_name}: {result.reject.detail}")
+            yield reject(
+                page.key,
+                source,
+                Stage.FILTER,
+                result.reject.reason,
+                f"{result.filter_name}: {result.reject.detail}",
+            )
             return
         yield result.sample
 
@@ -206,8 +228,12 @@ class FetchImages(beam.DoFn):
         sample = ImageSample(url=url, data=out.data, width=out.original_width, height=out.original_height)
         verdict = self.chain.apply(sample)
         if verdict.reject is not None:
-            return ImageOutcome(False, verdict.reject.reason, f"{verdict.filter_name}: {verdict.reject.detail}")
-        info = {k: getattr(out, k) for k in ("sha256", "width", "height", "original_width", "original_height")}
+            return ImageOutcome(
+                False, verdict.reject.reason, f"{verdict.filter_name}: {verdict.reject.detail}"
+            )
+        info = {
+            k: getattr(out, k) for k in ("sha256", "width", "height", "original_width", "original_height")
+        }
         return ImageOutcome(True, image=MediaFile(out.data, out.ext or "jpg"), info=info)
 
 
@@ -237,18 +263,30 @@ class Assemble(beam.DoFn):
                 setattr(ref, name, value)
             images[pos] = out.image
         # the post chain's image_count filter judges the page once the failed slots are gone
-        sample, rejects = remove_image_slots(M3WSample(doc, images), failed, stage=Stage.FILTER, count_filter=None)
+        sample, rejects = remove_image_slots(
+            M3WSample(doc, images), failed, stage=Stage.FILTER, count_filter=None
+        )
         for record in rejects:
             yield tag(record)
         doc = sample.document
         result = self.post_chain.apply(doc)
         for _, part in result.dropped:
             if part.part == "image":
-                yield reject(image_reject_key(key, part.source), part.source, Stage.IMAGE, part.reason,
-                             f"{part.detail} (page {key})")
+                yield reject(
+                    image_reject_key(key, part.source),
+                    part.source,
+                    Stage.IMAGE,
+                    part.reason,
+                    f"{part.detail} (page {key})",
+                )
         if result.reject is not None:
-            yield reject(key, doc.metadata.get("source", doc.url), Stage.FILTER, result.reject.reason,
-                         f"{result.filter_name}: {result.reject.detail}")
+            yield reject(
+                key,
+                doc.metadata.get("source", doc.url),
+                Stage.FILTER,
+                result.reject.reason,
+                f"{result.filter_name}: {result.reject.detail}",
+            )
             return
         # image filters return the Document without the slots they dropped; the rest keep their bytes
         by_ref = {id(doc.images[pos]): media for pos, media in sample.images.items()}
@@ -277,7 +315,13 @@ def once_per_url(url: str, count: int):
     """Crawl each URL once; every repeat in the list is an input too, rejected as a duplicate."""
     yield url
     for n in range(1, count):
-        yield reject(url_key(url), url, Stage.READ, RejectReason.DUPLICATE_EXACT, f"repeat {n} of {url} in the URL list")
+        yield reject(
+            url_key(url),
+            url,
+            Stage.READ,
+            RejectReason.DUPLICATE_EXACT,
+            f"repeat {n} of {url} in the URL list",
+        )
 
 
 def image_wants(doc) -> list[tuple[str, tuple[str, int]]]:

@@ -67,14 +67,18 @@ def validate_row(
         return RejectRecord(stable_key("row", source), source, read, RejectReason.MALFORMED_ROW, row.detail)
     url = row.get(url_col)
     if url is None or (isinstance(url, str) and not url.strip()):
-        return RejectRecord(stable_key("row", source), source, read, RejectReason.MISSING_URL, f"no {url_col!r} value")
+        return RejectRecord(
+            stable_key("row", source), source, read, RejectReason.MISSING_URL, f"no {url_col!r} value"
+        )
     url = str(url).strip()
     key = url_key(url)
     parts = urlsplit(url)
     if not parts.scheme:
         return RejectRecord(key, url, read, RejectReason.INVALID_URL, f"not an absolute URL ({source})")
     if parts.scheme.lower() not in ("http", "https"):
-        return RejectRecord(key, url, read, RejectReason.UNSUPPORTED_SCHEME, f"scheme {parts.scheme!r} ({source})")
+        return RejectRecord(
+            key, url, read, RejectReason.UNSUPPORTED_SCHEME, f"scheme {parts.scheme!r} ({source})"
+        )
     if not parts.hostname or len(url) > MAX_URL_CHARS or any(c.isspace() or ord(c) < 32 for c in url):
         return RejectRecord(key, url, read, RejectReason.INVALID_URL, f"malformed URL ({source})")
     caption = row.get(caption_col)
@@ -92,9 +96,17 @@ def fetch_and_process(pair: PairInput, fetcher, processor) -> PairSample | Rejec
     out = processor.process(r.content)
     if not out.ok:
         return RejectRecord(pair.key, pair.url, Stage.DECODE, out.reason, out.detail)
-    record = ImageTextPair(key=pair.key, url=pair.url, caption=pair.caption, sha256=out.sha256, width=out.width,
-                           height=out.height, original_width=out.original_width,
-                           original_height=out.original_height, extra=pair.extra)
+    record = ImageTextPair(
+        key=pair.key,
+        url=pair.url,
+        caption=pair.caption,
+        sha256=out.sha256,
+        width=out.width,
+        height=out.height,
+        original_width=out.original_width,
+        original_height=out.original_height,
+        extra=pair.extra,
+    )
     return PairSample(record, MediaFile(out.data, out.ext), exif=out.exif)
 
 
@@ -128,8 +140,9 @@ class FetchPairs(beam.DoFn):
             return fetch_and_process(pair, self.fetcher, self.processor)
         except Exception as exc:  # a bug on one URL must not kill the job: rejected, logged, counted
             log.exception("fetching %s failed", pair.url)
-            return RejectRecord(pair.key, pair.url, Stage.FETCH, RejectReason.INTERNAL_ERROR,
-                                f"{type(exc).__name__}: {exc}")
+            return RejectRecord(
+                pair.key, pair.url, Stage.FETCH, RejectReason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"
+            )
 
     def _output(self, result: PairSample | RejectRecord):
         if isinstance(result, RejectRecord):
@@ -140,7 +153,9 @@ class FetchPairs(beam.DoFn):
     def process(self, pair: PairInput):
         self.pending.add(self.pool.submit(self._one, pair))
         if len(self.pending) >= self.max_in_flight:
-            done, self.pending = concurrent.futures.wait(self.pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            done, self.pending = concurrent.futures.wait(
+                self.pending, return_when=concurrent.futures.FIRST_COMPLETED
+            )
             for future in done:
                 yield self._output(future.result())
 
@@ -149,7 +164,9 @@ class FetchPairs(beam.DoFn):
             out = self._output(future.result())
             # finish_bundle has no input element to take a window from: the global window
             if isinstance(out, beam.pvalue.TaggedOutput):
-                yield beam.pvalue.TaggedOutput(out.tag, WindowedValue(out.value, MIN_TIMESTAMP, [GlobalWindow()]))
+                yield beam.pvalue.TaggedOutput(
+                    out.tag, WindowedValue(out.value, MIN_TIMESTAMP, [GlobalWindow()])
+                )
             else:
                 yield WindowedValue(out, MIN_TIMESTAMP, [GlobalWindow()])
         self.pending = set()
@@ -159,23 +176,28 @@ class FetchPairs(beam.DoFn):
         self.fetcher.close()
 
 
-def sample_from_webdataset(source: str, members: dict[str, bytes], image_exts=("jpg", "png", "webp")
-                           ) -> PairSample | RejectRecord:
+def sample_from_webdataset(
+    source: str, members: dict[str, bytes], image_exts=("jpg", "png", "webp")
+) -> PairSample | RejectRecord:
     """An existing img2dataset sample, re-keyed by URL and kept as is (no download, no re-encode)."""
     read = Stage.READ
     try:
         meta = json.loads(members.get("json", b"{}"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return RejectRecord(stable_key("sample", source), source, read, RejectReason.MALFORMED_RECORD, f"bad json: {exc}")
+        return RejectRecord(
+            stable_key("sample", source), source, read, RejectReason.MALFORMED_RECORD, f"bad json: {exc}"
+        )
     if not isinstance(meta, dict):
-        return RejectRecord(stable_key("sample", source), source, read, RejectReason.MALFORMED_RECORD,
-                            "json is not an object")
+        return RejectRecord(
+            stable_key("sample", source), source, read, RejectReason.MALFORMED_RECORD, "json is not an object"
+        )
     url = meta.get("url")
     key = url_key(url) if isinstance(url, str) and url else stable_key("sample", source)
     ext = next((e for e in image_exts if e in members), None)
     if ext is None:
-        return RejectRecord(key, url or source, read, RejectReason.MALFORMED_RECORD,
-                            f"no image member in {sorted(members)}")
+        return RejectRecord(
+            key, url or source, read, RejectReason.MALFORMED_RECORD, f"no image member in {sorted(members)}"
+        )
     if "key" in meta and meta["key"] != key:
         meta["img2dataset_key"] = meta["key"]  # its running-counter key, kept for tracing back
     meta["key"] = key

@@ -34,7 +34,8 @@ def tag(record: RejectRecord) -> beam.pvalue.TaggedOutput:
     return beam.pvalue.TaggedOutput(REJECTS, count(record))
 
 
-def reject(key: str, source: str, stage: Stage, reason: RejectReason, detail: str = "",
-           kept_key: str | None = None) -> beam.pvalue.TaggedOutput:
+def reject(
+    key: str, source: str, stage: Stage, reason: RejectReason, detail: str = "", kept_key: str | None = None
+) -> beam.pvalue.TaggedOutput:
     """A new RejectRecord, counted, for the REJECTS output."""
     return tag(RejectRecord(key, source, stage, reason, detail, kept_key))

@@ -47,13 +47,17 @@ def slot_rejects(sample: M3WSample, drops: dict[int, SlotDrop]) -> list[RejectRe
     out = []
     for pos in sorted(drops):
         drop, url = drops[pos], sample.document.images[pos].url
-        out.append(RejectRecord(image_reject_key(key, url), url, Stage.IMAGE, drop.reason, drop.detail[:2000],
-                                drop.kept_key))
+        out.append(
+            RejectRecord(
+                image_reject_key(key, url), url, Stage.IMAGE, drop.reason, drop.detail[:2000], drop.kept_key
+            )
+        )
     return out
 
 
-def remove_image_slots(sample: M3WSample, drops: dict[int, SlotDrop], *, stage: Stage,
-                       count_filter: Filter | None) -> tuple[M3WSample | None, list[RejectRecord]]:
+def remove_image_slots(
+    sample: M3WSample, drops: dict[int, SlotDrop], *, stage: Stage, count_filter: Filter | None
+) -> tuple[M3WSample | None, list[RejectRecord]]:
     """(the page without the dropped slots, or None when `count_filter` rejects what is left; the
     rejects: one per slot, then the page's own). With `count_filter=None` the page is kept
     whatever it holds (the caller judges it with its own chain)."""
@@ -64,8 +68,15 @@ def remove_image_slots(sample: M3WSample, drops: dict[int, SlotDrop], *, stage: 
     verdict = count_filter.filter(cut.document) if count_filter is not None else None
     if isinstance(verdict, Reject):
         why = sorted({d.reason.value for d in drops.values()})
-        rejects.append(RejectRecord(
-            sample.key, sample.source, stage, verdict.reason,
-            f"{count_filter.name}: {verdict.detail} after removing {len(drops)} image slot(s) ({', '.join(why)})"))
+        rejects.append(
+            RejectRecord(
+                sample.key,
+                sample.source,
+                stage,
+                verdict.reason,
+                f"{count_filter.name}: {verdict.detail} after removing {len(drops)} image slot(s) "
+                f"({', '.join(why)})",
+            )
+        )
         return None, rejects
     return cut, rejects

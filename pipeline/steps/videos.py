@@ -86,8 +86,13 @@ class _ProcessVideo(beam.DoFn):
             "video": info,
         }
         if video.start is not None or video.end is not None:
-            extra["segment"] = [video.start, video.end]  # the row's own segment: part of its identity for dedup
-        pair = VideoTextPair(key=video.key, url=video.url, caption=video.caption, extra=extra, **result.fields)
+            extra["segment"] = [
+                video.start,
+                video.end,
+            ]  # the row's own segment: part of its identity for dedup
+        pair = VideoTextPair(
+            key=video.key, url=video.url, caption=video.caption, extra=extra, **result.fields
+        )
         if self.chain is not None:
             outcome = self.chain.apply(DecodedVideo(pair=pair, frames=result.frames))
             if outcome.reject is not None:

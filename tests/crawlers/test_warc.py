@@ -21,20 +21,33 @@ def write(records, gzip=True) -> bytes:
     for rtype, url, status, ctype, body, extra in records:
         http = StatusAndHeaders(status, [("Content-Type", ctype)] if ctype else [], protocol="HTTP/1.1")
         if rtype == "revisit":
-            rec = w.create_revisit_record(url, digest=extra["digest"], refers_to_uri=extra["refers"],
-                                          refers_to_date="2024-01-01T00:00:00Z", http_headers=http)
+            rec = w.create_revisit_record(
+                url,
+                digest=extra["digest"],
+                refers_to_uri=extra["refers"],
+                refers_to_date="2024-01-01T00:00:00Z",
+                http_headers=http,
+            )
         elif rtype == "request":
             rec = w.create_warc_record(url, "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n"))
         else:
-            rec = w.create_warc_record(url, rtype, payload=io.BytesIO(body), http_headers=http,
-                                       warc_headers_dict=extra or None)
+            rec = w.create_warc_record(
+                url, rtype, payload=io.BytesIO(body), http_headers=http, warc_headers_dict=extra or None
+            )
         w.write_record(rec)
     return buf.getvalue()
 
 
 def page(i, charset="utf-8", ctype=None, **kw):
     body = HTML.format(i=i).encode(charset)
-    return ("response", f"http://x.test/{i}.html", "200 OK", ctype or f"text/html; charset={charset}", body, kw or None)
+    return (
+        "response",
+        f"http://x.test/{i}.html",
+        "200 OK",
+        ctype or f"text/html; charset={charset}",
+        body,
+        kw or None,
+    )
 
 
 def items(data: bytes):
@@ -43,19 +56,36 @@ def items(data: bytes):
 
 @pytest.mark.parametrize("gzip", [True, False])
 def test_pages_images_and_skips_with_offsets(gzip):
-    data = write([
-        ("request", "http://x.test/0.html", "", "", b"", None),
-        page(0),
-        page(1, charset="cp1252"),
-        ("response", "http://x.test/a.jpg", "200 OK", "image/jpeg", JPEG, None),
-        ("response", "http://x.test/s.css", "200 OK", "text/css", b"body{}", None),
-        ("response", "http://x.test/gone.html", "404 Not Found", "text/html", b"<html>nope</html>", None),
-        ("response", "http://x.test/noct", "200 OK", None, b"<!DOCTYPE html><html><p>sniffed</p></html>", None),
-    ], gzip=gzip)
+    data = write(
+        [
+            ("request", "http://x.test/0.html", "", "", b"", None),
+            page(0),
+            page(1, charset="cp1252"),
+            ("response", "http://x.test/a.jpg", "200 OK", "image/jpeg", JPEG, None),
+            ("response", "http://x.test/s.css", "200 OK", "text/css", b"body{}", None),
+            ("response", "http://x.test/gone.html", "404 Not Found", "text/html", b"<html>nope</html>", None),
+            (
+                "response",
+                "http://x.test/noct",
+                "200 OK",
+                None,
+                b"<!DOCTYPE html><html><p>sniffed</p></html>",
+                None,
+            ),
+        ],
+        gzip=gzip,
+    )
     got = items(data)
     kinds = [type(x).__name__ + (":" + x.why if isinstance(x, WarcSkip) else "") for x in got]
-    assert kinds == ["WarcSkip:not_a_capture", "WarcPage", "WarcPage", "WarcImage", "WarcSkip:not_html",
-                     "WarcSkip:http_status", "WarcPage"]
+    assert kinds == [
+        "WarcSkip:not_a_capture",
+        "WarcPage",
+        "WarcPage",
+        "WarcImage",
+        "WarcSkip:not_html",
+        "WarcSkip:http_status",
+        "WarcPage",
+    ]
     p0, p1 = got[1], got[2]
     assert p0.url == "http://x.test/0.html" and p0.charset == "utf-8" and p0.html == HTML.format(i=0).encode()
     assert p1.charset == "cp1252" and p1.html.decode("cp1252") == HTML.format(i=1)
@@ -66,11 +96,26 @@ def test_pages_images_and_skips_with_offsets(gzip):
 
 
 def test_revisit_is_reported_with_its_target():
-    data = write([page(0), ("revisit", "http://x.test/0b.html", "200 OK", "text/html", b"",
-                            {"digest": "sha1:ABC", "refers": "http://x.test/0.html"})])
+    data = write(
+        [
+            page(0),
+            (
+                "revisit",
+                "http://x.test/0b.html",
+                "200 OK",
+                "text/html",
+                b"",
+                {"digest": "sha1:ABC", "refers": "http://x.test/0.html"},
+            ),
+        ]
+    )
     got = items(data)
     assert isinstance(got[1], WarcRevisit)
-    assert (got[1].url, got[1].refers_to, got[1].payload_digest) == ("http://x.test/0b.html", "http://x.test/0.html", "sha1:ABC")
+    assert (got[1].url, got[1].refers_to, got[1].payload_digest) == (
+        "http://x.test/0b.html",
+        "http://x.test/0.html",
+        "sha1:ABC",
+    )
 
 
 def test_declared_truncation_is_rejected():
@@ -121,7 +166,11 @@ def test_image_without_content_type_is_sniffed():
 def test_image_opt_out_header_is_kept_in_the_index():
     buf = io.BytesIO()
     w = WARCWriter(buf, gzip=True)
-    http = StatusAndHeaders("200 OK", [("Content-Type", "image/jpeg"), ("X-Robots-Tag", "noai")], protocol="HTTP/1.1")
-    w.write_record(w.create_warc_record("http://x.test/a.jpg", "response", payload=io.BytesIO(JPEG), http_headers=http))
+    http = StatusAndHeaders(
+        "200 OK", [("Content-Type", "image/jpeg"), ("X-Robots-Tag", "noai")], protocol="HTTP/1.1"
+    )
+    w.write_record(
+        w.create_warc_record("http://x.test/a.jpg", "response", payload=io.BytesIO(JPEG), http_headers=http)
+    )
     (img,) = items(buf.getvalue())
     assert isinstance(img, WarcImage) and img.robots == ("noai",)

@@ -20,14 +20,20 @@ DAGBAG_SCRIPT = """
 import json, sys
 from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
+
+
+def _task(t):
+    timeout = t.execution_timeout.total_seconds() if t.execution_timeout else None
+    return {"upstream": sorted(t.upstream_task_ids), "retries": t.retries, "timeout_s": timeout, "env": t.env,
+            "bash": t.bash_command}
+
+
 out = {"import_errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": {}}
 for dag_id, dag in bag.dags.items():
     out["dags"][dag_id] = {
         "params": sorted(dag.params.keys()),
         "max_active_runs": dag.max_active_runs,
-        "tasks": {t.task_id: {"upstream": sorted(t.upstream_task_ids), "retries": t.retries,
-                              "timeout_s": t.execution_timeout.total_seconds() if t.execution_timeout else None,
-                              "env": t.env, "bash": t.bash_command} for t in dag.tasks},
+        "tasks": {t.task_id: _task(t) for t in dag.tasks},
     }
 print("\\n" + json.dumps(out))
 """
@@ -45,7 +51,9 @@ def test_build_and_report_commands_are_cli_subcommands():
 def test_release_step_commands_are_cli_subcommands():
     missing = [" ".join(w) for w in commands.cli_words() if not _cli_has(w)]
     if missing:
-        pytest.skip(f"pipeline/cli.py has no subcommand yet for: {', '.join(missing)} (dataset_release needs them)")
+        pytest.skip(
+            f"pipeline/cli.py has no subcommand yet for: {', '.join(missing)} (dataset_release needs them)"
+        )
 
 
 def test_unknown_job_is_an_error_listing_valid_ones():
@@ -66,11 +74,22 @@ def test_build_command_keeps_each_param_one_argument(tmp_path):
         "PROFILE": "dataflow",
         "EXTRA_ARGS": "--region europe-west4",
     }
-    res = subprocess.run(["bash", "-c", commands.build_command("pairs")], env=env, capture_output=True, text=True)
+    res = subprocess.run(
+        ["bash", "-c", commands.build_command("pairs")], env=env, capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.split("\n")[:-1] == [
-        "[build]", "[pairs]", "[--input]", "[gs://b/my lists/*.csv; rm -rf /]", "[--output]", "[gs://b/out]",
-        "[--profile]", "[dataflow]", "[--no-progress]", "[--region]", "[europe-west4]",
+        "[build]",
+        "[pairs]",
+        "[--input]",
+        "[gs://b/my lists/*.csv; rm -rf /]",
+        "[--output]",
+        "[gs://b/out]",
+        "[--profile]",
+        "[dataflow]",
+        "[--no-progress]",
+        "[--region]",
+        "[europe-west4]",
     ]
 
 
@@ -79,9 +98,18 @@ def test_release_steps_take_the_beam_flags(tmp_path):
     fake = tmp_path / "flamingo"
     fake.write_text('#!/bin/sh\nfor a in "$@"; do echo "[$a]"; done\n')
     fake.chmod(0o755)
-    env = {"PATH": os.environ["PATH"], "FLAMINGO_BIN": str(fake), "PROFILE": "dataflow",
-           "EXTRA_ARGS": "--region europe-west4", "M3W_OUT": "m", "PAIRS_OUT": "p", "VIDEOS_OUT": "v",
-           "DEDUP_OUT": "d", "CLEAN_OUT": "c", "EVAL_INPUT": "gs://b/eval/*.csv"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "FLAMINGO_BIN": str(fake),
+        "PROFILE": "dataflow",
+        "EXTRA_ARGS": "--region europe-west4",
+        "M3W_OUT": "m",
+        "PAIRS_OUT": "p",
+        "VIDEOS_OUT": "v",
+        "DEDUP_OUT": "d",
+        "CLEAN_OUT": "c",
+        "EVAL_INPUT": "gs://b/eval/*.csv",
+    }
     for command in (commands.dedup_command(), commands.decontaminate_command()):
         res = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True)
         assert res.returncode == 0, res.stderr
@@ -103,7 +131,10 @@ def dagbag(tmp_path_factory) -> dict:
     }
     res = subprocess.run(
         [str(AIRFLOW_PYTHON), "-c", DAGBAG_SCRIPT, str(REPO / "dags")],
-        env=env, capture_output=True, text=True, timeout=240,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert res.returncode == 0, res.stderr[-3000:]
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -120,7 +151,10 @@ def test_build_dag_graph(dagbag, job):
     assert dag["params"] == ["extra_args", "input", "output", "profile"]
     assert dag["max_active_runs"] == 1
     tasks = dag["tasks"]
-    assert {t: v["upstream"] for t, v in tasks.items()} == {f"build_{job}": [], f"report_{job}": [f"build_{job}"]}
+    assert {t: v["upstream"] for t, v in tasks.items()} == {
+        f"build_{job}": [],
+        f"report_{job}": [f"build_{job}"],
+    }
     build = tasks[f"build_{job}"]
     assert build["bash"] == commands.build_command(job)
     assert build["env"]["INPUT"] == "{{ params.input }}"
@@ -131,7 +165,14 @@ def test_build_dag_graph(dagbag, job):
 def test_release_dag_graph(dagbag):
     dag = dagbag["dags"]["dataset_release"]
     assert dag["params"] == [
-        "eval_input", "extra_args", "m3w_input", "output_root", "pairs_input", "profile", "release", "videos_input"
+        "eval_input",
+        "extra_args",
+        "m3w_input",
+        "output_root",
+        "pairs_input",
+        "profile",
+        "release",
+        "videos_input",
     ]
     upstream = {t: v["upstream"] for t, v in dag["tasks"].items()}
     assert upstream == {

@@ -13,8 +13,15 @@ from demo.run import main, run
 def test_demo_smoke_writes_report_json_and_html(tmp_path):
     threads = torch.get_num_threads()
     try:
-        report = run(str(tmp_path / "demo"), num_steps=3, jobs=("pairs", "nonexistent"), num_pages=8,
-                     lm_steps=5, max_queries=4, progress=False)
+        report = run(
+            str(tmp_path / "demo"),
+            num_steps=3,
+            jobs=("pairs", "nonexistent"),
+            num_pages=8,
+            lm_steps=5,
+            max_queries=4,
+            progress=False,
+        )
     finally:
         torch.set_num_threads(threads)
     saved = json.loads((tmp_path / "demo" / "report.json").read_text())

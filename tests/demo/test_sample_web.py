@@ -30,8 +30,10 @@ from pipeline.cli import main as flamingo_main
 from schemas import Document, url_key
 
 CAPTION = re.compile(rf"^a ({'|'.join(COLOURS)}) ({'|'.join(SHAPES)}) on a ({'|'.join(COLOURS)}) background$")
-VIDEO_CAPTION = re.compile(rf"^a ({'|'.join(COLOURS)}) ({'|'.join(SHAPES)}) moving (left|right|up|down) "
-                           rf"on a ({'|'.join(COLOURS)}) background$")
+VIDEO_CAPTION = re.compile(
+    rf"^a ({'|'.join(COLOURS)}) ({'|'.join(SHAPES)}) moving (left|right|up|down) "
+    rf"on a ({'|'.join(COLOURS)}) background$"
+)
 STOP_WORDS = {"the", "be", "to", "of", "and", "that", "have", "with"}  # Gopher's required stop words
 
 
@@ -42,8 +44,11 @@ def sample(tmp_path_factory) -> tuple[Path, dict]:
 
 
 def _digests(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _rows(path: Path) -> list[dict]:
@@ -61,13 +66,22 @@ def _get(url: str) -> tuple[int, dict, bytes]:
 
 # -- determinism --------------------------------------------------------------------------------
 
+
 def test_same_seed_gives_identical_bytes_for_every_file(sample, tmp_path):
     out, _ = sample
     write_sample_web(tmp_path, seed=0)
     first, second = _digests(out), _digests(tmp_path)
     assert first == second
-    assert {"pairs.csv", "videos.csv", "urls.txt", "sample.warc.gz", "eval/eval.csv", "site/robots.txt",
-            "site/_headers.json", "site/videos/v000.mp4"} <= set(first)
+    assert {
+        "pairs.csv",
+        "videos.csv",
+        "urls.txt",
+        "sample.warc.gz",
+        "eval/eval.csv",
+        "site/robots.txt",
+        "site/_headers.json",
+        "site/videos/v000.mp4",
+    } <= set(first)
 
 
 def test_rewrite_with_other_seed_replaces_the_sample_but_refuses_foreign_dirs(tmp_path):
@@ -92,6 +106,7 @@ def test_too_few_pages_is_a_specific_error(tmp_path):
 
 # -- contents -----------------------------------------------------------------------------------
 
+
 def test_lists_and_counts(sample):
     out, info = sample
     pairs, videos, evals = _rows(out / "pairs.csv"), _rows(out / "videos.csv"), _rows(out / "eval/eval.csv")
@@ -101,10 +116,24 @@ def test_lists_and_counts(sample):
     assert len(pairs) == counts["pairs"] and 180 <= len(pairs) <= 260
     assert len(videos) == 6 and len(evals) == 40 and len(urls) == 51
     assert [r["url"] for r in pairs] == list(info["expected_pairs"])
-    assert Counter(info["expected_pairs"].values()) == Counter({
-        "ok": counts["pairs_ok"], "opted_out": 5, "http_404": 4, "robots_disallowed": counts["pairs"] - counts["pairs_ok"] - 15,
-        "single_colour": 2, "duplicate_exact": 1, "eval_contamination": 1, "logo_url": 1, "aspect_ratio": 1})
-    scene_rows = [r for r in pairs if info["expected_pairs"][r["url"]] not in ("single_colour", "logo_url", "aspect_ratio")]
+    assert Counter(info["expected_pairs"].values()) == Counter(
+        {
+            "ok": counts["pairs_ok"],
+            "opted_out": 5,
+            "http_404": 4,
+            "robots_disallowed": counts["pairs"] - counts["pairs_ok"] - 15,
+            "single_colour": 2,
+            "duplicate_exact": 1,
+            "eval_contamination": 1,
+            "logo_url": 1,
+            "aspect_ratio": 1,
+        }
+    )
+    scene_rows = [
+        r
+        for r in pairs
+        if info["expected_pairs"][r["url"]] not in ("single_colour", "logo_url", "aspect_ratio")
+    ]
     assert all(CAPTION.match(r["caption"]) for r in scene_rows + evals)
     assert all(VIDEO_CAPTION.match(r["caption"]) for r in videos)
     assert [u for u in urls if u.startswith("/private/")] == info["private_pages"]
@@ -133,9 +162,9 @@ def test_images_have_the_planned_sizes_and_defects(sample):
                 assert len(img.convert("RGB").getcolors()) == 1
     formats = Counter(Path(u).suffix for u, e in info["expected_pairs"].items() if e == "ok")
     assert set(formats) == {".jpg", ".png", ".webp"}
-    (original, copy), = info["duplicates"]
+    ((original, copy),) = info["duplicates"]
     assert (site / original.lstrip("/")).read_bytes() == (site / copy.lstrip("/")).read_bytes()
-    (eval_file, site_copy), = info["eval_contaminated"]
+    ((eval_file, site_copy),) = info["eval_contaminated"]
     assert (out / "eval" / eval_file).read_bytes() == (site / site_copy.lstrip("/")).read_bytes()
 
 
@@ -148,7 +177,11 @@ def test_every_page_reference_resolves_only_when_base_is_honoured(sample):
     for page_url in pages:
         soup = BeautifulSoup((site / page_url.lstrip("/")).read_bytes(), "lxml")
         base_tag = soup.find("base")
-        doc_base = urljoin(base + page_url.lstrip("/"), base_tag["href"]) if base_tag else base + page_url.lstrip("/")
+        doc_base = (
+            urljoin(base + page_url.lstrip("/"), base_tag["href"])
+            if base_tag
+            else base + page_url.lstrip("/")
+        )
         refs = []
         for img in soup.find_all(["img", "source"]):
             refs += [img.get("src"), img.get("data-src")]
@@ -168,8 +201,19 @@ def test_every_page_reference_resolves_only_when_base_is_honoured(sample):
         assert len(words) >= 50 and len(STOP_WORDS & set(words)) >= 2
         assert 3 <= sum(map(len, words)) / len(words) <= 10
         assert soup.select("figure figcaption") or soup.find("img", srcset=True)
-        for selector in ("nav", "footer", ".cookie-banner", ".share", ".related", ".comments", ".ad", "form",
-                         "table", "ul", 'img[width="1"][height="1"]'):
+        for selector in (
+            "nav",
+            "footer",
+            ".cookie-banner",
+            ".share",
+            ".related",
+            ".comments",
+            ".ad",
+            "form",
+            "table",
+            "ul",
+            'img[width="1"][height="1"]',
+        ):
             assert soup.select(selector), (page_url, selector)
     assert info["counts"]["pages_with_base"] == 10
     assert seen_styles["data-src"] and seen_styles["srcset"] and seen_styles["data:"]
@@ -185,7 +229,10 @@ def test_article_text_passes_the_gopher_rules(sample):
         if page_url in info["missing_pages"]:
             continue
         soup = BeautifulSoup((out / "site" / page_url.lstrip("/")).read_bytes(), "lxml")
-        texts = [el.get_text(" ", strip=True) for el in soup.select("article h1, article p, article li, figcaption")]
+        texts = [
+            el.get_text(" ", strip=True)
+            for el in soup.select("article h1, article p, article li, figcaption")
+        ]
         texts = [t for t in texts if t]
         doc = Document(key=url_key(page_url), url=page_url, texts=texts, images=[None] * len(texts))
         verdicts.update(type(rule.filter(doc)).__name__ for rule in rules)
@@ -196,8 +243,12 @@ def test_videos_are_small_mp4_long_enough_for_the_default_sampling(sample):
     out, info = sample
     assert info["video_codec"] in ("libx264", "mpeg4")
     for row in _rows(out / "videos.csv"):
-        probe = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(out / "site" / row["url"].lstrip("/"))],
-                               capture_output=True, text=True, check=False).stderr
+        probe = subprocess.run(
+            [ffmpeg_exe(), "-hide_banner", "-i", str(out / "site" / row["url"].lstrip("/"))],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stderr
         seconds = float(re.search(r"Duration: 00:00:(\d+\.\d+)", probe).group(1))
         w, h = map(int, re.search(r"Video: \w+.*?, (\d+)x(\d+)", probe).groups())
         # the videos job samples 8 frames at 1 fps by default: clips must last at least 8 s
@@ -205,6 +256,7 @@ def test_videos_are_small_mp4_long_enough_for_the_default_sampling(sample):
 
 
 # -- the WARC copy ------------------------------------------------------------------------------
+
 
 def test_warc_records_match_the_site(sample):
     out, info = sample
@@ -233,30 +285,48 @@ def test_warc_records_match_the_site(sample):
             elif status == "404":
                 assert path in info["missing_images"]
             else:
-                assert status == "301" and record.http_headers.get_header("Location") == info["redirects"][path]
+                assert (
+                    status == "301" and record.http_headers.get_header("Location") == info["redirects"][path]
+                )
             assert (record.http_headers.get_header("X-Robots-Tag") == "noai") == (path in noai)
     warc = info["counts"]["warc"]
-    assert dict(kinds) == {"warcinfo": 1, "request": warc["request"], "response": warc["response"], "revisit": 1}
+    assert dict(kinds) == {
+        "warcinfo": 1,
+        "request": warc["request"],
+        "response": warc["response"],
+        "revisit": 1,
+    }
     assert warc["request"] == warc["response"] + 1  # the revisit has its request too
     assert dict(types) == warc["responses_by_type"] and dict(statuses) == warc["responses_by_status"]
     assert types["text/html"] == 48 + 1 + 4 + 1  # public pages, home, 404 bodies, the redirect body
     assert {"image/jpeg", "image/png", "image/webp", "image/gif", "text/css", "text/plain"} <= set(types)
     assert statuses["404"] == 4 and statuses["301"] == 1
     (revisit,) = revisits
-    assert revisit.rec_headers.get_header("WARC-Refers-To-Target-URI") == revisit.rec_headers.get_header("WARC-Target-URI")
+    assert revisit.rec_headers.get_header("WARC-Refers-To-Target-URI") == revisit.rec_headers.get_header(
+        "WARC-Target-URI"
+    )
     assert revisit.rec_headers.get_header("WARC-Profile").endswith("identical-payload-digest")
 
 
 # -- the live copy ------------------------------------------------------------------------------
 
+
 def test_server_serves_pages_images_robots_and_headers(sample):
     out, info = sample
     site = out / "site"
-    ok_images = {Path(u).suffix: u for u, e in info["expected_pairs"].items() if e == "ok" and u not in info["redirects"]}
+    ok_images = {
+        Path(u).suffix: u
+        for u, e in info["expected_pairs"].items()
+        if e == "ok" and u not in info["redirects"]
+    }
     with serve_site(site) as base:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", base)
         status, headers, body = _get(base + "robots.txt")
-        assert (status, headers["Content-Type"], body) == (200, "text/plain; charset=utf-8", b"User-agent: *\nDisallow: /private/\n")
+        assert (status, headers["Content-Type"], body) == (
+            200,
+            "text/plain; charset=utf-8",
+            b"User-agent: *\nDisallow: /private/\n",
+        )
         page = info["private_pages"][0]
         status, headers, body = _get(base + page.lstrip("/"))
         assert (status, headers["Content-Type"]) == (200, "text/html; charset=utf-8")
@@ -268,17 +338,21 @@ def test_server_serves_pages_images_robots_and_headers(sample):
         for url in info["noai"]:
             status, headers, _ = _get(base + url.lstrip("/"))
             assert (status, headers["X-Robots-Tag"]) == (200, "noai")
-        for url in info["missing_images"] + info["missing_pages"] + ["/_headers.json", "/images/", "/../etc/passwd"]:
+        for url in (
+            info["missing_images"] + info["missing_pages"] + ["/_headers.json", "/images/", "/../etc/passwd"]
+        ):
             assert _get(base + url.lstrip("/"))[0] == 404, url
         assert _get(base + "videos/v000.mp4")[1]["Content-Type"] == "video/mp4"
         assert _get(base)[2] == (site / "index.html").read_bytes()
-        (src, target), = info["redirects"].items()
+        ((src, target),) = info["redirects"].items()
         conn = http.client.HTTPConnection(urlsplit(base).hostname, urlsplit(base).port, timeout=5)
         conn.request("HEAD", src)
         resp = conn.getresponse()
         assert (resp.status, resp.getheader("Location")) == (301, target)
         conn.close()
-        assert _get(base + src.lstrip("/"))[2] == (site / target.lstrip("/")).read_bytes()  # urllib follows it
+        assert (
+            _get(base + src.lstrip("/"))[2] == (site / target.lstrip("/")).read_bytes()
+        )  # urllib follows it
     with pytest.raises(OSError):
         urllib.request.urlopen(base + "robots.txt", timeout=2)  # shut down cleanly: nothing listens
 
@@ -311,20 +385,27 @@ def test_write_lists_rebases_onto_the_live_server(sample, tmp_path):
         assert all(_get(u)[0] == 200 for u in ok[:10])
         assert _get(_rows(paths["videos"])[0]["url"])[0] == 200
     again = write_lists(tmp_path, "http://example.test:8080/", tmp_path / "again")
-    assert (again["urls"].read_text().splitlines()[0]
-            == "http://example.test:8080" + (out / "urls.txt").read_text().splitlines()[0])
+    assert (
+        again["urls"].read_text().splitlines()[0]
+        == "http://example.test:8080" + (out / "urls.txt").read_text().splitlines()[0]
+    )
     assert (out / "pairs.csv").read_text().splitlines()[1].startswith("/")  # the source lists stay relative
 
 
 # -- the CLI ------------------------------------------------------------------------------------
+
 
 def test_cli_write_and_serve(tmp_path, capsys):
     assert flamingo_main(["sample", "write", str(tmp_path), "--seed", "3", "--num-pages", "8"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["counts"]["pages"] == 8 and Path(printed["paths"]["warc"]).is_file()
     code = "import sys; from demo.sample.cli import serve_main; sys.exit(serve_main(sys.argv[1:]))"
-    proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path), "--lists", str(tmp_path / "live")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path), "--lists", str(tmp_path / "live")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         base = re.search(r"at (http://127\.0\.0\.1:\d+/)", line).group(1)

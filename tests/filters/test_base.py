@@ -22,7 +22,10 @@ def test_unknown_filter_lists_valid_names():
 
 
 def test_unknown_param_lists_valid_params():
-    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['min_sid'\]; valid parameters: max_side=None, min_side=64"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown parameter\(s\) \['min_sid'\]; valid parameters: max_side=None, min_side=64",
+    ):
         build_filter("image_size", {"min_sid": 3})
 
 
@@ -38,7 +41,10 @@ def test_list_params_become_tuples_and_filters_pickle():
 
 
 def test_chain_entry_forms_and_order():
-    chain = build_chain(["aspect_ratio", {"image_size": {"min_side": 100}}, {"name": "single_colour", "min_std": 1.0}], kind="pair")
+    chain = build_chain(
+        ["aspect_ratio", {"image_size": {"min_side": 100}}, {"name": "single_colour", "min_std": 1.0}],
+        kind="pair",
+    )
     assert chain.names == ["aspect_ratio", "image_size", "single_colour"]
     assert chain.filters[1] == ImageSizeFilter(min_side=100)
     assert chain.filters[2].min_std == 1.0
@@ -47,7 +53,10 @@ def test_chain_entry_forms_and_order():
 def test_chain_stops_at_first_reject():
     chain = build_chain(["image_size", "aspect_ratio"], kind="pair")
     result = chain.apply(pair(10, 100))
-    assert (result.reject, result.filter_name) == (Reject(RejectReason.IMAGE_TOO_SMALL, "10x100: side 10 < 64"), "image_size")
+    assert (result.reject, result.filter_name) == (
+        Reject(RejectReason.IMAGE_TOO_SMALL, "10x100: side 10 < 64"),
+        "image_size",
+    )
     assert chain.filter(pair(64, 192)) is KEEP
     assert chain.filter(pair(64, 193)).reason == RejectReason.ASPECT_RATIO
 
@@ -66,7 +75,14 @@ def test_unknown_kind_is_an_error():
 
 def test_defaults_for_every_kind():
     assert build_chain(None, kind="document").names == [
-        "text_quality", "text_repetition", "language", "image_size", "aspect_ratio", "single_colour", "logo_url", "image_count",
+        "text_quality",
+        "text_repetition",
+        "language",
+        "image_size",
+        "aspect_ratio",
+        "single_colour",
+        "logo_url",
+        "image_count",
     ]
     assert build_chain(None, kind="pair").names == ["image_size", "aspect_ratio", "single_colour"]
     assert build_chain(None, kind="video").names == ["video_duration", "video_resolution", "video_static"]
@@ -75,7 +91,10 @@ def test_defaults_for_every_kind():
 
 def test_yaml_config_by_kind(tmp_path):
     path = tmp_path / "filters.yaml"
-    path.write_text("pair:\n  - image_size: {min_side: 200}\n  - aspect_ratio\nvideo:\n  - video_duration: {min_seconds: 2}\n")
+    path.write_text(
+        "pair:\n  - image_size: {min_side: 200}\n  - aspect_ratio\n"
+        "video:\n  - video_duration: {min_seconds: 2}\n"
+    )
     chain = build_chain(str(path), kind="pair")
     assert chain.names == ["image_size", "aspect_ratio"]
     assert chain.filter(pair(199, 199)) == Reject(RejectReason.IMAGE_TOO_SMALL, "199x199: side 199 < 200")
@@ -102,9 +121,10 @@ def test_default_document_chain_keeps_a_good_page_and_trims_its_bad_images():
     from schemas import Document, ImageRef
 
     prose = (
-        "The river town grew slowly over the last century, and most of the old houses still stand near the water. "
-        "Visitors come in summer to walk the long path by the bank, to eat at the small cafes, and to see the bridge "
-        "that was built with stone from the hills. In winter the streets are quiet, and the people who live there "
+        "The river town grew slowly over the last century, and most of the old houses still stand near the "
+        "water. Visitors come in summer to walk the long path by the bank, to eat at the small cafes, and to "
+        "see the bridge that was built with stone from the hills. In winter the streets are quiet, and the "
+        "people who live there "
         "have time to repair their boats and to talk about the year that has passed."
     )
     blocks = [
@@ -137,4 +157,6 @@ def test_chains_conserve_samples_property():
         small, elongated = min(w, h) < 64, max(w, h) / min(w, h) > 3
         assert (result.reject is None) == (not small and not elongated)
         if result.reject is not None:
-            assert result.reject.reason == (RejectReason.IMAGE_TOO_SMALL if small else RejectReason.ASPECT_RATIO)
+            assert result.reject.reason == (
+                RejectReason.IMAGE_TOO_SMALL if small else RejectReason.ASPECT_RATIO
+            )

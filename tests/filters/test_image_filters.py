@@ -41,14 +41,24 @@ def test_image_size(w, h, expected):
 
 
 def test_image_size_reads_the_original_size_of_a_resized_pair():
-    pair = ImageTextPair(key="a", url="http://x.test/a.jpg", caption="c", width=224, height=224, original_width=40, original_height=300)
+    pair = ImageTextPair(
+        key="a",
+        url="http://x.test/a.jpg",
+        caption="c",
+        width=224,
+        height=224,
+        original_width=40,
+        original_height=300,
+    )
     assert ImageSizeFilter().filter(pair) == Reject(RejectReason.IMAGE_TOO_SMALL, "40x300: side 40 < 64")
 
 
 def test_image_size_max_side_and_pixels():
     f = ImageSizeFilter(max_side=100)
     assert f.filter(ImageSample(image=Image.new("RGB", (100, 80)))) == KEEP
-    assert f.filter(ImageSample(image=Image.new("RGB", (101, 80)))) == Reject(RejectReason.IMAGE_TOO_LARGE, "101x80: side 101 > 100")
+    assert f.filter(ImageSample(image=Image.new("RGB", (101, 80)))) == Reject(
+        RejectReason.IMAGE_TOO_LARGE, "101x80: side 101 > 100"
+    )
     assert f.filter(ImageSample(url="http://x.test/a.jpg")) == KEEP  # size unknown: cannot judge
 
 
@@ -77,7 +87,9 @@ def test_single_colour_threshold():
         RejectReason.SINGLE_COLOUR, "max channel std 0.000 < 3.0"
     )
     assert f.filter(ImageSample(image=two_tone(100, 106))) == KEEP  # std exactly 3.0
-    assert f.filter(ImageSample(image=two_tone(100, 105))) == Reject(RejectReason.SINGLE_COLOUR, "max channel std 2.500 < 3.0")
+    assert f.filter(ImageSample(image=two_tone(100, 105))) == Reject(
+        RejectReason.SINGLE_COLOUR, "max channel std 2.500 < 3.0"
+    )
 
 
 def test_single_colour_decodes_bytes_and_large_images():
@@ -90,12 +102,18 @@ def test_single_colour_sees_through_border_padding():
     # a flat 160x120 image border-resized to 64x64 (white bars top and bottom) is still one colour
     padded = Image.new("RGB", (64, 64), (255, 255, 255))
     padded.paste(Image.new("RGB", (64, 48), (230, 80, 160)), (0, 8))
-    assert SingleColourFilter().filter(ImageSample(image=padded, width=160, height=120)).reason == RejectReason.SINGLE_COLOUR
+    assert (
+        SingleColourFilter().filter(ImageSample(image=padded, width=160, height=120)).reason
+        == RejectReason.SINGLE_COLOUR
+    )
     # without the source size the bars are picture: two colours, kept
     assert SingleColourFilter().filter(ImageSample(image=padded)) == KEEP
     # JPEG ringing along the bars' edges does not make it a picture
     jpeg = encoded(padded, "JPEG")
-    assert SingleColourFilter().filter(ImageSample(data=jpeg, width=160, height=120)).reason == RejectReason.SINGLE_COLOUR
+    assert (
+        SingleColourFilter().filter(ImageSample(data=jpeg, width=160, height=120)).reason
+        == RejectReason.SINGLE_COLOUR
+    )
 
 
 def test_undecodable_bytes_are_a_reject():
@@ -112,7 +130,10 @@ def test_image_format():
     assert f.filter(ImageSample(data=encoded(img, "GIF"))) == Reject(
         RejectReason.UNSUPPORTED_FORMAT, "format gif not in ['jpeg', 'png', 'webp']"
     )
-    assert f.filter(ImageSample(url="http://x.test/a/b.svg")).detail == "format svg not in ['jpeg', 'png', 'webp']"
+    assert (
+        f.filter(ImageSample(url="http://x.test/a/b.svg")).detail
+        == "format svg not in ['jpeg', 'png', 'webp']"
+    )
     assert f.filter(ImageSample(url="http://x.test/a/b")) == KEEP
     assert ImageFormatFilter(formats=("gif",)).filter(ImageSample(data=encoded(img, "GIF"))) == KEEP
 
@@ -131,7 +152,9 @@ def test_image_format():
 )
 def test_logo_url(url, marker):
     verdict = LogoUrlFilter().filter(ImageSample(url=url))
-    assert verdict == (KEEP if marker is None else Reject(RejectReason.LOGO_URL, f"url path contains {marker!r}"))
+    assert verdict == (
+        KEEP if marker is None else Reject(RejectReason.LOGO_URL, f"url path contains {marker!r}")
+    )
 
 
 def make_doc(n_images, sizes=None):
@@ -146,8 +169,13 @@ def test_image_filters_drop_document_slots():
     doc = make_doc(3, [(100, 100), (10, 100), (100, 100)])
     verdict = ImageSizeFilter().filter(doc)
     assert isinstance(verdict, Keep)
-    assert verdict.dropped == (Dropped("image", 2, RejectReason.IMAGE_TOO_SMALL, "10x100: side 10 < 64", "http://x.test/1.jpg"),)
-    assert [im.url for _, im in verdict.sample.image_slots()] == ["http://x.test/0.jpg", "http://x.test/2.jpg"]
+    assert verdict.dropped == (
+        Dropped("image", 2, RejectReason.IMAGE_TOO_SMALL, "10x100: side 10 < 64", "http://x.test/1.jpg"),
+    )
+    assert [im.url for _, im in verdict.sample.image_slots()] == [
+        "http://x.test/0.jpg",
+        "http://x.test/2.jpg",
+    ]
 
 
 def test_image_count():
@@ -161,8 +189,15 @@ def test_image_count():
 def test_pair_sample_view():
     """A pair as the job carries it: the source size from the record, the pixels from the stored image."""
     data = encoded(Image.new("RGB", (224, 224), (5, 5, 5)), "JPEG")
-    pair = ImageTextPair(key="k", url="http://x.test/a.jpg", caption="c", width=224, height=224, original_width=50,
-                         original_height=80)
+    pair = ImageTextPair(
+        key="k",
+        url="http://x.test/a.jpg",
+        caption="c",
+        width=224,
+        height=224,
+        original_width=50,
+        original_height=80,
+    )
     sample = PairSample(pair, MediaFile(data))
     assert ImageSizeFilter().filter(sample) == Reject(RejectReason.IMAGE_TOO_SMALL, "50x80: side 50 < 64")
     assert SingleColourFilter().filter(sample).reason == RejectReason.SINGLE_COLOUR

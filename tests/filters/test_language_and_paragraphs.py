@@ -46,7 +46,9 @@ def test_paragraph_level_drops_failing_paragraphs():
     f = TextQualityFilter(level="paragraph", min_words=3)
     verdict = f.filter(doc())
     assert isinstance(verdict, Keep)
-    assert verdict.dropped == (Dropped("text", 2, RejectReason.TEXT_QUALITY, "alphabetic-word fraction 0.000 < 0.8"),)
+    assert verdict.dropped == (
+        Dropped("text", 2, RejectReason.TEXT_QUALITY, "alphabetic-word fraction 0.000 < 0.8"),
+    )
     assert verdict.sample.texts == [para(60, 1), None, para(60, 2)]
     assert verdict.sample.num_images == 1
 
@@ -56,6 +58,10 @@ def test_document_level_judges_the_joined_text():
 
 
 def test_paragraph_level_rejects_a_document_left_without_text():
-    d = Document.from_blocks("d2", "http://x.test/", ["1234 5678", ImageRef(url="http://x.test/a.jpg"), "999"])
+    d = Document.from_blocks(
+        "d2", "http://x.test/", ["1234 5678", ImageRef(url="http://x.test/a.jpg"), "999"]
+    )
     verdict = TextQualityFilter(level="paragraph", min_words=1).filter(d)
-    assert verdict == Reject(RejectReason.TEXT_QUALITY, "all 2 paragraphs failed; first: alphabetic-word fraction 0.000 < 0.8")
+    assert verdict == Reject(
+        RejectReason.TEXT_QUALITY, "all 2 paragraphs failed; first: alphabetic-word fraction 0.000 < 0.8"
+    )

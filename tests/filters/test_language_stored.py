@@ -41,11 +41,19 @@ def test_recheck_judges_the_current_texts():
     assert build_filter("language", {"recheck": True}).recheck is True
 
 
-@pytest.mark.parametrize("meta", [
-    {}, {"language": "de"}, {"language_score": 0.9}, {"language": "de", "language_score": "0.9"},
-    {"language": "de", "language_score": True}, {"language": "de", "language_score": 1.5},
-    {"language": "de", "language_score": float("nan")}, {"language": 7, "language_score": 0.9},
-])
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {},
+        {"language": "de"},
+        {"language_score": 0.9},
+        {"language": "de", "language_score": "0.9"},
+        {"language": "de", "language_score": True},
+        {"language": "de", "language_score": 1.5},
+        {"language": "de", "language_score": float("nan")},
+        {"language": 7, "language_score": 0.9},
+    ],
+)
 def test_missing_or_malformed_guess_is_re_identified(meta):
     d = _doc([EN], **meta)
     assert stored_guess(d) is None
@@ -68,8 +76,10 @@ def test_paragraph_level_ignores_the_page_guess():
 
 def test_captions_use_the_same_identifier_and_window_without_the_letter_floor():
     long = (EN + " ") * 20
-    assert identify_language(long) == (langid.classify(long[:langid.MAX_CHARS])[0],
-                                       round(langid.classify(long[:langid.MAX_CHARS])[1], 4))
+    assert identify_language(long) == (
+        langid.classify(long[: langid.MAX_CHARS])[0],
+        round(langid.classify(long[: langid.MAX_CHARS])[1], 4),
+    )
     assert identify_language("a red car")[0] != "und"  # 7 letters: guess_language would say und
     pair = ImageTextPair(key="a", url="http://x.test/a.jpg", caption=DE, extra={"language": "en"})
     assert LanguageFilter().filter(pair).reason == RejectReason.LANGUAGE  # captions: no stored guess
@@ -91,6 +101,7 @@ def test_extractor_guess_equals_re_identification_on_a_multilingual_set():
         checked += 1
         assert stored_guess(doc) == document_guess(doc), kind
         for f in (LanguageFilter(), LanguageFilter(languages=("de", "fr"), min_score=0.9)):
-            assert f.filter(doc) == LanguageFilter(languages=f.languages, min_score=f.min_score,
-                                                   recheck=True).filter(doc), kind
+            assert f.filter(doc) == LanguageFilter(
+                languages=f.languages, min_score=f.min_score, recheck=True
+            ).filter(doc), kind
     assert checked == len(docs)

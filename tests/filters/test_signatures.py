@@ -28,7 +28,9 @@ def test_minhash_estimates_jaccard():
         a = r.choices(VOCAB, k=200)
         k = r.randrange(0, 200)
         b = a[: 200 - k] + r.choices(VOCAB, k=k)
-        truth = len(shingles(" ".join(a)) & shingles(" ".join(b))) / len(shingles(" ".join(a)) | shingles(" ".join(b)))
+        truth = len(shingles(" ".join(a)) & shingles(" ".join(b))) / len(
+            shingles(" ".join(a)) | shingles(" ".join(b))
+        )
         sa, sb = m.signatures([" ".join(a), " ".join(b)])
         errors.append(estimate_jaccard(sa, sb) - truth)
     assert abs(np.mean(errors)) < 0.02  # unbiased
@@ -36,7 +38,12 @@ def test_minhash_estimates_jaccard():
 
 
 def test_batch_equals_single_and_is_deterministic():
-    texts = ["The cat sat on the mat today.", "", "short", "Ünïcode wörds stay whole, and ПРИВЕТ мир too " * 3]
+    texts = [
+        "The cat sat on the mat today.",
+        "",
+        "short",
+        "Ünïcode wörds stay whole, and ПРИВЕТ мир too " * 3,
+    ]
     m = MinHasher()
     batch = m.signatures(texts)
     assert all((batch[i] == m.signature(t)).all() for i, t in enumerate(texts))

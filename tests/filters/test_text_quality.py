@@ -55,7 +55,9 @@ def test_ellipsis_ratio():
     body = text(50, ["wordy..."] * 5) + " end"
     assert F.check_text(body) is None  # 5 / 51
     assert F.check_text(text(50, ["wordy..."] * 6) + " end") == reject("ellipsis-to-word ratio 0.118 > 0.1")
-    assert F.check_text(text(50, ["wordy\u2026"] * 6) + " end") == reject("ellipsis-to-word ratio 0.118 > 0.1")
+    assert F.check_text(text(50, ["wordy\u2026"] * 6) + " end") == reject(
+        "ellipsis-to-word ratio 0.118 > 0.1"
+    )
 
 
 def lines(n_lines, prefix_count, prefix="", suffix_count=0, suffix=""):
@@ -79,7 +81,9 @@ def test_bullet_lines():
 
 def test_ellipsis_lines():
     assert F.check_text(lines(10, 0, suffix_count=3, suffix="...")) is None  # 0.3
-    assert F.check_text(lines(10, 0, suffix_count=4, suffix="...")) == reject("ellipsis-line fraction 0.400 > 0.3")
+    assert F.check_text(lines(10, 0, suffix_count=4, suffix="...")) == reject(
+        "ellipsis-line fraction 0.400 > 0.3"
+    )
 
 
 def test_alphabetic_words():

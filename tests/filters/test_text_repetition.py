@@ -36,16 +36,22 @@ def test_duplicate_line_char_fraction():
     base = [" ".join(words(4, i * 4)) for i in range(8)]
     f = only(max_dup_line_char_fraction=0.2)
     assert f.check_text("\n".join(base + base[:2])) is None  # 2 of 10 equal-length lines
-    assert f.check_text("\n".join(base[:7] + base[:3])) == reject("duplicate line character fraction 0.300 > 0.2")
+    assert f.check_text("\n".join(base[:7] + base[:3])) == reject(
+        "duplicate line character fraction 0.300 > 0.2"
+    )
 
 
 def test_duplicate_paragraph_rules():
     paras = [" ".join(words(4, i * 4)) for i in range(8)]
     f = only(max_dup_paragraph_fraction=0.3, max_dup_paragraph_char_fraction=0.2)
     assert f.check_text("\n\n".join(paras + paras[:2])) is None
-    assert f.check_text("\n\n".join(paras[:7] + paras[:3])) == reject("duplicate paragraph character fraction 0.300 > 0.2")
+    assert f.check_text("\n\n".join(paras[:7] + paras[:3])) == reject(
+        "duplicate paragraph character fraction 0.300 > 0.2"
+    )
     g = only(max_dup_paragraph_fraction=0.3)
-    assert g.check_text("\n\n".join(paras[:6] + paras[:4])) == reject("duplicate paragraph fraction 0.400 > 0.3")
+    assert g.check_text("\n\n".join(paras[:6] + paras[:4])) == reject(
+        "duplicate paragraph fraction 0.400 > 0.3"
+    )
 
 
 def with_repeat(total_words, gram):

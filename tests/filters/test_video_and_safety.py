@@ -17,7 +17,9 @@ from schemas import ImageTextPair, RejectReason, VideoTextPair
 
 
 def video(duration=10.0, w=224, h=224, **extra):
-    return VideoTextPair(key="v", url="http://x.test/v.mp4", caption="c", duration=duration, width=w, height=h, extra=extra)
+    return VideoTextPair(
+        key="v", url="http://x.test/v.mp4", caption="c", duration=duration, width=w, height=h, extra=extra
+    )
 
 
 @pytest.mark.parametrize(
@@ -38,14 +40,18 @@ def test_resolution_reads_the_source_size():
     f = VideoResolutionFilter()
     assert f.filter(video(w=64, h=64)) == KEEP
     assert f.filter(video(w=63, h=64)) == Reject(RejectReason.VIDEO_TOO_SMALL, "63x64: side 63 < 64")
-    assert f.filter(video(original_width=320, original_height=40)) == Reject(RejectReason.VIDEO_TOO_SMALL, "320x40: side 40 < 64")
+    assert f.filter(video(original_width=320, original_height=40)) == Reject(
+        RejectReason.VIDEO_TOO_SMALL, "320x40: side 40 < 64"
+    )
 
 
 def test_static_video():
     rng = np.random.default_rng(0)
     still = rng.integers(0, 255, size=(64, 64, 3), dtype=np.uint8)
     f = VideoStaticFilter()
-    assert f.filter(DecodedVideo(video(), [still] * 4)) == Reject(RejectReason.VIDEO_STATIC, "max frame difference 0.000 < 1.0")
+    assert f.filter(DecodedVideo(video(), [still] * 4)) == Reject(
+        RejectReason.VIDEO_STATIC, "max frame difference 0.000 < 1.0"
+    )
     moving = [np.roll(still, 8 * i, axis=1) for i in range(4)]
     assert f.filter(DecodedVideo(video(), moving)) == KEEP
     assert f.filter(DecodedVideo(video(), [still])) == KEEP  # one frame: nothing to compare

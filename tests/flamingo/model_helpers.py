@@ -41,7 +41,9 @@ def open_model(model: Flamingo) -> Flamingo:
     return model
 
 
-def random_media(model: Flamingo, batch: int, num_media: int, num_frames: int = 1, seed: int = 0) -> torch.Tensor:
+def random_media(
+    model: Flamingo, batch: int, num_media: int, num_frames: int = 1, seed: int = 0
+) -> torch.Tensor:
     gen = torch.Generator().manual_seed(seed)
     size = model.image_size
     return torch.randn(batch, num_media, num_frames, 3, size, size, generator=gen)

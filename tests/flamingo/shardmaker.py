@@ -51,7 +51,10 @@ def m3w_sample(i: int, num_images: int = 3, words: int = 6) -> tuple[str, dict[s
     blocks, images = [], {}
     for k in range(num_images):
         colour = rng.choice(sorted(COLOURS))
-        blocks += [" ".join(["the", colour, "square"] * (words // 3)), ImageRef(url=f"http://x.test/{i}/{k}.jpg")]
+        blocks += [
+            " ".join(["the", colour, "square"] * (words // 3)),
+            ImageRef(url=f"http://x.test/{i}/{k}.jpg"),
+        ]
         images[2 * k + 1] = MediaFile(jpeg(colour))
     blocks.append("that is all")
     doc = Document.from_blocks(f"d{i:05d}", f"http://x.test/{i}", blocks)

@@ -23,7 +23,11 @@ def run_collect(inputs, transform, tmp_path, tags=("kept", "rejects"), args=()):
         result = p | "Create" >> beam.Create(list(inputs)) | "Under" >> transform
         outputs = {None: result} if isinstance(result, beam.PCollection) else {t: result[t] for t in tags}
         for tag, pcoll in outputs.items():
-            pcoll | f"List{tag}" >> beam.combiners.ToList() | f"Dump{tag}" >> beam.Map(_dump, str(run_dir / f"{tag}.pkl"))
+            (
+                pcoll
+                | f"List{tag}" >> beam.combiners.ToList()
+                | f"Dump{tag}" >> beam.Map(_dump, str(run_dir / f"{tag}.pkl"))
+            )
     return {tag: pickle.loads((run_dir / f"{tag}.pkl").read_bytes()) for tag in outputs}
 
 

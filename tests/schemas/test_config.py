@@ -30,7 +30,9 @@ def test_a_partial_nested_mapping_keeps_the_fields_own_defaults():
 
 def test_overrides_yaml_values_and_number_strings(tmp_path):
     (tmp_path / "c.yaml").write_text("output: o\ninner: {rate: 3e-4}\n")
-    config = build_config(Outer, load_yaml(str(tmp_path / "c.yaml")), overrides=["inner.threads=8", "tags=[a, b]"])
+    config = build_config(
+        Outer, load_yaml(str(tmp_path / "c.yaml")), overrides=["inner.threads=8", "tags=[a, b]"]
+    )
     assert (config.inner.rate, config.inner.threads, config.tags) == (3e-4, 8, ["a", "b"])
 
 

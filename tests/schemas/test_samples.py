@@ -23,9 +23,18 @@ from schemas.samples import indexed_member, parse_indexed_member
 
 
 def page() -> M3WSample:
-    doc = Document.from_blocks("k1", "http://x.test/p", ["intro", ImageRef(url="http://x.test/a.jpg"), "middle",
-                                                         ImageRef(url="http://x.test/b.png"),
-                                                         ImageRef(url="http://x.test/c.jpg"), "end"])
+    doc = Document.from_blocks(
+        "k1",
+        "http://x.test/p",
+        [
+            "intro",
+            ImageRef(url="http://x.test/a.jpg"),
+            "middle",
+            ImageRef(url="http://x.test/b.png"),
+            ImageRef(url="http://x.test/c.jpg"),
+            "end",
+        ],
+    )
     return M3WSample(doc, {1: MediaFile(b"A"), 4: MediaFile(b"C")})  # slot 3 (b.png) was not fetched
 
 
@@ -58,12 +67,33 @@ def test_m3w_reader_refuses_a_slot_whose_member_is_gone_unless_lenient():
 
 
 def test_pair_json_keeps_the_row_columns_first_then_img2dataset_fields():
-    pair = ImageTextPair(key="p1", url="http://x.test/p.jpg", caption="a cat", sha256="ab", width=224, height=224,
-                         original_width=640, original_height=480, extra={"source_id": 7})
+    pair = ImageTextPair(
+        key="p1",
+        url="http://x.test/p.jpg",
+        caption="a cat",
+        sha256="ab",
+        width=224,
+        height=224,
+        original_width=640,
+        original_height=480,
+        extra={"source_id": 7},
+    )
     shard = PairSample(pair, MediaFile(b"JPEG"), exif='{"Image Make": "X"}').to_shard()
     meta = json.loads(shard.members["json"])
-    assert list(meta) == ["source_id", "key", "url", "caption", "status", "error_message", "width", "height",
-                          "original_width", "original_height", "exif", "sha256"]
+    assert list(meta) == [
+        "source_id",
+        "key",
+        "url",
+        "caption",
+        "status",
+        "error_message",
+        "width",
+        "height",
+        "original_width",
+        "original_height",
+        "exif",
+        "sha256",
+    ]
     assert shard.row == meta and shard.members["txt"] == b"a cat" and shard.members["jpg"] == b"JPEG"
     back = PairSample.from_shard(shard)
     assert back == PairSample(pair, MediaFile(b"JPEG"), exif='{"Image Make": "X"}')
@@ -78,8 +108,15 @@ def test_pair_without_caption_has_no_txt_member():
 
 
 def test_video_frames_in_order_and_a_gap_is_refused():
-    vp = VideoTextPair(key="v1", url="http://x.test/v.mp4", caption="a clip", num_frames=2, timestamps=[0.0, 1.0],
-                       sha256="ff", extra={"segment": [0.0, 2.0]})
+    vp = VideoTextPair(
+        key="v1",
+        url="http://x.test/v.mp4",
+        caption="a clip",
+        num_frames=2,
+        timestamps=[0.0, 1.0],
+        sha256="ff",
+        extra={"segment": [0.0, 2.0]},
+    )
     shard = VideoSample(vp, [b"F0", b"F1"], clip=b"MP4").to_shard()
     assert sorted(shard.members) == ["000.jpg", "001.jpg", "json", "mp4", "txt"]
     back = decode_sample("videos", shard)

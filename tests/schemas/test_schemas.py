@@ -39,8 +39,12 @@ def test_document_roundtrips_through_json_and_arrow():
 
 
 def test_pairs_roundtrip_through_arrow():
-    pair = ImageTextPair(key="abc", url="http://x/y.jpg", caption="c", width=3, height=4, extra={"lang": "en"})
-    video = VideoTextPair(key="v1", url="file:///v.mp4", caption="c", num_frames=2, timestamps=[0.0, 1.0], fps=1.0)
+    pair = ImageTextPair(
+        key="abc", url="http://x/y.jpg", caption="c", width=3, height=4, extra={"lang": "en"}
+    )
+    video = VideoTextPair(
+        key="v1", url="file:///v.mp4", caption="c", num_frames=2, timestamps=[0.0, 1.0], fps=1.0
+    )
     assert from_table(ImageTextPair, to_table([pair])) == [pair]
     assert from_table(VideoTextPair, to_table([video])) == [video]
 
@@ -48,7 +52,10 @@ def test_pairs_roundtrip_through_arrow():
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d.update(texts=["a", "b"], images=[{"url": "http://a/i.jpg"}, None]), "position 0 holds both"),
+        (
+            lambda d: d.update(texts=["a", "b"], images=[{"url": "http://a/i.jpg"}, None]),
+            "position 0 holds both",
+        ),
         (lambda d: d.update(texts=[None], images=[None]), "position 0 holds neither"),
         (lambda d: d.update(texts=["a"], images=[]), "texts has 1 positions but images has 0"),
         (lambda d: d.update(bogus=1), "unknown field(s) ['bogus']"),
@@ -56,7 +63,10 @@ def test_pairs_roundtrip_through_arrow():
         (lambda d: d.update(texts=[3], images=[None]), "Document.texts[0]: expected str, got int"),
         (lambda d: d.pop("url"), "missing required field 'url'"),
         (lambda d: d.update(key="a.b"), "contain no dots"),
-        (lambda d: d.update(texts=[None], images=[{"url": "data:image/png;base64,xx"}]), "absolute http(s) URL"),
+        (
+            lambda d: d.update(texts=[None], images=[{"url": "data:image/png;base64,xx"}]),
+            "absolute http(s) URL",
+        ),
     ],
 )
 def test_document_validation_errors_are_specific(mutate, message):

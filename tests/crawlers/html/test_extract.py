@@ -28,24 +28,27 @@ def article(extra: str) -> str:
     return page(f"<article><p>{PARA}</p>{extra}<p>{PARA} Again.</p></article>")
 
 
-@pytest.mark.parametrize("chrome", [
-    "<nav><a href='/'>Home</a> Navigation words here</nav>",
-    "<div id='cookie-banner'>We use cookies to improve your experience here.</div>",
-    "<div class='share-buttons'>Share this on Facebook and Twitter now</div>",
-    "<section class='comments'><p>Great post, I loved reading it, thanks!</p></section>",
-    "<div class='related-articles'><p>Ten things you did not know about squares</p></div>",
-    "<div class='ad-slot'>Buy the best shoes at the lowest price today</div>",
-    "<form><label>Email</label><input name=e> Sign up for our newsletter</form>",
-    "<div class='newsletter'>Sign up for our weekly newsletter today please</div>",
-    "<script>var x = 'script text should vanish';</script>",
-    "<style>.a{color:red} style text should vanish</style>",
-    "<aside>An aside about something else entirely different</aside>",
-    "<footer>Copyright 2024 Example Corp, all rights reserved</footer>",
-    "<div role='navigation'>Role navigation block with words</div>",
-    "<div style='display:none'>Hidden text that users never see</div>",
-    "<div class='breadcrumb'>Home / Blog / Post title words</div>",
-    "<ul><li><a href='/a'>Link one</a></li><li><a href='/b'>Link two</a></li></ul>",
-])
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        "<nav><a href='/'>Home</a> Navigation words here</nav>",
+        "<div id='cookie-banner'>We use cookies to improve your experience here.</div>",
+        "<div class='share-buttons'>Share this on Facebook and Twitter now</div>",
+        "<section class='comments'><p>Great post, I loved reading it, thanks!</p></section>",
+        "<div class='related-articles'><p>Ten things you did not know about squares</p></div>",
+        "<div class='ad-slot'>Buy the best shoes at the lowest price today</div>",
+        "<form><label>Email</label><input name=e> Sign up for our newsletter</form>",
+        "<div class='newsletter'>Sign up for our weekly newsletter today please</div>",
+        "<script>var x = 'script text should vanish';</script>",
+        "<style>.a{color:red} style text should vanish</style>",
+        "<aside>An aside about something else entirely different</aside>",
+        "<footer>Copyright 2024 Example Corp, all rights reserved</footer>",
+        "<div role='navigation'>Role navigation block with words</div>",
+        "<div style='display:none'>Hidden text that users never see</div>",
+        "<div class='breadcrumb'>Home / Blog / Post title words</div>",
+        "<ul><li><a href='/a'>Link one</a></li><li><a href='/b'>Link two</a></li></ul>",
+    ],
+)
 def test_each_boilerplate_kind_is_dropped(chrome):
     doc = extract_document(article(chrome), URL)
     assert texts(doc) == [PARA, PARA + " Again."]
@@ -65,7 +68,8 @@ def test_page_chrome_outside_article_is_dropped_and_title_kept_in_metadata():
 def test_density_pick_without_semantic_tags():
     html = page(
         "<div id='top'><a href='/'>Home</a> <a href='/x'>X</a></div>"
-        f"<div class='wrap'><div class='content'><p>{PARA}</p><p>{PARA} Two.</p><p>{PARA} Three.</p></div></div>"
+        f"<div class='wrap'><div class='content'><p>{PARA}</p><p>{PARA} Two.</p>"
+        f"<p>{PARA} Three.</p></div></div>"
         "<div class='bottom'>Contact us at the address below for more.</div>"
     )
     doc = extract_document(html, URL)
@@ -86,10 +90,18 @@ def test_blocks_lists_tables_quotes_figures_in_dom_order():
         "<p>Line one<br>line   two</p>"
     )
     doc = extract_document(html, URL)
-    blocks = [t if t is not None else ("IMG", i.url, i.alt) for t, i in zip(doc.texts, doc.images, strict=False)]
+    blocks = [
+        t if t is not None else ("IMG", i.url, i.alt) for t, i in zip(doc.texts, doc.images, strict=False)
+    ]
     assert blocks == [
-        PARA, "Heading", "First item\nSecond item", "Name | Value\nx | 1", "To be or not to be.",
-        ("IMG", "http://example.com/a.jpg", "A red circle"), "Figure 1.", "Line one\nline two",
+        PARA,
+        "Heading",
+        "First item\nSecond item",
+        "Name | Value\nx | 1",
+        "To be or not to be.",
+        ("IMG", "http://example.com/a.jpg", "A red circle"),
+        "Figure 1.",
+        "Line one\nline two",
         PARA + " Again.",
     ]
 
@@ -104,7 +116,9 @@ def test_metadata_language_and_key():
     assert doc.metadata["language"] == "en" and doc.metadata["language_score"] > 0.9
     assert doc.metadata["source"] == "x.warc@0" and doc.metadata["url"] == URL
     assert doc.key == extract_document(article(""), URL).key and "." not in doc.key
-    german = page("<article><p>Der Hund läuft schnell über die Straße und bellt laut im Garten.</p></article>")
+    german = page(
+        "<article><p>Der Hund läuft schnell über die Straße und bellt laut im Garten.</p></article>"
+    )
     assert extract_document(german, URL).metadata["language"] == "de"
 
 
@@ -116,20 +130,28 @@ def test_empty_and_non_html_inputs_give_empty_documents():
 
 
 def test_bytes_with_declared_charset_are_decoded():
-    body = "<html><head><meta charset='windows-1252'></head><body><p>Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e for everyone here.</p></body></html>"
+    body = (
+        "<html><head><meta charset='windows-1252'></head><body>"
+        "<p>Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e for everyone here.</p></body></html>"
+    )
     doc = extract_document(body.encode("cp1252"), URL)
     assert texts(doc) == ["Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e for everyone here."]
     assert doc.metadata["encoding"] == "cp1252"
 
 
 def test_wrong_charset_declaration_falls_back_to_the_real_one():
-    body = "<html><head><meta charset='utf-8'></head><body><p>Caf\u00e9 na\u00efve r\u00e9sum\u00e9 words.</p></body></html>"
+    body = (
+        "<html><head><meta charset='utf-8'></head><body>"
+        "<p>Caf\u00e9 na\u00efve r\u00e9sum\u00e9 words.</p></body></html>"
+    )
     doc = extract_document(body.encode("cp1252"), URL)
     assert texts(doc) == ["Caf\u00e9 na\u00efve r\u00e9sum\u00e9 words."]
 
 
 def test_malformed_html_does_not_crash():
-    html = "<html><body><div><p>Unclosed <b>bold <i>italic</div></p><table><td>cell<p>para</table><img src=x.jpg"
+    html = (
+        "<html><body><div><p>Unclosed <b>bold <i>italic</div></p><table><td>cell<p>para</table><img src=x.jpg"
+    )
     doc = extract_document(html, URL)
     doc.validate()
     assert "Unclosed bold italic" in doc.text()
@@ -166,5 +188,7 @@ def test_wide_flat_page_of_many_nodes_is_capped():
 
 def test_articles_inside_a_comment_section_are_not_picked_as_the_container():
     comments = "".join(f"<article><p>Comment {i}: {PARA} {PARA}</p></article>" for i in range(3))
-    html = page(f"<div class='content'><p>{PARA}</p><p>{PARA} Two.</p></div><div id='comments'>{comments}</div>")
+    html = page(
+        f"<div class='content'><p>{PARA}</p><p>{PARA} Two.</p></div><div id='comments'>{comments}</div>"
+    )
     assert texts(extract_document(html, URL)) == [PARA, PARA + " Two."]

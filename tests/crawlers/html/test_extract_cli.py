@@ -10,8 +10,10 @@ from schemas import Document
 
 def test_extract_cli_prints_the_document(tmp_path, capsys):
     page = tmp_path / "p.html"
-    page.write_text("<html><body><article><p>A red circle on a blue background, drawn by hand today.</p>"
-                    "<img src='img/a.jpg' alt='circle'></article></body></html>")
+    page.write_text(
+        "<html><body><article><p>A red circle on a blue background, drawn by hand today.</p>"
+        "<img src='img/a.jpg' alt='circle'></article></body></html>"
+    )
     assert cli_main(["extract", str(page), "--url", "http://example.com/x/p.html"]) == 0
     doc = Document.from_dict(json.loads(capsys.readouterr().out))
     assert doc.texts[0] == "A red circle on a blue background, drawn by hand today."

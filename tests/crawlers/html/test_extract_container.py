@@ -24,7 +24,9 @@ def _page(article: str, around: str) -> str:
 
 
 def test_article_in_main_drops_the_teasers_around_it():
-    teasers = "<section><h2>More stories</h2>" + "".join(f"<p>{TEASER} ({i})</p>" for i in range(3)) + "</section>"
+    teasers = (
+        "<section><h2>More stories</h2>" + "".join(f"<p>{TEASER} ({i})</p>" for i in range(3)) + "</section>"
+    )
     html = _page(f"<h1>Title</h1><p>{STORY}</p>", teasers)
     assert _texts(html) == ["Title", STORY]
 
@@ -49,6 +51,8 @@ def test_listing_page_of_teaser_articles_keeps_main():
 
 
 def test_nested_semantic_chain_goes_to_the_innermost():
-    html = ("<html><body><main><div role='main'><article><p>" + STORY + "</p></article>"
-            "<p>Short note.</p></div><p>Footer-ish line in main.</p></main></body></html>")
+    html = (
+        "<html><body><main><div role='main'><article><p>" + STORY + "</p></article>"
+        "<p>Short note.</p></div><p>Footer-ish line in main.</p></main></body></html>"
+    )
     assert _texts(html) == [STORY]

@@ -13,16 +13,97 @@ import pytest
 from crawlers.html import extract
 from tests.crawlers.html.conftest import compiled_or_skip
 
-TAGS = ["div", "p", "span", "section", "article", "main", "header", "footer", "nav", "aside", "ul", "ol",
-        "li", "table", "tr", "td", "th", "tbody", "h2", "h3", "blockquote", "figure", "figcaption", "a",
-        "b", "em", "pre", "dl", "dt", "dd", "center", "form", "script", "details", "summary"]
-CLASSES = ["content", "post", "entry-content", "sidebar", "share-bar", "comments", "related-posts",
-           "cookie-notice", "menu", "nav", "ad", "promo-box", "article-body", "story", "main", "x1",
-           "Widget", "NEWSLETTER", "site-header", "İtem", "\u212aomment", "btn btn-primary", ""]
-WORDS = ["the", "volunteers", "painted", "fence", "Read", "more", "café", "naïve", "数据", "данные",
-         "42", "3.5", "x", "—", "|", "«quoted»", "ǅ", "①"]
-STYLES = ["color:red", "DISPLAY : none", "visibility:\thidden", "display:nonex", "dıſplay:none", "display:block",
-          "display\u3000:none"]
+TAGS = [
+    "div",
+    "p",
+    "span",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "tbody",
+    "h2",
+    "h3",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "a",
+    "b",
+    "em",
+    "pre",
+    "dl",
+    "dt",
+    "dd",
+    "center",
+    "form",
+    "script",
+    "details",
+    "summary",
+]
+CLASSES = [
+    "content",
+    "post",
+    "entry-content",
+    "sidebar",
+    "share-bar",
+    "comments",
+    "related-posts",
+    "cookie-notice",
+    "menu",
+    "nav",
+    "ad",
+    "promo-box",
+    "article-body",
+    "story",
+    "main",
+    "x1",
+    "Widget",
+    "NEWSLETTER",
+    "site-header",
+    "İtem",
+    "\u212aomment",
+    "btn btn-primary",
+    "",
+]
+WORDS = [
+    "the",
+    "volunteers",
+    "painted",
+    "fence",
+    "Read",
+    "more",
+    "café",
+    "naïve",
+    "数据",
+    "данные",
+    "42",
+    "3.5",
+    "x",
+    "—",
+    "|",
+    "«quoted»",
+    "ǅ",
+    "①",
+]
+STYLES = [
+    "color:red",
+    "DISPLAY : none",
+    "visibility:\thidden",
+    "display:nonex",
+    "dıſplay:none",
+    "display:block",
+    "display\u3000:none",
+]
 SPACES = [" ", " ", " ", "\n", "\t", "\xa0", "\u2003", "\u3000", "\x1c", "  ", "\u200b", "\r\n"]
 
 
@@ -41,7 +122,9 @@ def _attrs(rng: random.Random) -> str:
     if rng.random() < 0.12:
         attrs.append(f'id="{rng.choice(CLASSES)}"')
     if rng.random() < 0.06:
-        attrs.append(f'role="{rng.choice(["main", " Navigation ", "MAIN", "complementary", "note", "ſearch"])}"')
+        attrs.append(
+            f'role="{rng.choice(["main", " Navigation ", "MAIN", "complementary", "note", "ſearch"])}"'
+        )
     if rng.random() < 0.04:
         attrs.append(rng.choice(["hidden", 'aria-hidden="TRUE"', 'aria-hidden="false"']))
     if rng.random() < 0.05:
@@ -56,12 +139,17 @@ def _image(rng: random.Random, i: int) -> str:
     if kind == 0:
         return f'<img src="/img/{i}.jpg" alt="{_text(rng, 2)}">'
     if kind == 1:
-        return f'<img data-src="pic{i}.png" src="data:image/gif;base64,R0lGOD" srcset="a{i}.jpg 300w, b{i}.jpg 900w">'
+        return (
+            f'<img data-src="pic{i}.png" src="data:image/gif;base64,R0lGOD" '
+            f'srcset="a{i}.jpg 300w, b{i}.jpg 900w">'
+        )
     if kind == 2:
         return '<img src="/pixel.gif" width="1" height="1">'
     if kind == 3:
-        return (f'<picture><source type="image/webp" srcset="/p{i}.webp 2x"><source srcset="/p{i}.jpg">'
-                f'<img src="/p{i}-small.jpg" alt="pic"></picture>')
+        return (
+            f'<picture><source type="image/webp" srcset="/p{i}.webp 2x"><source srcset="/p{i}.jpg">'
+            f'<img src="/p{i}-small.jpg" alt="pic"></picture>'
+        )
     if kind == 4:
         return '<img src="javascript:void(0)">'
     return "<img>"
@@ -105,7 +193,9 @@ def _both(html: str, max_nodes: int | None = None, monkeypatch=None):
     results = []
     for compiled in (True, False):
         skipped = Counter()
-        blocks, nodes, cap = extract.content_blocks(body, "http://x.test/a/page.html", skipped, compiled=compiled)
+        blocks, nodes, cap = extract.content_blocks(
+            body, "http://x.test/a/page.html", skipped, compiled=compiled
+        )
         results.append((blocks, nodes, cap, skipped))
     return results
 
@@ -158,7 +248,9 @@ def test_node_cap_gives_the_same_blocks(cap, monkeypatch):
 def test_deep_nesting_and_a_rescued_wrapper():
     # libxml2 stops nesting at 256 levels: both engines see the same truncated tree.
     deep = "<div>" * 3000 + "<p>Deep text that is real content of the page.</p>" + "</div>" * 3000
-    story = "".join(f"<p>Paragraph {i} of the story: the volunteers painted the fence.</p>" for i in range(20))
+    story = "".join(
+        f"<p>Paragraph {i} of the story: the volunteers painted the fence.</p>" for i in range(20)
+    )
     rescued = f'<nav>Home News</nav><div class="post comments-open">{story}</div>'
     for html in (deep, rescued):
         fast, reference = _both(f"<html><body>{html}</body></html>")

@@ -23,7 +23,13 @@ TEXTS = [
     "Le chat dort sur le canapé pendant que la pluie tombe doucement sur la ville.",
     "ЭТО ТЕКСТ НА РУССКОМ ЯЗЫКЕ, НАПИСАННЫЙ ЗАГЛАВНЫМИ БУКВАМИ",
     "日本語のテキストです。東京は日本の首都です。",
-    "", "a", "ab", ",d", "   \n\t ", "x" * 1000, "é" * 7,
+    "",
+    "a",
+    "ab",
+    ",d",
+    "   \n\t ",
+    "x" * 1000,
+    "é" * 7,
     "ab" * 3000,  # a feature counted over 4096 times: the compiled scorer's log1pf fallback
 ]
 
@@ -38,7 +44,7 @@ def _multilingual_texts() -> list[str]:
     from tests.crawlers.html.multilingual_texts import multilingual_documents
 
     docs = [text for _, text in multilingual_documents(seed=2, per_language=2)]
-    return docs + [text[:language.MAX_CHARS] for text in docs]
+    return docs + [text[: language.MAX_CHARS] for text in docs]
 
 
 @pytest.mark.parametrize("text", TEXTS + _random_texts(40))
@@ -101,11 +107,13 @@ def test_compiled_scorer_rejects_arrays_out_of_range():
     log1p = np.log1p(np.arange(16, dtype=np.float32))
     scorer = langid.Scorer(nextmove, rowbase, output, table, pc, [(0, 1)], log1p)
     assert scorer.classify(b"abc") == (0, pytest.approx(2 / 3))  # uniform, then 1 folded into 0
-    bad = [(np.full(256, 1, dtype=np.uint32), rowbase, output, table, pc, [], log1p),  # no state 1
-           (nextmove, np.full(1, 8, dtype=np.int64), output, table, pc, [], log1p),  # past the end
-           (nextmove, rowbase, np.ones(1, dtype=np.int32), table, pc, [], log1p),  # no feature 1
-           (nextmove, rowbase, output, table, pc[:2], [], log1p),  # class counts differ
-           (nextmove, rowbase, output, table, pc, [(0, 3)], log1p)]  # no class 3
+    bad = [
+        (np.full(256, 1, dtype=np.uint32), rowbase, output, table, pc, [], log1p),  # no state 1
+        (nextmove, np.full(1, 8, dtype=np.int64), output, table, pc, [], log1p),  # past the end
+        (nextmove, rowbase, np.ones(1, dtype=np.int32), table, pc, [], log1p),  # no feature 1
+        (nextmove, rowbase, output, table, pc[:2], [], log1p),  # class counts differ
+        (nextmove, rowbase, output, table, pc, [(0, 3)], log1p),
+    ]  # no class 3
     for args in bad:
         with pytest.raises(ValueError):
             langid.Scorer(*args)
@@ -128,8 +136,10 @@ def test_capped_guess_equals_the_1000_character_guess():
 
     docs = multilingual_documents(seed=0, per_language=8) + multilingual_documents(seed=1, per_language=8)
     assert language.MAX_CHARS <= 500 and all(len(text) > language.MAX_CHARS for _, text in docs)
-    flipped = [(kind, language.guess_language(text)[0], language.guess_language(text[:1000])[0])
-               for kind, text in docs]
+    flipped = [
+        (kind, language.guess_language(text)[0], language.guess_language(text[:1000])[0])
+        for kind, text in docs
+    ]
     flipped = [f for f in flipped if f[1] != f[2]]
     assert flipped == []
 

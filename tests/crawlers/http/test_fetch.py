@@ -14,9 +14,18 @@ DECODE_OUTCOMES = {"not_an_image", "truncated", "decompression_bomb", "unsupport
 
 
 def make_fetcher(**overrides) -> Fetcher:
-    cfg = dict(allow_private=True, connect_timeout=0.5, read_timeout=0.5, total_timeout=0.5,
-               max_bytes=2**20, retries=2, backoff_base=0.01, backoff_max=0.02, max_retry_wait=1.0,
-               concurrency=8)
+    cfg = dict(
+        allow_private=True,
+        connect_timeout=0.5,
+        read_timeout=0.5,
+        total_timeout=0.5,
+        max_bytes=2**20,
+        retries=2,
+        backoff_base=0.01,
+        backoff_max=0.02,
+        max_retry_wait=1.0,
+        concurrency=8,
+    )
     cfg.update(overrides)
     return Fetcher(FetchConfig(**cfg))
 
@@ -103,7 +112,9 @@ def test_redirect_to_private_address_refused(http_server, monkeypatch):
         return host if host == "127.0.0.1" else resolve(host, port, allow_private=False)
 
     monkeypatch.setattr(fetch_module, "resolve", guard)
-    http_server.add("/to-local", b"", status=302, headers={"Location": f"http://localhost:{http_server.port}/good.jpg"})
+    http_server.add(
+        "/to-local", b"", status=302, headers={"Location": f"http://localhost:{http_server.port}/good.jpg"}
+    )
     r = make_fetcher(allow_private=False).fetch(http_server.url("/to-local"))
     assert r.reason is RejectReason.PRIVATE_ADDRESS and http_server.hits["/good.jpg"] == 0
 
@@ -159,8 +170,8 @@ def test_per_host_interval_spaces_requests(http_server):
 
 
 @pytest.mark.parametrize(
-    "value,expected", [("0", 0.0), ("120", 120.0), ("soon", None), (None, None),
-                       ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)],
+    "value,expected",
+    [("0", 0.0), ("120", 120.0), ("soon", None), (None, None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)],
 )
 def test_parse_retry_after(value, expected):
     assert parse_retry_after(value) == expected

@@ -33,9 +33,20 @@ def test_parse_directives_forms():
 
 @pytest.mark.parametrize(
     "ip,public",
-    [("8.8.8.8", True), ("127.0.0.1", False), ("10.1.2.3", False), ("192.168.0.1", False),
-     ("169.254.169.254", False), ("224.0.0.1", False), ("0.0.0.0", False), ("::1", False),
-     ("fe80::1", False), ("::ffff:127.0.0.1", False), ("2001:4860:4860::8888", True), ("100.64.0.1", False)],
+    [
+        ("8.8.8.8", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("192.168.0.1", False),
+        ("169.254.169.254", False),
+        ("224.0.0.1", False),
+        ("0.0.0.0", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("2001:4860:4860::8888", True),
+        ("100.64.0.1", False),
+    ],
 )
 def test_is_public(ip, public):
     assert is_public(ipaddress.ip_address(ip)) is public

@@ -21,8 +21,18 @@ def near(a, b, tol=12):
 
 
 def test_default_routes_fetch_and_process_to_their_exact_outcomes(http_server):
-    fetcher = Fetcher(FetchConfig(allow_private=True, read_timeout=0.5, total_timeout=0.5, max_bytes=2**20,
-                                  retries=1, backoff_base=0.01, max_retry_wait=1.0, concurrency=8))
+    fetcher = Fetcher(
+        FetchConfig(
+            allow_private=True,
+            read_timeout=0.5,
+            total_timeout=0.5,
+            max_bytes=2**20,
+            retries=1,
+            backoff_base=0.01,
+            max_retry_wait=1.0,
+            concurrency=8,
+        )
+    )
     proc = ImageProcessor(ResizeConfig(image_size=32))
     paths = list(DEFAULT_ROUTES)
     got = {}
@@ -37,8 +47,13 @@ def test_default_routes_fetch_and_process_to_their_exact_outcomes(http_server):
 
 @pytest.mark.parametrize(
     "mode,size,expected",
-    [("border", (64, 32), (64, 64)), ("keep_ratio", (64, 32), (128, 64)), ("center_crop", (64, 32), (64, 64)),
-     ("keep_ratio_largest", (64, 32), (64, 32)), ("no", (64, 32), (100, 50))],
+    [
+        ("border", (64, 32), (64, 64)),
+        ("keep_ratio", (64, 32), (128, 64)),
+        ("center_crop", (64, 32), (64, 64)),
+        ("keep_ratio_largest", (64, 32), (64, 32)),
+        ("no", (64, 32), (100, 50)),
+    ],
 )
 def test_resize_modes_match_img2dataset(mode, size, expected):
     out = ImageProcessor(ResizeConfig(image_size=64, resize_mode=mode)).process(image_bytes((100, 50)))
@@ -67,17 +82,24 @@ def test_animation_takes_the_first_frame():
     frames = [Image.new("RGB", (16, 16), c) for c in ((0, 0, 255), (0, 255, 0))]
     buf = io.BytesIO()
     frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:])
-    out = ImageProcessor(ResizeConfig(image_size=16, encode_format="png", encode_quality=1)).process(buf.getvalue())
+    out = ImageProcessor(ResizeConfig(image_size=16, encode_format="png", encode_quality=1)).process(
+        buf.getvalue()
+    )
     assert near(decode(out.data).getpixel((8, 8)), (0, 0, 255), 0)
     assert ImageProcessor().process(animated_gif()).ok
 
 
 @pytest.mark.parametrize(
     "raw,reason",
-    [(b"", RejectReason.NOT_AN_IMAGE), (b"<html><body>x</body></html>", RejectReason.NOT_AN_IMAGE),
-     (b"\x00\x01garbage" * 10, RejectReason.NOT_AN_IMAGE), (b"<svg xmlns='x'/>", RejectReason.UNSUPPORTED_FORMAT),
-     (png_bomb(), RejectReason.DECOMPRESSION_BOMB), (image_bytes((256, 256))[:1500], RejectReason.TRUNCATED),
-     (image_bytes((8, 8), fmt="PNG")[:60], RejectReason.UNDECODABLE)],
+    [
+        (b"", RejectReason.NOT_AN_IMAGE),
+        (b"<html><body>x</body></html>", RejectReason.NOT_AN_IMAGE),
+        (b"\x00\x01garbage" * 10, RejectReason.NOT_AN_IMAGE),
+        (b"<svg xmlns='x'/>", RejectReason.UNSUPPORTED_FORMAT),
+        (png_bomb(), RejectReason.DECOMPRESSION_BOMB),
+        (image_bytes((256, 256))[:1500], RejectReason.TRUNCATED),
+        (image_bytes((8, 8), fmt="PNG")[:60], RejectReason.UNDECODABLE),
+    ],
 )
 def test_bad_inputs_have_specific_reasons(raw, reason):
     out = ImageProcessor().process(raw)
@@ -91,9 +113,11 @@ def test_decode_pixel_limit_is_configurable():
 
 @pytest.mark.parametrize(
     "cfg,size,reason",
-    [(dict(min_image_size=50), (40, 80), RejectReason.IMAGE_TOO_SMALL),
-     (dict(max_aspect_ratio=2.0), (90, 30), RejectReason.ASPECT_RATIO),
-     (dict(max_image_area=1000), (40, 40), RejectReason.IMAGE_TOO_LARGE)],
+    [
+        (dict(min_image_size=50), (40, 80), RejectReason.IMAGE_TOO_SMALL),
+        (dict(max_aspect_ratio=2.0), (90, 30), RejectReason.ASPECT_RATIO),
+        (dict(max_image_area=1000), (40, 40), RejectReason.IMAGE_TOO_LARGE),
+    ],
 )
 def test_resizer_size_checks(cfg, size, reason):
     assert ImageProcessor(ResizeConfig(**cfg)).process(image_bytes(size)).reason is reason
@@ -109,7 +133,10 @@ def test_reused_transforms_give_byte_identical_outputs(mode, monkeypatch):
 
     module = _load_resizer_module()
     assert isinstance(module.A, ReusedTransforms)
-    raws = [image_bytes(size, colour=(i * 40, 90, 200 - i * 30)) for i, size in enumerate([(300, 200), (120, 260), (224, 224), (90, 60)])]
+    raws = [
+        image_bytes(size, colour=(i * 40, 90, 200 - i * 30))
+        for i, size in enumerate([(300, 200), (120, 260), (224, 224), (90, 60)])
+    ]
     resizer = Resizer(image_size=128, resize_mode=mode, resize_only_if_bigger=False)
     with concurrent.futures.ThreadPoolExecutor(4) as pool:  # several threads, each with its own transforms
         reused = list(pool.map(lambda raw: resizer(io.BytesIO(raw)), raws * 3))

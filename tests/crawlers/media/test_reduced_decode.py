@@ -42,7 +42,12 @@ def psnr(a: bytes, b: bytes) -> float:
         ((2000, 1500), "no", {}, 1),  # no resize: the output keeps every pixel
         ((1000, 900), "border", {"min_image_size": 400}, 2),  # 450 still passes the check
         ((1000, 900), "border", {"min_image_size": 460}, 1),  # 450 would fail it: verdict must not change
-        ((2000, 1500), "border", {"max_image_area": 2_000_000}, 1),  # rejected at full size: keep that verdict
+        (
+            (2000, 1500),
+            "border",
+            {"max_image_area": 2_000_000},
+            1,
+        ),  # rejected at full size: keep that verdict
     ],
 )
 def test_reduction_factor(size, mode, kw, expected):
@@ -63,7 +68,9 @@ def test_reduced_output_matches_full_decode(mode):
     on = ImageProcessor(ResizeConfig(image_size=224, resize_mode=mode)).process(raw)
     off = ImageProcessor(ResizeConfig(image_size=224, resize_mode=mode, reduced_decode=False)).process(raw)
     assert on.ok and off.ok
-    assert (on.original_width, on.original_height) == (off.original_width, off.original_height) == (1600, 1200)
+    assert (
+        (on.original_width, on.original_height) == (off.original_width, off.original_height) == (1600, 1200)
+    )
     assert abs(on.width - off.width) <= 1 and abs(on.height - off.height) <= 1
     if (on.width, on.height) == (off.width, off.height):
         assert psnr(on.data, off.data) > 30  # measured ~40 dB: noise-level differences
@@ -92,6 +99,9 @@ def test_small_jpeg_and_png_take_the_full_path():
 def test_greyscale_jpeg_stays_greyscale():
     buf = io.BytesIO()
     Image.linear_gradient("L").resize((1200, 900)).save(buf, "JPEG")
-    outs = [ImageProcessor(ResizeConfig(image_size=224, reduced_decode=on)).process(buf.getvalue()) for on in (True, False)]
+    outs = [
+        ImageProcessor(ResizeConfig(image_size=224, reduced_decode=on)).process(buf.getvalue())
+        for on in (True, False)
+    ]
     assert [Image.open(io.BytesIO(o.data)).mode for o in outs] == ["L", "L"]
     assert psnr(outs[0].data, outs[1].data) > 30

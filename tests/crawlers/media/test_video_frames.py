@@ -111,7 +111,8 @@ def test_huge_resolution_is_scaled_inside_ffmpeg_with_bounded_memory(tmp_path):
     path = make_testsrc(tmp_path / "huge.mp4", size="4000x3000", rate=2, duration=2.0)
     # run the sampler in a fresh interpreter so RUSAGE_CHILDREN holds only its ffmpeg runs
     code = (
-        "import resource, sys; from crawlers.media.video_frames import *; from crawlers.media.video_probe import probe_video;"
+        "import resource, sys; from crawlers.media.video_frames import *; "
+        "from crawlers.media.video_probe import probe_video;"
         f"p = probe_video({str(path)!r}); cfg = FrameSamplerConfig(image_size=224, num_frames=2);"
         f"r = sample_frames({str(path)!r}, 0.0, p.width, p.height, 2, cfg);"
         "print(p.width, p.height, r.frames.shape, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"

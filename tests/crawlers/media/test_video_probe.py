@@ -94,12 +94,14 @@ def test_faststart_mp4_cut_short_still_probes(media):
     assert probe_video(str(cut)).duration == 3.0
 
 
-HEADER = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'x.mp4':
-  Duration: 00:01:02.50, start: 0.000000, bitrate: 87 kb/s
-  Stream #0:0[0x1](und): Audio: mp3 (mp4a / 0x6134706D), 44100 Hz, stereo, fltp, 128 kb/s (default)
-  Stream #0:1[0x2](und): Video: {codec} (avc1 / 0x31637661), yuv420p(progressive), 1920x1080 [SAR 1:1 DAR 16:9], 29.97 fps, 1k tbr, 90k tbn{tail}
-At least one output file must be specified
-"""
+HEADER = (
+    "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'x.mp4':\n"
+    "  Duration: 00:01:02.50, start: 0.000000, bitrate: 87 kb/s\n"
+    "  Stream #0:0[0x1](und): Audio: mp3 (mp4a / 0x6134706D), 44100 Hz, stereo, fltp, 128 kb/s (default)\n"
+    "  Stream #0:1[0x2](und): Video: {codec} (avc1 / 0x31637661), yuv420p(progressive), "
+    "1920x1080 [SAR 1:1 DAR 16:9], 29.97 fps, 1k tbr, 90k tbn{tail}\n"
+    "At least one output file must be specified\n"
+)
 
 
 def test_parse_reads_numbers_past_codec_tags(tmp_path):

@@ -112,7 +112,7 @@ def test_collate_pads_text_and_media(enc):
     assert batch["media"].shape == (2, 3, 1, 3, 16, 16)
     assert batch["media_mask"].tolist() == [[True, False, False], [True, True, True]]
     assert batch["attention_mask"][0].sum() == len(a.input_ids)
-    assert (batch["labels"][0, len(a.input_ids):] == IGNORE).all()
+    assert (batch["labels"][0, len(a.input_ids) :] == IGNORE).all()
     assert (batch["media"][0, 1:] == 0).all()
 
 
@@ -148,12 +148,25 @@ def test_unknown_kind_lists_valid_ones(enc):
 
 def test_packing_joins_examples_and_keeps_each_parts_labels(tmp_path, enc):
     url = str(write_tar(tmp_path / "p-00000.tar", [pair_sample(i) for i in range(5)]))
-    loader = make_loader(url, kind="pairs", tokenizer=enc.tokenizer, image_size=16, batch_size=2, epochs=1,
-                         pack=2, shuffle_shards=False)
+    loader = make_loader(
+        url,
+        kind="pairs",
+        tokenizer=enc.tokenizer,
+        image_size=16,
+        batch_size=2,
+        epochs=1,
+        pack=2,
+        shuffle_shards=False,
+    )
     batches = list(loader)
     assert [b["keys"] for b in batches] == [["k00000+k00001", "k00002+k00003"], ["k00004"]]
     first = batches[0]
     assert first["media"].shape[:2] == (2, 2) and first["media_mask"].all()
     ids, labels = first["input_ids"][0].tolist(), first["labels"][0].tolist()
-    assert enc.tokenizer.decode(ids) == "<image> a blue square <|endofchunk|> <image> a green square <|endofchunk|>"
-    assert [i for i, t in enumerate(labels) if t == IGNORE] == [i for i, t in enumerate(ids) if t == enc.media_id]
+    assert (
+        enc.tokenizer.decode(ids)
+        == "<image> a blue square <|endofchunk|> <image> a green square <|endofchunk|>"
+    )
+    assert [i for i, t in enumerate(labels) if t == IGNORE] == [
+        i for i, t in enumerate(ids) if t == enc.media_id
+    ]

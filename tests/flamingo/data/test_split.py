@@ -36,9 +36,20 @@ def _keys(loader) -> list[str]:
 def test_two_nodes_times_workers_partition_the_epoch(urls, tok, num_workers, split):
     per_node = []
     for node_rank in range(2):
-        loader = make_loader(urls, kind="pairs", tokenizer=tok, image_size=32, batch_size=3, epochs=1,
-                             num_workers=num_workers, num_nodes=2, node_rank=node_rank, split=split,
-                             shuffle_buffer=4, seed=1)
+        loader = make_loader(
+            urls,
+            kind="pairs",
+            tokenizer=tok,
+            image_size=32,
+            batch_size=3,
+            epochs=1,
+            num_workers=num_workers,
+            num_nodes=2,
+            node_rank=node_rank,
+            split=split,
+            shuffle_buffer=4,
+            seed=1,
+        )
         per_node.append(_keys(loader))
     everything = per_node[0] + per_node[1]
     duplicates = [k for k, n in collections.Counter(everything).items() if n > 1]
@@ -48,8 +59,9 @@ def test_two_nodes_times_workers_partition_the_epoch(urls, tok, num_workers, spl
 
 
 def test_single_consumer_reads_every_sample_once_per_epoch(urls, tok):
-    loader = make_loader(urls, kind="pairs", tokenizer=tok, image_size=32, batch_size=4, epochs=2, seed=3,
-                         shuffle_buffer=5)
+    loader = make_loader(
+        urls, kind="pairs", tokenizer=tok, image_size=32, batch_size=4, epochs=2, seed=3, shuffle_buffer=5
+    )
     keys = _keys(loader)
     assert len(keys) == 2 * len(ALL_KEYS)
     assert collections.Counter(keys) == {k: 2 for k in ALL_KEYS}
@@ -59,8 +71,17 @@ def test_single_consumer_reads_every_sample_once_per_epoch(urls, tok):
 @pytest.mark.parametrize("num_workers", [0, 2])
 def test_resume_mid_epoch_gives_the_same_remaining_samples(urls, tok, num_workers):
     def fresh():
-        return make_loader(urls, kind="pairs", tokenizer=tok, image_size=32, batch_size=2, epochs=2,
-                           num_workers=num_workers, shuffle_buffer=6, seed=7)
+        return make_loader(
+            urls,
+            kind="pairs",
+            tokenizer=tok,
+            image_size=32,
+            batch_size=2,
+            epochs=2,
+            num_workers=num_workers,
+            shuffle_buffer=6,
+            seed=7,
+        )
 
     full = _keys(fresh())
     first = fresh()
@@ -86,7 +107,9 @@ def test_resume_with_another_split_is_refused(urls, tok):
 
 def test_resampled_stream_is_infinite_and_reproducible(urls, tok):
     def first_keys():
-        loader = make_loader(urls, kind="pairs", tokenizer=tok, image_size=32, batch_size=5, split="resampled")
+        loader = make_loader(
+            urls, kind="pairs", tokenizer=tok, image_size=32, batch_size=5, split="resampled"
+        )
         it = iter(loader)
         return [k for _ in range(20) for k in next(it)["keys"]]  # 100 samples from 35: wraps around
 
@@ -97,8 +120,14 @@ def test_resampled_stream_is_infinite_and_reproducible(urls, tok):
 
 def test_brace_patterns_and_manifest_expand_to_the_shards(urls, tmp_path, tok):
     directory = urls[0].rsplit("/", 1)[0]
-    loader = make_loader(directory + "/pairs-{00000..00004}.tar", kind="pairs", tokenizer=tok,
-                         image_size=32, batch_size=50, epochs=1)
+    loader = make_loader(
+        directory + "/pairs-{00000..00004}.tar",
+        kind="pairs",
+        tokenizer=tok,
+        image_size=32,
+        batch_size=50,
+        epochs=1,
+    )
     assert loader.urls == urls
     assert len(next(iter(loader))["keys"]) == NUM_SHARDS * PER_SHARD
 

@@ -21,14 +21,19 @@ def _one_thread():
 def test_captioning_prompt_string():
     fmt = get_format("captioning")
     prompt = build_prompt(fmt, [("a red circle", ""), ("a blue star", "")])
-    assert prompt == "<image>Output: a red circle<|endofchunk|><image>Output: a blue star<|endofchunk|><image>Output:"
+    assert (
+        prompt
+        == "<image>Output: a red circle<|endofchunk|><image>Output: a blue star<|endofchunk|><image>Output:"
+    )
 
 
 def test_vqa_prompt_string():
     fmt = get_format("vqa")
     prompt = build_prompt(fmt, [("red", "what colour?")], "what shape?")
-    assert prompt == ("<image>Question: what colour? Short answer: red<|endofchunk|>"
-                      "<image>Question: what shape? Short answer:")
+    assert prompt == (
+        "<image>Question: what colour? Short answer: red<|endofchunk|>"
+        "<image>Question: what shape? Short answer:"
+    )
 
 
 def test_zero_shot_trick_uses_text_only_examples():
@@ -59,10 +64,14 @@ def test_rank_and_generate_run_on_a_tiny_model():
     model = tiny_model()
     size = model.image_size
     colours = [torch.full((3, size, size), v) for v in (-1.0, 0.0, 1.0)]
-    support = [LabeledImage(image=c, answer=f"a {w} square", key=str(i))
-               for i, (c, w) in enumerate(zip(colours, ["red", "green", "blue"], strict=False))]
-    queries = [LabeledImage(image=colours[0], answer="a red square", key="q0"),
-               LabeledImage(image=colours[2], answer="a blue square", key="q1")]
+    support = [
+        LabeledImage(image=c, answer=f"a {w} square", key=str(i))
+        for i, (c, w) in enumerate(zip(colours, ["red", "green", "blue"], strict=False))
+    ]
+    queries = [
+        LabeledImage(image=colours[0], answer="a red square", key="q0"),
+        LabeledImage(image=colours[2], answer="a blue square", key="q1"),
+    ]
     ranked = evaluate(model, support, queries, shots=2, method="rank")
     assert ranked.chance == 0.5 and ranked.num_queries == 2
     assert all(p["prediction"] in ("a red square", "a blue square") for p in ranked.predictions)

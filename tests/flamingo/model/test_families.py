@@ -10,14 +10,23 @@ from tests.flamingo.model_helpers import open_model, random_interleaved_ids, ran
 
 _COMMON = dict(hidden_size=64, num_hidden_layers=4, num_attention_heads=4, max_position_embeddings=128)
 FAMILIES = {
-    "gpt2": dict(model_type="gpt2", n_layer=4, n_embd=64, n_head=4, n_positions=128,
-                 resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0),
+    "gpt2": dict(
+        model_type="gpt2",
+        n_layer=4,
+        n_embd=64,
+        n_head=4,
+        n_positions=128,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
+    ),
     "opt": dict(model_type="opt", ffn_dim=128, word_embed_proj_dim=64, dropout=0.0, **_COMMON),
     "llama": dict(model_type="llama", intermediate_size=128, num_key_value_heads=2, **_COMMON),
     "mistral": dict(model_type="mistral", intermediate_size=128, num_key_value_heads=2, **_COMMON),
     "qwen2": dict(model_type="qwen2", intermediate_size=128, num_key_value_heads=2, **_COMMON),
-    "gpt_neox": dict(model_type="gpt_neox", intermediate_size=128, hidden_dropout=0.0,
-                     attention_dropout=0.0, **_COMMON),
+    "gpt_neox": dict(
+        model_type="gpt_neox", intermediate_size=128, hidden_dropout=0.0, attention_dropout=0.0, **_COMMON
+    ),
 }
 
 
@@ -63,8 +72,10 @@ def test_generate_with_cache_equals_without(family_model):
     kwargs = dict(max_new_tokens=6, stop_token_ids=[])
     cached = model.generate(batch.input_ids, media, batch.attention_mask, **kwargs)
     uncached = model.generate(batch.input_ids, media, batch.attention_mask, use_cache=False, **kwargs)
-    no_media_cache = model.generate(batch.input_ids, media, batch.attention_mask, use_media_cache=False, **kwargs)
+    no_media_cache = model.generate(
+        batch.input_ids, media, batch.attention_mask, use_media_cache=False, **kwargs
+    )
     assert cached.shape == (2, batch.input_ids.shape[1] + 6)
     assert torch.equal(cached, uncached), name
     assert torch.equal(cached, no_media_cache), name
-    assert not (cached[:, batch.input_ids.shape[1]:] == model.media_token_id).any()
+    assert not (cached[:, batch.input_ids.shape[1] :] == model.media_token_id).any()

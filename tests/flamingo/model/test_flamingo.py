@@ -114,7 +114,8 @@ def test_text_before_first_image_is_unaffected_and_xattn_output_is_zero(trained)
 def test_trainable_set_is_exactly_resampler_xattn_and_new_rows(model):
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     expected = {
-        n for n, _ in model.named_parameters()
+        n
+        for n, _ in model.named_parameters()
         if n.startswith("resampler.") or ".xattn." in n or n.endswith(".rows")
     }
     assert trainable == expected
@@ -170,7 +171,9 @@ def test_batch_with_different_numbers_of_images(trained):
     media_mask = torch.tensor([[True, True], [True, False]])
     media[1, 1] = 0  # padding slot
     with torch.no_grad():
-        both = trained(batch.input_ids, media, attention_mask=batch.attention_mask, media_mask=media_mask).logits
+        both = trained(
+            batch.input_ids, media, attention_mask=batch.attention_mask, media_mask=media_mask
+        ).logits
         single = tok(texts[1:], return_tensors="pt")
         alone = trained(single.input_ids, media[1:, :1]).logits
     length = single.input_ids.shape[1]
@@ -186,15 +189,19 @@ def test_batch_with_different_numbers_of_images(trained):
 def test_generate_stops_rows_at_stop_tokens_and_pads_them(trained):
     tok = trained.tokenizer
     tok.padding_side = "left"
-    batch = tok(["<image>a red circle<|endofchunk|><image>a", "<image>the"], return_tensors="pt", padding=True)
+    batch = tok(
+        ["<image>a red circle<|endofchunk|><image>a", "<image>the"], return_tensors="pt", padding=True
+    )
     media = random_media(trained, 2, 2)
     length = batch.input_ids.shape[1]
     free = trained.generate(batch.input_ids, media, batch.attention_mask, max_new_tokens=4, stop_token_ids=[])
     assert free.shape == (2, length + 4)
     first = int(free[0, length])
-    stopped = trained.generate(batch.input_ids, media, batch.attention_mask, max_new_tokens=4, stop_token_ids=[first])
+    stopped = trained.generate(
+        batch.input_ids, media, batch.attention_mask, max_new_tokens=4, stop_token_ids=[first]
+    )
     assert stopped[0, length] == first
-    assert (stopped[0, length + 1:] == tok.pad_token_id).all()
+    assert (stopped[0, length + 1 :] == tok.pad_token_id).all()
     row1_stop = (free[1, length:] == first).nonzero()
     if row1_stop.numel() == 0:  # row 1 never emits the stop token: it runs to the end unchanged
         assert torch.equal(stopped[1], free[1])

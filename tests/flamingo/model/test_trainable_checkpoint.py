@@ -54,18 +54,35 @@ def test_base_models_and_tokenizer_from_local_directories(tmp_path):
 
     tok = build_tiny_tokenizer(["a red circle on a blue background"])
     tok.save_pretrained(tmp_path / "lm")
-    lm_cfg = AutoConfig.for_model("llama", hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                                  num_attention_heads=4, vocab_size=len(tok), max_position_embeddings=64)
+    lm_cfg = AutoConfig.for_model(
+        "llama",
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        vocab_size=len(tok),
+        max_position_embeddings=64,
+    )
     torch.manual_seed(0)
     lm = AutoModelForCausalLM.from_config(lm_cfg)
     lm.save_pretrained(tmp_path / "lm")
-    vis_cfg = AutoConfig.for_model("siglip_vision_model", image_size=16, patch_size=8, hidden_size=32,
-                                   intermediate_size=64, num_hidden_layers=1, num_attention_heads=2)
+    vis_cfg = AutoConfig.for_model(
+        "siglip_vision_model",
+        image_size=16,
+        patch_size=8,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+    )
     AutoModel.from_config(vis_cfg).save_pretrained(tmp_path / "vision")
 
     config = FlamingoConfig.preset(
-        "tiny", lm_config=None, vision_config=None,
-        lm_path=str(tmp_path / "lm"), vision_path=str(tmp_path / "vision"),
+        "tiny",
+        lm_config=None,
+        vision_config=None,
+        lm_path=str(tmp_path / "lm"),
+        vision_path=str(tmp_path / "vision"),
     )
     model = Flamingo(config)
     assert model.image_size == 16

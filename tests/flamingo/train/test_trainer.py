@@ -18,6 +18,7 @@ from tests.flamingo.shardmaker import m3w_sample, one_thread, write_pair_shards,
 def trainable_state(model):
     return {name: t.clone() for name, t in trainable_tensors(model).items()}
 
+
 @pytest.fixture(autouse=True, scope="module")
 def _one_thread():
     before = one_thread()
@@ -36,9 +37,21 @@ def shards(tmp_path_factory):
 def _cfg(out, shards, **kw) -> TrainConfig:
     pairs, m3w = shards
     base = dict(
-        output_dir=str(out), num_steps=4, learning_rate=1e-3, warmup_steps=1, progress=False, seed=3,
+        output_dir=str(out),
+        num_steps=4,
+        learning_rate=1e-3,
+        warmup_steps=1,
+        progress=False,
+        seed=3,
         datasets=[
-            {"name": "pairs", "kind": "pairs", "urls": pairs, "weight": 1.0, "batch_size": 4, "shuffle_buffer": 4},
+            {
+                "name": "pairs",
+                "kind": "pairs",
+                "urls": pairs,
+                "weight": 1.0,
+                "batch_size": 4,
+                "shuffle_buffer": 4,
+            },
             {"name": "m3w", "kind": "m3w", "urls": m3w, "weight": 0.5, "batch_size": 2},
         ],
     )
@@ -93,7 +106,8 @@ def test_schedule_warms_up_then_decays_to_the_floor():
 def test_yaml_config_and_overrides(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(
-        "output_dir: out\nnum_steps: 5\ndatasets:\n  - {name: p, kind: pairs, urls: a.tar}\n", encoding="utf-8"
+        "output_dir: out\nnum_steps: 5\ndatasets:\n  - {name: p, kind: pairs, urls: a.tar}\n",
+        encoding="utf-8",
     )
     cfg = load_train_config(str(path), ["num_steps=7", "datasets.0.batch_size=3", "learning_rate=3e-4"])
     assert (cfg.num_steps, cfg.datasets[0].batch_size, cfg.learning_rate) == (7, 3, 3e-4)

@@ -15,7 +15,9 @@ EVAL_CAPTION = "a red circle on a blue background next to a small green square"
 
 
 def sample(key, image, caption):
-    return PairSample(ImageTextPair(key=key, url=f"http://x.test/{key}.jpg", caption=caption), MediaFile(image))
+    return PairSample(
+        ImageTextPair(key=key, url=f"http://x.test/{key}.jpg", caption=caption), MediaFile(image)
+    )
 
 
 def test_drops_eval_images_and_texts(tmp_path):
@@ -26,7 +28,9 @@ def test_drops_eval_images_and_texts(tmp_path):
         sample("t1", jpeg(eval_img.resize((100, 100)), 50), "unrelated caption"),
         sample("t2", jpeg(picture(6)), f"Photo: {EVAL_CAPTION.upper()}!"),
         sample("t3", jpeg(picture(7)), "a dog"),  # eval text under min_words: never a match
-        sample("t4", jpeg(picture(8)), "a red circle on a blue background"),  # a prefix, not the whole caption
+        sample(
+            "t4", jpeg(picture(8)), "a red circle on a blue background"
+        ),  # a prefix, not the whole caption
     ]
     out = run_collect(samples, Decontaminate(evals, texts), tmp_path)
     assert sorted(s.key for s in out["kept"]) == ["t3", "t4"]
@@ -35,7 +39,9 @@ def test_drops_eval_images_and_texts(tmp_path):
         ("t1", "decontaminate", RejectReason.EVAL_CONTAMINATION, None),
         ("t2", "decontaminate", RejectReason.EVAL_CONTAMINATION, None),
     ]
-    assert rejects[0].detail.startswith("image within ") and rejects[0].detail.endswith("pHash bits of eval image coco-5")
+    assert rejects[0].detail.startswith("image within ") and rejects[0].detail.endswith(
+        "pHash bits of eval image coco-5"
+    )
     assert rejects[1].detail == "shares a 13-word run with eval text cap-1"
 
 
@@ -60,7 +66,9 @@ def test_deduplicate_pairs_chains_exact_perceptual_and_decontamination(tmp_path)
         sample("k4", jpeg(b), "two"),
         sample("k5", jpeg(c), "eval image"),
     ]
-    out = run_collect(samples, Deduplicate("pair", eval_images=eval_image_hashes({"ev-c": jpeg(c)})), tmp_path)
+    out = run_collect(
+        samples, Deduplicate("pair", eval_images=eval_image_hashes({"ev-c": jpeg(c)})), tmp_path
+    )
     assert sorted(s.key for s in out["kept"]) == ["k1", "k4"]
     assert sorted((r.key, r.stage, r.reason.value, r.kept_key) for r in out["rejects"]) == [
         ("k2", "dedup", "duplicate_exact", "k1"),

@@ -106,7 +106,9 @@ def test_same_image_set_dedup(tmp_path):
 def m3w_sample(key, text, image_urls):
     """An M3W page with every image slot fetched (slot k's bytes: b"img" + its member name)."""
     doc = Document.from_blocks(key, f"http://x.test/{key}", [text] + [ImageRef(url=u) for u in image_urls])
-    return M3WSample(doc, {k + 1: MediaFile(b"img" + f"{k:03d}.jpg".encode()) for k in range(len(image_urls))})
+    return M3WSample(
+        doc, {k + 1: MediaFile(b"img" + f"{k:03d}.jpg".encode()) for k in range(len(image_urls))}
+    )
 
 
 def test_deduplicate_documents_on_m3w_shard_samples(tmp_path):
@@ -114,9 +116,13 @@ def test_deduplicate_documents_on_m3w_shard_samples(tmp_path):
     text = " ".join(article(1))
     samples = [
         m3w_sample("p1", text, [logo, "http://x.test/1.jpg"]),
-        m3w_sample("p2", text + " extra words at the end here", [logo, "http://x.test/2.jpg"]),  # near duplicate of p1
+        m3w_sample(
+            "p2", text + " extra words at the end here", [logo, "http://x.test/2.jpg"]
+        ),  # near duplicate of p1
         m3w_sample("p3", " ".join(article(2)), [logo, "http://x.test/3.jpg"]),
-        m3w_sample("p4", " ".join(article(3)), [logo, "http://x.test/3.jpg"]),  # same image set as p3 once the logo is gone
+        m3w_sample(
+            "p4", " ".join(article(3)), [logo, "http://x.test/3.jpg"]
+        ),  # same image set as p3 once the logo is gone
         m3w_sample("p5", " ".join(article(4)), [logo]),  # nothing left once the logo is gone
     ]
     out = run_collect(samples, Deduplicate("document", max_image_pages=3), tmp_path)
@@ -128,7 +134,10 @@ def test_deduplicate_documents_on_m3w_shard_samples(tmp_path):
     assert json.loads(shard.members["json"])["metadata"]["image_members"] == ["000.jpg"]
     assert json.loads(shard.row["metadata"])["image_members"] == ["000.jpg"]
     assert shard.row["images"][1]["url"] == "http://x.test/1.jpg"
-    by_stage = sorted((r.stage, r.reason.value, r.key if r.stage == "dedup" else r.source, r.kept_key) for r in out["rejects"])
+    by_stage = sorted(
+        (r.stage, r.reason.value, r.key if r.stage == "dedup" else r.source, r.kept_key)
+        for r in out["rejects"]
+    )
     assert by_stage == [
         ("dedup", "duplicate_exact", "p4", "p3"),
         ("dedup", "duplicate_near", "p2", "p1"),
@@ -146,20 +155,28 @@ def test_apply_dedup_from_job_flags(tmp_path):
 
     parser = add_dedup_args(job_parser("test", ""))
     docs = [doc("a", ["same words here"]), doc("b", ["same words here"])]
-    for argv, expected_kept, expected_rejects in ((["--no-dedup"], ["a", "b"], []), ([], ["a"], [("b", "a")])):
+    for argv, expected_kept, expected_rejects in (
+        (["--no-dedup"], ["a", "b"], []),
+        ([], ["a"], [("b", "a")]),
+    ):
         config = parse_job_config(parser, dict_of(DedupConfig), argv)[0].dedup
-        with beam.Pipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=FnApiRunner"])) as p:
+        with beam.Pipeline(
+            options=beam.options.pipeline_options.PipelineOptions(["--runner=FnApiRunner"])
+        ) as p:
             kept, rejects = apply_dedup(p | beam.Create(docs), "document", config)
             assert_that(kept | beam.Map(lambda d: d.key), equal_to(expected_kept), label="Kept")
-            assert_that(rejects | beam.Map(lambda r: (r.key, r.kept_key)), equal_to(expected_rejects), label="Rejects")
+            assert_that(
+                rejects | beam.Map(lambda r: (r.key, r.kept_key)), equal_to(expected_rejects), label="Rejects"
+            )
 
 
 def dict_of(inner):
     """A config class holding one `dedup` field (what a job's config composes)."""
     import dataclasses
 
-    return dataclasses.make_dataclass("Holder", [("dedup", inner, dataclasses.field(default_factory=inner))],
-                                      kw_only=True)
+    return dataclasses.make_dataclass(
+        "Holder", [("dedup", inner, dataclasses.field(default_factory=inner))], kw_only=True
+    )
 
 
 def test_video_identity_is_content_plus_requested_segment():
@@ -168,7 +185,9 @@ def test_video_identity_is_content_plus_requested_segment():
 
     def video(key, sha, segment=None):
         extra = {"segment": segment} if segment else {}
-        return VideoSample(VideoTextPair(key=key, url="http://x.test/v.mp4", caption="c", sha256=sha, extra=extra), [])
+        return VideoSample(
+            VideoTextPair(key=key, url="http://x.test/v.mp4", caption="c", sha256=sha, extra=extra), []
+        )
 
     assert video_identity(video("a", "s1")) == video_identity(video("b", "s1")) == "s1"
     assert video_identity(video("c", "s1", [0.0, 8.0])) != video_identity(video("d", "s1", [8.0, 16.0]))

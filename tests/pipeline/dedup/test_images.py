@@ -20,7 +20,10 @@ def picture(seed, size=128):
     d = ImageDraw.Draw(img)
     for _ in range(10):
         x, y = r.randrange(size), r.randrange(size)
-        d.ellipse([x, y, x + r.randrange(10, 60), y + r.randrange(10, 60)], fill=tuple(r.randrange(256) for _ in range(3)))
+        d.ellipse(
+            [x, y, x + r.randrange(10, 60), y + r.randrange(10, 60)],
+            fill=tuple(r.randrange(256) for _ in range(3)),
+        )
     return img
 
 
@@ -70,7 +73,9 @@ def test_perceptual_dedup_finds_planted_copies(tmp_path, split):
         assert r.stage == "dedup" and r.reason == RejectReason.DUPLICATE_PERCEPTUAL
         assert group_of[r.kept_key] == group_of[r.key] and r.kept_key < r.key
     assert len(out["kept"]) + len(out["rejects"]) == len(samples)
-    test_perceptual_dedup_finds_planted_copies.results.append(sorted((r.key, r.kept_key) for r in out["rejects"]))
+    test_perceptual_dedup_finds_planted_copies.results.append(
+        sorted((r.key, r.kept_key) for r in out["rejects"])
+    )
     if len(test_perceptual_dedup_finds_planted_copies.results) == len(SPLITS):
         first, *rest = test_perceptual_dedup_finds_planted_copies.results
         assert all(r == first for r in rest)  # identical across input orders and worker counts
@@ -81,7 +86,9 @@ test_perceptual_dedup_finds_planted_copies.results = []
 
 def test_exact_image_dedup_keeps_the_smallest_key(tmp_path):
     pairs = [
-        PairSample(ImageTextPair(key=k, url=f"http://x.test/{k}.jpg", caption="c", sha256=h), MediaFile(k.encode()))
+        PairSample(
+            ImageTextPair(key=k, url=f"http://x.test/{k}.jpg", caption="c", sha256=h), MediaFile(k.encode())
+        )
         for k, h in [("b", "h1"), ("a", "h1"), ("c", "h2"), ("d", "h1"), ("e", None)]
     ]
     out = run_collect(pairs, DedupExactImages(), tmp_path)
@@ -94,24 +101,35 @@ def test_exact_image_dedup_keeps_the_smallest_key(tmp_path):
 
 def test_exact_image_dedup_hashes_shard_bytes(tmp_path):
     data = jpeg(picture(1))
-    out = run_collect([shard("x2", data), shard("x1", data), shard("x3", jpeg(picture(2)))], DedupExactImages(), tmp_path)
+    out = run_collect(
+        [shard("x2", data), shard("x1", data), shard("x3", jpeg(picture(2)))], DedupExactImages(), tmp_path
+    )
     assert [(r.key, r.kept_key) for r in out["rejects"]] == [("x2", "x1")]
 
 
 def test_over_frequent_images_are_removed_from_pages(tmp_path):
     logo = ImageRef(url="http://x.test/l.png", sha256="L")
     docs = [
-        M3WSample(Document.from_blocks(f"d{i}", f"http://x.test/{i}", [f"t{i}", logo, ImageRef(url=f"http://x.test/{i}.jpg")]),
-                  {1: MediaFile(b"logo"), 2: MediaFile(f"image {i}".encode())})
+        M3WSample(
+            Document.from_blocks(
+                f"d{i}", f"http://x.test/{i}", [f"t{i}", logo, ImageRef(url=f"http://x.test/{i}.jpg")]
+            ),
+            {1: MediaFile(b"logo"), 2: MediaFile(f"image {i}".encode())},
+        )
         for i in range(4)
     ]
     out = run_collect(docs, RemoveOverFrequentImages(max_documents=3), tmp_path)
     assert sorted((d.key, [r.url for _, r in d.document.image_slots()]) for d in out["kept"]) == [
         (f"d{i}", [f"http://x.test/{i}.jpg"]) for i in range(4)
     ]
-    assert sorted((r.stage, r.reason, r.source) for r in out["rejects"]) == [("image", RejectReason.OVER_FREQUENT, logo.url)] * 4
+    assert (
+        sorted((r.stage, r.reason, r.source) for r in out["rejects"])
+        == [("image", RejectReason.OVER_FREQUENT, logo.url)] * 4
+    )
     assert out["rejects"][0].detail.startswith("image on 4 pages > 3")
-    assert all([m.data for _, m in d.fetched_images()] == [f"image {d.key[1:]}".encode()] for d in out["kept"])
+    assert all(
+        [m.data for _, m in d.fetched_images()] == [f"image {d.key[1:]}".encode()] for d in out["kept"]
+    )
     kept_all = run_collect(docs, RemoveOverFrequentImages(max_documents=4), tmp_path)
     assert kept_all["rejects"] == [] and len(kept_all["kept"]) == 4
 

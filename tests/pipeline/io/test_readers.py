@@ -11,7 +11,10 @@ import pytest
 
 from pipeline.io.readers import RowError, expand_inputs, list_format, read_rows, read_webdataset_tar
 
-ROWS = [{"url": "http://a.com/1.jpg", "caption": "one"}, {"url": "http://a.com/2.jpg", "caption": "two, with comma"}]
+ROWS = [
+    {"url": "http://a.com/1.jpg", "caption": "one"},
+    {"url": "http://a.com/2.jpg", "caption": "two, with comma"},
+]
 
 
 def write(path, fmt, rows=ROWS):
@@ -80,9 +83,17 @@ def test_unknown_extension_is_an_error_listing_formats():
 def test_webdataset_tar_groups_members_by_key(tmp_path):
     path = tmp_path / "s.tar"
     with tarfile.open(path, "w") as tar:
-        for name, data in [("dir/k1.jpg", b"J1"), ("dir/k1.json", b"{}"), ("dir/k2.jpg", b"J2"), ("dir/k2.seg.png", b"P")]:
+        for name, data in [
+            ("dir/k1.jpg", b"J1"),
+            ("dir/k1.json", b"{}"),
+            ("dir/k2.jpg", b"J2"),
+            ("dir/k2.seg.png", b"P"),
+        ]:
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     got = list(read_webdataset_tar(str(path)))
-    assert got == [(f"{path}:dir/k1", {"jpg": b"J1", "json": b"{}"}), (f"{path}:dir/k2", {"jpg": b"J2", "seg.png": b"P"})]
+    assert got == [
+        (f"{path}:dir/k1", {"jpg": b"J1", "json": b"{}"}),
+        (f"{path}:dir/k2", {"jpg": b"J2", "seg.png": b"P"}),
+    ]

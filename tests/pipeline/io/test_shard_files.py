@@ -27,7 +27,9 @@ def tarfile_bytes(members: list[tuple[str, bytes]]) -> bytes:
 def test_header_matches_tarfile(size):
     info = tarfile.TarInfo("0123456789abcdef.jpg")
     info.size, info.mtime, info.mode, info.uname, info.gname = size, TAR_MTIME, 0o444, "", ""
-    assert ustar_header("0123456789abcdef.jpg", size) == info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+    assert ustar_header("0123456789abcdef.jpg", size) == info.tobuf(
+        tarfile.PAX_FORMAT, "utf-8", "surrogateescape"
+    )
 
 
 def test_names_ustar_cannot_hold_are_left_to_tarfile():
@@ -50,5 +52,8 @@ def test_whole_tar_is_byte_identical_to_tarfile(tmp_path):
     assert data == tarfile_bytes(expected)
     assert total == sum(len(d) for _, d in expected)
     assert len(data) % tarfile.RECORDSIZE == 0
-    got = {s["__key__"]: sorted(k for k in s if not k.startswith("__")) for s in wds.WebDataset(path, shardshuffle=False)}
+    got = {
+        s["__key__"]: sorted(k for k in s if not k.startswith("__"))
+        for s in wds.WebDataset(path, shardshuffle=False)
+    }
     assert got["a1"] == ["jpg", "json", "txt"] and got["d2"] == ["jpg"]

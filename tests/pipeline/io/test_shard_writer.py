@@ -36,7 +36,12 @@ def make_samples(n: int, payload: int = 10) -> list[ShardSample]:
 
 def make_rejects(n: int) -> list[RejectRecord]:
     return [
-        RejectRecord(key=url_key(f"http://bad/{i}"), source=f"http://bad/{i}", stage="fetch", reason=RejectReason.HTTP_404)
+        RejectRecord(
+            key=url_key(f"http://bad/{i}"),
+            source=f"http://bad/{i}",
+            stage="fetch",
+            reason=RejectReason.HTTP_404,
+        )
         for i in range(n)
     ]
 
@@ -72,7 +77,10 @@ def test_counts_formats_and_manifest(tmp_path):
     seen = []
     for t in tars:
         with tarfile.open(t) as tar:
-            assert len(tar.getnames()) == 3 * json.loads(t.with_name(t.stem + "_stats.json").read_text())["count"]
+            assert (
+                len(tar.getnames())
+                == 3 * json.loads(t.with_name(t.stem + "_stats.json").read_text())["count"]
+            )
         for sample in wds.WebDataset(str(t), shardshuffle=False):
             assert sample["jpg"] == by_key[sample["__key__"]].members["jpg"]
             seen.append(sample["__key__"])
@@ -85,7 +93,9 @@ def test_counts_formats_and_manifest(tmp_path):
 
 
 def test_byte_limit_bounds_shards(tmp_path):
-    m = run_writer(tmp_path, make_samples(12, payload=1000), [], 12, samples_per_shard=100, max_shard_bytes=3500)
+    m = run_writer(
+        tmp_path, make_samples(12, payload=1000), [], 12, samples_per_shard=100, max_shard_bytes=3500
+    )
     assert all(s["bytes"] <= 3500 for s in m["shards"]) and m["written"] == 12
 
 
@@ -136,7 +146,9 @@ def test_crash_between_write_and_rename_leaves_no_visible_shard(tmp_path):
 def test_conservation_failure_fails_the_build(tmp_path):
     with pytest.raises(Exception) as info:
         run_writer(tmp_path, make_samples(3), make_rejects(1), 5)
-    assert isinstance(info.value, ConservationError) or "5 inputs but 3 written + 1 rejected" in str(info.value)
+    assert isinstance(info.value, ConservationError) or "5 inputs but 3 written + 1 rejected" in str(
+        info.value
+    )
     assert not (tmp_path / "manifest.json").exists()
 
 

@@ -42,7 +42,10 @@ def _rejects(out: Path) -> list[dict]:
 
 def _shape(doc: dict) -> list:
     """A document modulo host: texts, and image URL paths."""
-    return [t if t is not None else ("IMG", urlsplit(i["url"]).path) for t, i in zip(doc["texts"], doc["images"], strict=False)]
+    return [
+        t if t is not None else ("IMG", urlsplit(i["url"]).path)
+        for t, i in zip(doc["texts"], doc["images"], strict=False)
+    ]
 
 
 def test_warc_job_conserves_inputs_and_writes_consistent_samples(web, tmp_path):
@@ -62,7 +65,14 @@ def test_warc_job_conserves_inputs_and_writes_consistent_samples(web, tmp_path):
     rejects = _rejects(out)
     assert {"read": 1} == {r["stage"]: 1 for r in rejects if r["reason"] == "duplicate_exact"}  # the revisit
     image_reasons = {r["reason"] for r in rejects if r["stage"] == "image"}
-    assert image_reasons <= {"http_404", "opted_out", "single_colour", "image_too_small", "aspect_ratio", "logo_url"}
+    assert image_reasons <= {
+        "http_404",
+        "opted_out",
+        "single_colour",
+        "image_too_small",
+        "aspect_ratio",
+        "logo_url",
+    }
 
 
 def test_warc_and_live_site_give_the_same_documents(web):
@@ -88,8 +98,18 @@ def test_url_mode_crawls_the_live_site(web, tmp_path):
         urls = tmp_path / "urls.txt"
         urls.write_text("".join(base.rstrip("/") + p + "\n" for p in paths))
         out = tmp_path / "out"
-        manifest = m3w.run(["--urls", str(urls), "--output", str(out), "--no-progress", "--allow-private",
-                            "--per-host-interval", "0"])
+        manifest = m3w.run(
+            [
+                "--urls",
+                str(urls),
+                "--output",
+                str(out),
+                "--no-progress",
+                "--allow-private",
+                "--per-host-interval",
+                "0",
+            ]
+        )
     assert manifest["conservation_ok"] and manifest["inputs"] == 4
     for members in _samples(out).values():
         doc = json.loads(members["json"])

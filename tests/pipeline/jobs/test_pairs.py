@@ -25,8 +25,20 @@ from tests.http_fixture import DEFAULT_ROUTES, HttpFixture, image_bytes, install
 # timeouts below the stall route's STALL_S, with room for a loaded CI box (at 1 s a retried 429 timed out
 # while the whole suite and a benchmark shared two cores)
 STALL_S = 5.0
-FAST = ["--allow-private", "--timeout", "2.5", "--total-timeout", "2.5", "--retries", "1",
-        "--max-bytes", str(2**20), "--no-progress", "--image-size", "32"]
+FAST = [
+    "--allow-private",
+    "--timeout",
+    "2.5",
+    "--total-timeout",
+    "2.5",
+    "--retries",
+    "1",
+    "--max-bytes",
+    str(2**20),
+    "--no-progress",
+    "--image-size",
+    "32",
+]
 
 
 def rejects_of(out) -> dict[str, str]:
@@ -50,8 +62,18 @@ def built(tmp_path_factory):
             w.writerow([server.url("/good.jpg?empty"), "", "x"])  # empty caption
             w.writerow(["a", "b", "c", "d"])  # too many fields
         # the routes serve the same few images many times: dedup off, so each fetch outcome shows
-        manifest = run(["--input", str(tmp / "in.csv"), "--output", str(tmp / "out"),
-                        "--filters", str(tmp / "nofilters.yaml"), "--no-dedup", *FAST])
+        manifest = run(
+            [
+                "--input",
+                str(tmp / "in.csv"),
+                "--output",
+                str(tmp / "out"),
+                "--filters",
+                str(tmp / "nofilters.yaml"),
+                "--no-dedup",
+                *FAST,
+            ]
+        )
         yield tmp, server, manifest
 
 
@@ -60,7 +82,9 @@ def test_every_url_has_its_exact_outcome(built):
     rejects = rejects_of(tmp / "out")
     got = {path: rejects.get(url_key(server.url(path)), "ok") for path in DEFAULT_ROUTES}
     assert got == DEFAULT_ROUTES
-    row_reasons = sorted(v for k, v in rejects.items() if k not in {url_key(server.url(p)) for p in DEFAULT_ROUTES})
+    row_reasons = sorted(
+        v for k, v in rejects.items() if k not in {url_key(server.url(p)) for p in DEFAULT_ROUTES}
+    )
     assert row_reasons == ["empty_caption", "malformed_row", "missing_url", "unsupported_scheme"]
 
 
@@ -79,10 +103,18 @@ def test_shards_open_with_webdataset_in_img2dataset_layout(built):
     s = by_url[server.url("/good.jpg")]
     meta = json.loads(s["json"])
     assert s["txt"].decode() == meta["caption"] and meta["licence"].startswith("cc-")
-    assert {k: meta[k] for k in ("key", "status", "error_message", "width", "height", "original_width",
-                                 "original_height")} == {"key": url_key(server.url("/good.jpg")), "status": "success",
-                                                         "error_message": None, "width": 32, "height": 32,
-                                                         "original_width": 64, "original_height": 48}
+    assert {
+        k: meta[k]
+        for k in ("key", "status", "error_message", "width", "height", "original_width", "original_height")
+    } == {
+        "key": url_key(server.url("/good.jpg")),
+        "status": "success",
+        "error_message": None,
+        "width": 32,
+        "height": 32,
+        "original_width": 64,
+        "original_height": 48,
+    }
     assert len(meta["sha256"]) == 64 and meta["exif"] == "{}"
     assert Image.open(io.BytesIO(s["jpg"])).size == (32, 32)
     sidecar = pq.read_table(tmp / "out" / "pairs-00000.parquet").to_pylist()
@@ -94,8 +126,20 @@ def test_retry_failed_refetches_only_transient_failures(built, tmp_path):
     server.add("/always500", image_bytes())  # the server has recovered
     server.add("/missing", image_bytes())  # a 404 is not retried even if it would now work
     hits_404 = server.hits["/missing"]
-    manifest = run(["--input", str(tmp / "in.csv"), "--output", str(tmp_path / "retry"),
-                    "--retry-failed", str(tmp / "out"), "--filters", str(tmp / "nofilters.yaml"), "--no-dedup", *FAST])
+    manifest = run(
+        [
+            "--input",
+            str(tmp / "in.csv"),
+            "--output",
+            str(tmp_path / "retry"),
+            "--retry-failed",
+            str(tmp / "out"),
+            "--filters",
+            str(tmp / "nofilters.yaml"),
+            "--no-dedup",
+            *FAST,
+        ]
+    )
     retryable = [p for p, v in DEFAULT_ROUTES.items() if v != "ok" and RejectReason(v).retryable]
     assert manifest["inputs"] == len(retryable)
     assert manifest["written"] == 1 and server.hits["/missing"] == hits_404
@@ -107,42 +151,72 @@ def test_img2dataset_shards_are_resharded_without_downloading(tmp_path):
     src.mkdir()
     with tarfile.open(src / "00000.tar", "w") as tar:
         for i in range(3):
-            meta = {"url": f"http://example.com/{i}.jpg", "caption": f"c{i}", "key": f"00000000{i}", "status": "success"}
-            for ext, data in (("jpg", image_bytes((80, 80))), ("txt", f"c{i}".encode()), ("json", json.dumps(meta).encode())):
+            meta = {
+                "url": f"http://example.com/{i}.jpg",
+                "caption": f"c{i}",
+                "key": f"00000000{i}",
+                "status": "success",
+            }
+            for ext, data in (
+                ("jpg", image_bytes((80, 80))),
+                ("txt", f"c{i}".encode()),
+                ("json", json.dumps(meta).encode()),
+            ):
                 info = tarfile.TarInfo(f"00000000{i}.{ext}")
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
-    # the job's front half under TestPipeline: the writer is tested on its own (tests/pipeline/io/test_shard_writer.py)
-    config = parse_job_config(build_parser(), PairsConfig,
-                              ["--input", str(src), "--input-format", "img2dataset", "--output", "unused"])[0]
+    # the job's front half under TestPipeline: the writer is tested on its own
+    # (tests/pipeline/io/test_shard_writer.py)
+    config = parse_job_config(
+        build_parser(),
+        PairsConfig,
+        ["--input", str(src), "--input-format", "img2dataset", "--output", "unused"],
+    )[0]
     with TestPipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
         samples, rejects, inputs, basis = build_pairs(p, config)
         assert basis is None  # re-sharding sizes its buckets by the samples themselves
-        assert_that(samples | beam.Map(lambda s: (s.key, s.pair.caption, sorted(s.to_shard().members))),
-                    equal_to([(url_key(f"http://example.com/{i}.jpg"), f"c{i}", ["jpg", "json", "txt"]) for i in range(3)]),
-                    label="Samples")
+        assert_that(
+            samples | beam.Map(lambda s: (s.key, s.pair.caption, sorted(s.to_shard().members))),
+            equal_to(
+                [(url_key(f"http://example.com/{i}.jpg"), f"c{i}", ["jpg", "json", "txt"]) for i in range(3)]
+            ),
+            label="Samples",
+        )
         assert_that(rejects, equal_to([]), label="Rejects")
         assert_that(inputs | beam.combiners.Count.Globally(), equal_to([3]), label="Inputs")
 
 
 @pytest.mark.parametrize(
     "row,reason",
-    [({"url": None, "caption": "x"}, RejectReason.MISSING_URL), ({"url": "  ", "caption": "x"}, RejectReason.MISSING_URL),
-     ({"url": "example.com/a.jpg", "caption": "x"}, RejectReason.INVALID_URL),
-     ({"url": "data:image/png;base64,xx", "caption": "x"}, RejectReason.UNSUPPORTED_SCHEME),
-     ({"url": "http:///a.jpg", "caption": "x"}, RejectReason.INVALID_URL),
-     ({"url": "http://a.com/a b.jpg", "caption": "x"}, RejectReason.INVALID_URL),
-     ({"url": "http://a.com/a.jpg", "caption": " "}, RejectReason.EMPTY_CAPTION),
-     (RowError("bad json"), RejectReason.MALFORMED_ROW)],
+    [
+        ({"url": None, "caption": "x"}, RejectReason.MISSING_URL),
+        ({"url": "  ", "caption": "x"}, RejectReason.MISSING_URL),
+        ({"url": "example.com/a.jpg", "caption": "x"}, RejectReason.INVALID_URL),
+        ({"url": "data:image/png;base64,xx", "caption": "x"}, RejectReason.UNSUPPORTED_SCHEME),
+        ({"url": "http:///a.jpg", "caption": "x"}, RejectReason.INVALID_URL),
+        ({"url": "http://a.com/a b.jpg", "caption": "x"}, RejectReason.INVALID_URL),
+        ({"url": "http://a.com/a.jpg", "caption": " "}, RejectReason.EMPTY_CAPTION),
+        (RowError("bad json"), RejectReason.MALFORMED_ROW),
+    ],
 )
 def test_validate_row_reasons(row, reason):
     assert validate_row("f.csv:2", row, "url", "caption", True).reason is reason
 
 
 def test_validate_row_keeps_extra_columns():
-    pair = validate_row("f.csv:2", {"url": " http://a.com/x.jpg ", "caption": "hi", "n": 3, "b": b"\x00"}, "url", "caption", True)
-    assert (pair.url, pair.caption, pair.extra, pair.key) == ("http://a.com/x.jpg", "hi", {"n": 3, "b": "b'\\x00'"},
-                                                             url_key("http://a.com/x.jpg"))
+    pair = validate_row(
+        "f.csv:2",
+        {"url": " http://a.com/x.jpg ", "caption": "hi", "n": 3, "b": b"\x00"},
+        "url",
+        "caption",
+        True,
+    )
+    assert (pair.url, pair.caption, pair.extra, pair.key) == (
+        "http://a.com/x.jpg",
+        "hi",
+        {"n": 3, "b": "b'\\x00'"},
+        url_key("http://a.com/x.jpg"),
+    )
 
 
 def test_job_drops_duplicate_images_keeping_the_smallest_key(built):
@@ -152,8 +226,17 @@ def test_job_drops_duplicate_images_keeping_the_smallest_key(built):
         w = csv.writer(f)
         w.writerow(["url", "caption"])
         w.writerows([u, "a caption"] for u in urls)
-    manifest = run(["--input", str(tmp / "dups.csv"), "--output", str(tmp / "dups"),
-                    "--filters", str(tmp / "nofilters.yaml"), *FAST])
+    manifest = run(
+        [
+            "--input",
+            str(tmp / "dups.csv"),
+            "--output",
+            str(tmp / "dups"),
+            "--filters",
+            str(tmp / "nofilters.yaml"),
+            *FAST,
+        ]
+    )
     same_bytes = sorted(url_key(u) for u in urls[:2])
     rejects = pq.read_table(tmp / "dups" / "rejects-00000.parquet").to_pylist()
     exact = [r for r in rejects if r["reason"] == "duplicate_exact"]
@@ -194,30 +277,58 @@ def test_multi_threading_local_runner_loses_no_sample(tmp_path, monkeypatch):
             w = csv.writer(f)
             w.writerow(["url", "caption"])
             w.writerows([u, f"picture {i}"] for i, u in enumerate(urls))
-        manifest = run(["--input", str(tmp_path / "in.csv"), "--output", str(tmp_path / "out"),
-                        "--filters", str(tmp_path / "nofilters.yaml"), "--no-dedup", *FAST,
-                        "--thread-count", "16", "--runner", "FnApiRunner", "--direct_num_workers=2",
-                        "--direct_running_mode=multi_threading"])
+        manifest = run(
+            [
+                "--input",
+                str(tmp_path / "in.csv"),
+                "--output",
+                str(tmp_path / "out"),
+                "--filters",
+                str(tmp_path / "nofilters.yaml"),
+                "--no-dedup",
+                *FAST,
+                "--thread-count",
+                "16",
+                "--runner",
+                "FnApiRunner",
+                "--direct_num_workers=2",
+                "--direct_running_mode=multi_threading",
+            ]
+        )
     assert (manifest["inputs"], manifest["written"], manifest["rejected"]) == (n, n, 0)
-    keys = [json.loads(s["json"])["key"] for s in wds.WebDataset(str(tmp_path / "out" / "pairs-00000.tar"),
-                                                                  shardshuffle=False)]
+    keys = [
+        json.loads(s["json"])["key"]
+        for s in wds.WebDataset(str(tmp_path / "out" / "pairs-00000.tar"), shardshuffle=False)
+    ]
     assert sorted(keys) == sorted(url_key(u) for u in urls)
 
 
 def test_reduced_decode_is_on_by_default_and_can_be_turned_off():
     base = ["--input", "in.csv", "--output", "out"]
     assert parse_job_config(build_parser(), PairsConfig, base)[0].resize.reduced_decode is True
-    assert parse_job_config(build_parser(), PairsConfig, [*base, "--no-reduced-decode"])[0].resize.reduced_decode is False
+    assert (
+        parse_job_config(build_parser(), PairsConfig, [*base, "--no-reduced-decode"])[0].resize.reduced_decode
+        is False
+    )
 
 
 def test_config_file_and_flags_merge_into_the_typed_config(tmp_path):
     """--config job.yaml fills the config; a flag given on the command line wins over it."""
-    (tmp_path / "job.yaml").write_text("input: list.csv\noutput: out\nresize: {image_size: 96, resize_mode: center_crop}\n"
-                                       "fetch: {retries: 1}\nshards: {samples_per_shard: 10}\n")
-    config, beam_args = parse_job_config(build_parser(), PairsConfig,
-                                         ["--config", str(tmp_path / "job.yaml"), "--image-size", "64", "--runner=X"])
+    (tmp_path / "job.yaml").write_text(
+        "input: list.csv\noutput: out\nresize: {image_size: 96, resize_mode: center_crop}\n"
+        "fetch: {retries: 1}\nshards: {samples_per_shard: 10}\n"
+    )
+    config, beam_args = parse_job_config(
+        build_parser(),
+        PairsConfig,
+        ["--config", str(tmp_path / "job.yaml"), "--image-size", "64", "--runner=X"],
+    )
     assert (config.input, config.output, config.resize.image_size, config.resize.resize_mode) == (
-        "list.csv", "out", 64, "center_crop")
+        "list.csv",
+        "out",
+        64,
+        "center_crop",
+    )
     assert (config.fetch.retries, config.fetch.concurrency, config.shards.samples_per_shard) == (1, 64, 10)
     assert beam_args == ["--runner=X"]
     (tmp_path / "bad.yaml").write_text("input: a.csv\noutput: out\nresize: {image_sise: 96}\n")

@@ -36,15 +36,25 @@ from tests.pipeline.dedup.test_images import jpeg, picture
 
 RUNNER = "--runner=FnApiRunner"
 A, B, C, D, F, G, H = (picture(s) for s in (1, 2, 3, 4, 6, 7, 8))
-EVAL_TEXT = ("the quick brown fox jumps over the lazy dog while seven wise owls quietly watch "
-             "from the old oak tree at dusk")
+EVAL_TEXT = (
+    "the quick brown fox jumps over the lazy dog while seven wise owls quietly watch "
+    "from the old oak tree at dusk"
+)
 PAGE_TEXT = "an unrelated opening paragraph about gardening tools and their care in winter"
 
 
 def pair(key: str, image, size: int = 128) -> PairSample:
     data = jpeg(image.resize((size, size)) if size != 128 else image)
-    record = ImageTextPair(key=key, url=f"http://x.test/{key}.jpg", caption=f"caption {key}", width=size, height=size,
-                           original_width=size, original_height=size, sha256=hashlib.sha256(data).hexdigest())
+    record = ImageTextPair(
+        key=key,
+        url=f"http://x.test/{key}.jpg",
+        caption=f"caption {key}",
+        width=size,
+        height=size,
+        original_width=size,
+        original_height=size,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
     return PairSample(record, MediaFile(data))
 
 
@@ -57,27 +67,54 @@ def page(key: str, blocks: list) -> M3WSample:
             continue
         data = jpeg(block)
         images[i] = MediaFile(data)
-        refs.append(ImageRef(url=f"http://x.test/{key}/{i}.jpg", sha256=hashlib.sha256(data).hexdigest(),
-                             width=128, height=128, original_width=128, original_height=128))
+        refs.append(
+            ImageRef(
+                url=f"http://x.test/{key}/{i}.jpg",
+                sha256=hashlib.sha256(data).hexdigest(),
+                width=128,
+                height=128,
+                original_width=128,
+                original_height=128,
+            )
+        )
     return M3WSample(Document.from_blocks(key, f"http://x.test/{key}.html", refs, {"source": key}), images)
 
 
 def video(key: str, sha: str, frames) -> VideoSample:
-    vp = VideoTextPair(key=key, url=f"http://x.test/{key}.mp4", caption=f"clip {key}", num_frames=len(frames),
-                       timestamps=[float(i) for i in range(len(frames))], sha256=sha)
+    vp = VideoTextPair(
+        key=key,
+        url=f"http://x.test/{key}.mp4",
+        caption=f"clip {key}",
+        num_frames=len(frames),
+        timestamps=[float(i) for i in range(len(frames))],
+        sha256=sha,
+    )
     return VideoSample(vp, [jpeg(f) for f in frames])
 
 
 BUILDS = {
-    # keys are hex like real ones (the writer buckets by them); pairs_b's sort before pairs_a's: the build order in --inputs decides, not the key
+    # keys are hex like real ones (the writer buckets by them); pairs_b's sort before pairs_a's:
+    # the build order in --inputs decides, not the key
     "pairs_a": ("pairs", None, [pair("aa01", A), pair("aa02", B), pair("aa03", C), pair("aa04", A)]),
     "pairs_b": ("pairs", None, [pair("0b01", B), pair("0b02", C, size=100), pair("0b03", D)]),
-    "m3w": ("m3w", DOCUMENT_SCHEMA, [page("cc01", [PAGE_TEXT, A, "middle text", F, "end text", H]),
-                                     page("cc02", [f"intro {EVAL_TEXT} outro", G, G]),
-                                     page("cc04", [PAGE_TEXT, A])]),  # its only image is a duplicate
-    "videos": ("videos", VIDEO_TEXT_PAIR_SCHEMA, [video("dd01", "aa" * 32, [picture(20), picture(21)]),
-                                                  video("dd02", "aa" * 32, [picture(20), picture(21)]),
-                                                  video("dd03", "bb" * 32, [picture(22), picture(23)])]),
+    "m3w": (
+        "m3w",
+        DOCUMENT_SCHEMA,
+        [
+            page("cc01", [PAGE_TEXT, A, "middle text", F, "end text", H]),
+            page("cc02", [f"intro {EVAL_TEXT} outro", G, G]),
+            page("cc04", [PAGE_TEXT, A]),
+        ],
+    ),  # its only image is a duplicate
+    "videos": (
+        "videos",
+        VIDEO_TEXT_PAIR_SCHEMA,
+        [
+            video("dd01", "aa" * 32, [picture(20), picture(21)]),
+            video("dd02", "aa" * 32, [picture(20), picture(21)]),
+            video("dd03", "bb" * 32, [picture(22), picture(23)]),
+        ],
+    ),
 }
 
 
@@ -85,9 +122,17 @@ def write_builds(root: Path) -> None:
     with beam.Pipeline(options=PipelineOptions([RUNNER])) as p:
         for name, (job, schema, samples) in BUILDS.items():
             s = p | f"S{name}" >> beam.Create(samples)
-            _ = {"samples": s, "rejects": p | f"R{name}" >> beam.Create([]), "inputs": s} | f"W{name}" >> WriteShards(
-                str(root / name), job=job, shards=ShardConfig(samples_per_shard=2),
-                config={"shards": {"samples_per_shard": 2}}, row_schema=schema)
+            _ = {
+                "samples": s,
+                "rejects": p | f"R{name}" >> beam.Create([]),
+                "inputs": s,
+            } | f"W{name}" >> WriteShards(
+                str(root / name),
+                job=job,
+                shards=ShardConfig(samples_per_shard=2),
+                config={"shards": {"samples_per_shard": 2}},
+                row_schema=schema,
+            )
 
 
 def members(build: Path) -> dict[str, dict[str, bytes]]:
@@ -130,8 +175,18 @@ def release(tmp_path_factory, _no_reports) -> Path:
     F.resize((100, 100)).save(evals / "f.jpg", quality=80)
     picture(22).resize((90, 90)).save(evals / "v.jpg", quality=80)
     (evals / "eval.csv").write_text(f"path,caption\nc.jpg,\nf.jpg,a cat\nv.jpg,\n,{EVAL_TEXT}\n")
-    run_decontaminate(["--inputs", str(root / "dedup"), "--eval", str(evals / "eval.csv"),
-                       "--output", str(root / "clean"), "--no-progress", RUNNER])
+    run_decontaminate(
+        [
+            "--inputs",
+            str(root / "dedup"),
+            "--eval",
+            str(evals / "eval.csv"),
+            "--output",
+            str(root / "clean"),
+            "--no-progress",
+            RUNNER,
+        ]
+    )
     return root
 
 
@@ -141,8 +196,10 @@ def test_dedup_keeps_earliest_build_then_smallest_key(release):
     assert sorted(members(out / "pairs_b")) == ["0b03"]
     assert sorted(members(out / "videos")) == ["dd01", "dd03"]
     assert rejects(out / "pairs_a") == [("aa04", "dedup", "duplicate_exact", "aa01")]
-    assert rejects(out / "pairs_b") == [("0b01", "dedup", "duplicate_exact", "aa02"),
-                                        ("0b02", "dedup", "duplicate_perceptual", "aa03")]
+    assert rejects(out / "pairs_b") == [
+        ("0b01", "dedup", "duplicate_exact", "aa02"),
+        ("0b02", "dedup", "duplicate_perceptual", "aa03"),
+    ]
     assert rejects(out / "videos") == [("dd02", "dedup", "duplicate_exact", "dd01")]
     detail = pq.read_table(next((out / "pairs_b").glob("rejects-*.parquet"))).to_pylist()
     assert {r["key"]: r["detail"] for r in detail}["0b01"].endswith("as pairs_a/aa02")
@@ -159,18 +216,28 @@ def test_dedup_removes_m3w_slots_and_renumbers_members(release):
     assert docs["cc01"]["000.jpg"] == jpeg(F) and docs["cc01"]["001.jpg"] == jpeg(H)
     assert sorted(docs["cc02"]) == ["000.jpg", "json"]
     got = [(stage, reason, kept) for _, stage, reason, kept in rejects(out)]
-    assert sorted(got) == [("dedup", "too_few_images", None), ("image", "duplicate_exact", "aa01"),
-                           ("image", "duplicate_exact", "aa01"), ("image", "duplicate_exact", "cc02")]
+    assert sorted(got) == [
+        ("dedup", "too_few_images", None),
+        ("image", "duplicate_exact", "aa01"),
+        ("image", "duplicate_exact", "aa01"),
+        ("image", "duplicate_exact", "cc02"),
+    ]
     row = pq.read_table(out / "m3w-00000.parquet").to_pylist()[0]
-    assert json.loads(row["metadata"])["image_members"] == Document.from_json(
-        members(out)[row["key"]]["json"]).metadata["image_members"]
+    assert (
+        json.loads(row["metadata"])["image_members"]
+        == Document.from_json(members(out)[row["key"]]["json"]).metadata["image_members"]
+    )
 
 
 def test_dedup_manifests_conserve_and_record_lineage(release):
     got = {n: json.loads((release / "dedup" / n / "manifest.json").read_text()) for n in BUILDS}
     counts = {n: (m["inputs"], m["written"], m["rejected"], m["conservation_ok"]) for n, m in got.items()}
-    assert counts == {"pairs_a": (4, 3, 1, True), "pairs_b": (3, 1, 2, True), "m3w": (3, 2, 1, True),
-                      "videos": (3, 2, 1, True)}
+    assert counts == {
+        "pairs_a": (4, 3, 1, True),
+        "pairs_b": (3, 1, 2, True),
+        "m3w": (3, 2, 1, True),
+        "videos": (3, 2, 1, True),
+    }
     assert got["m3w"]["image_rejected_by_reason"] == {"duplicate_exact": 3}
     assert got["m3w"]["rejected_by_reason"] == {"too_few_images": 1}
     assert got["pairs_b"]["rejected_by_reason"] == {"duplicate_exact": 1, "duplicate_perceptual": 1}
@@ -182,8 +249,16 @@ def test_dedup_manifests_conserve_and_record_lineage(release):
 
 def test_dedup_rerun_is_idempotent(release):
     before = {n: members(release / "dedup" / n) for n in BUILDS}
-    again = run_dedup(["--inputs", *(str(release / "builds" / n) for n in ("pairs_a", "pairs_b", "m3w", "videos")),
-                       "--output", str(release / "dedup"), "--no-progress", RUNNER])
+    again = run_dedup(
+        [
+            "--inputs",
+            *(str(release / "builds" / n) for n in ("pairs_a", "pairs_b", "m3w", "videos")),
+            "--output",
+            str(release / "dedup"),
+            "--no-progress",
+            RUNNER,
+        ]
+    )
     first = json.loads((release / "first.json").read_text())
     for name in BUILDS:
         assert all(s["skipped"] for s in again[name]["shards"])
@@ -203,7 +278,9 @@ def test_decontaminate_drops_eval_matches(release):
     assert sorted(m3w) == ["cc01"]
     assert sorted(m3w["cc01"]) == ["000.jpg", "json"] and m3w["cc01"]["000.jpg"] == jpeg(H)
     assert sorted((r[1], r[2]) for r in rejects(out / "m3w")) == [
-        ("decontaminate", "eval_contamination"), ("image", "eval_contamination")]
+        ("decontaminate", "eval_contamination"),
+        ("image", "eval_contamination"),
+    ]
     manifest = json.loads((out / "m3w" / "manifest.json").read_text())
     assert (manifest["inputs"], manifest["written"], manifest["rejected"]) == (2, 1, 1)
     assert manifest["image_rejected_by_reason"] == {"eval_contamination": 1}
@@ -257,13 +334,24 @@ def test_dag_command_lines_parse_with_the_cli_flags(command, tmp_path):
     fake = tmp_path / "flamingo"
     fake.write_text('#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n')
     fake.chmod(0o755)
-    env = {"PATH": os.environ["PATH"], "FLAMINGO_BIN": str(fake), "PROFILE": "dataflow", "EVAL_INPUT": "gs://b/eval/*",
-           **{v: f"gs://b/v1/{v.lower()}" for v in ("M3W_OUT", "PAIRS_OUT", "VIDEOS_OUT", "DEDUP_OUT", "CLEAN_OUT",
-                                                     "RELEASE_OUT")}}
+    env = {
+        "PATH": os.environ["PATH"],
+        "FLAMINGO_BIN": str(fake),
+        "PROFILE": "dataflow",
+        "EVAL_INPUT": "gs://b/eval/*",
+        **{
+            v: f"gs://b/v1/{v.lower()}"
+            for v in ("M3W_OUT", "PAIRS_OUT", "VIDEOS_OUT", "DEDUP_OUT", "CLEAN_OUT", "RELEASE_OUT")
+        },
+    }
     line = getattr(commands, f"{command}_command")()
-    argv = subprocess.run(["bash", "-c", line], env=env, capture_output=True, text=True, check=True).stdout.split("\n")[:-1]
+    argv = subprocess.run(
+        ["bash", "-c", line], env=env, capture_output=True, text=True, check=True
+    ).stdout.split("\n")[:-1]
     target, rest = _resolve(argv)
-    assert target.split(":")[0] == ("pipeline.jobs.publish" if command == "publish" else "pipeline.jobs.release")
+    assert target.split(":")[0] == (
+        "pipeline.jobs.publish" if command == "publish" else "pipeline.jobs.release"
+    )
     if command == "publish":
         args = publish.build_parser().parse_args(rest)
         assert (args.inputs, args.output) == (["gs://b/v1/clean_out"], "gs://b/v1/release_out")
@@ -272,8 +360,11 @@ def test_dag_command_lines_parse_with_the_cli_flags(command, tmp_path):
 
     config, beam_args = parse_job_config(build_parser(command), ReleaseConfig, rest)
     assert beam_args == [] and config.run.profile == "dataflow"
-    assert config.inputs == (["gs://b/v1/m3w_out", "gs://b/v1/pairs_out", "gs://b/v1/videos_out"]
-                             if command == "dedup" else ["gs://b/v1/dedup_out"])
+    assert config.inputs == (
+        ["gs://b/v1/m3w_out", "gs://b/v1/pairs_out", "gs://b/v1/videos_out"]
+        if command == "dedup"
+        else ["gs://b/v1/dedup_out"]
+    )
 
 
 def test_dedup_refuses_to_overwrite_an_input(release, capsys):
@@ -288,13 +379,25 @@ def test_video_probes_keep_captioned_segments_of_one_file_apart():
     from pipeline.release.probes import extract_probes
 
     def segment(key: str, start: float, end: float) -> VideoSample:
-        vp = VideoTextPair(key=key, url="http://x.test/long.mp4", caption=f"part {key}", num_frames=1,
-                           timestamps=[start], sha256="ee" * 32, extra={"segment": [start, end]})
+        vp = VideoTextPair(
+            key=key,
+            url="http://x.test/long.mp4",
+            caption=f"part {key}",
+            num_frames=1,
+            timestamps=[start],
+            sha256="ee" * 32,
+            extra={"segment": [start, end]},
+        )
         return VideoSample(vp, [jpeg(picture(30))])
 
-    first, second, again = (extract_probes(f"videos/{k}", s)[0].sha256 for k, s in
-                            (("ee01", segment("ee01", 0.0, 8.0)), ("ee02", segment("ee02", 8.0, 16.0)),
-                             ("ee03", segment("ee03", 0.0, 8.0))))
+    first, second, again = (
+        extract_probes(f"videos/{k}", s)[0].sha256
+        for k, s in (
+            ("ee01", segment("ee01", 0.0, 8.0)),
+            ("ee02", segment("ee02", 8.0, 16.0)),
+            ("ee03", segment("ee03", 0.0, 8.0)),
+        )
+    )
     assert first != second and first == again and first.startswith("ee" * 32)
 
 

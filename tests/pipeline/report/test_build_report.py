@@ -79,8 +79,15 @@ def built(tmp_path_factory) -> tuple[Path, dict]:
     """One real build for the whole module (a Beam run is the slow part of these tests)."""
     out = tmp_path_factory.mktemp("build")
     rejects = [
-        RejectRecord(key=url_key("http://bad/1"), source="http://bad/1", stage="fetch", reason=RejectReason.HTTP_404),
-        RejectRecord(key=url_key("http://bad/2"), source="http://bad/2", stage="filter", reason=RejectReason.ASPECT_RATIO),
+        RejectRecord(
+            key=url_key("http://bad/1"), source="http://bad/1", stage="fetch", reason=RejectReason.HTTP_404
+        ),
+        RejectRecord(
+            key=url_key("http://bad/2"),
+            source="http://bad/2",
+            stage="filter",
+            reason=RejectReason.ASPECT_RATIO,
+        ),
     ]
     return out, _build(out, _pair_samples(4), rejects, 6)
 
@@ -91,7 +98,12 @@ def test_report_next_to_manifest(built):
     page = (out / report.REPORT_NAME).read_text()
     charts = _charts(page)
     assert set(charts) == {
-        "Counts per stage", "Rejects by reason", "Image sizes", "Aspect ratios", "Text lengths", "Languages",
+        "Counts per stage",
+        "Rejects by reason",
+        "Image sizes",
+        "Aspect ratios",
+        "Text lengths",
+        "Languages",
         "Throughput",
     }
     assert page.count("<svg ") == len(charts) and "<img" not in page and "<script" not in page
@@ -103,7 +115,9 @@ def test_report_next_to_manifest(built):
     # widths 100..400 and heights 50..200 on shared geometric bins; every value counted once
     sizes = charts["Image sizes"]
     for series in ("width", "height"):
-        assert sum(int(b.get("data-count")) for b in _marks(sizes, "bin") if b.get("data-series") == series) == 4
+        assert (
+            sum(int(b.get("data-count")) for b in _marks(sizes, "bin") if b.get("data-series") == series) == 4
+        )
     assert len(_marks(sizes, "legend")) == 2
     assert _labels(sizes, "xtick") == ["50", "100", "200"]
     # every aspect ratio is 2.0 (hi == lo): one linear bin holding all four
@@ -132,8 +146,17 @@ def test_collect_reads_documents_and_tolerates_missing_columns(tmp_path):
                 "key": "a",
                 "url": "http://x/a",
                 "texts": ["hello", None, "world!"],
-                "images": [None, {"url": "http://x/i.jpg", "width": 224, "height": 224, "original_width": 640,
-                                  "original_height": 480}, None],
+                "images": [
+                    None,
+                    {
+                        "url": "http://x/i.jpg",
+                        "width": 224,
+                        "height": 224,
+                        "original_width": 640,
+                        "original_height": 480,
+                    },
+                    None,
+                ],
                 "metadata": json.dumps({"language": "fr"}),
             }
         ],
@@ -146,21 +169,41 @@ def test_collect_reads_documents_and_tolerates_missing_columns(tmp_path):
     assert data.text_lengths == [11]
     assert data.languages == {"fr": 1}
     page = report.render_html({"job": "m3w", "name": "m3w", "inputs": 2, "written": 2}, data)
-    assert set(_charts(page)) == {"Counts per stage", "Image sizes", "Aspect ratios", "Text lengths", "Languages"}
+    assert set(_charts(page)) == {
+        "Counts per stage",
+        "Image sizes",
+        "Aspect ratios",
+        "Text lengths",
+        "Languages",
+    }
 
 
 def test_collect_samples_sidecars_of_a_large_build_and_says_so(tmp_path, monkeypatch):
     """Distributions from at most MAX_SIDECARS evenly spaced sidecars, only the columns drawn;
     reject counts from every rejects table."""
     for i in range(7):
-        pq.write_table(pa.table({"key": [f"k{i}"], "caption": ["c" * (i + 1)], "width": [10], "height": [10],
-                                 "unused_blob": [b"x" * 100]}), tmp_path / f"pairs-{i:05d}.parquet")
-        pq.write_table(pa.table({"stage": ["fetch", "fetch"], "reason": ["http_404", "timeout"]}),
-                       tmp_path / f"rejects-{i:05d}.parquet")
+        pq.write_table(
+            pa.table(
+                {
+                    "key": [f"k{i}"],
+                    "caption": ["c" * (i + 1)],
+                    "width": [10],
+                    "height": [10],
+                    "unused_blob": [b"x" * 100],
+                }
+            ),
+            tmp_path / f"pairs-{i:05d}.parquet",
+        )
+        pq.write_table(
+            pa.table({"stage": ["fetch", "fetch"], "reason": ["http_404", "timeout"]}),
+            tmp_path / f"rejects-{i:05d}.parquet",
+        )
     monkeypatch.setattr(report, "MAX_SIDECARS", 3)
     read = []
     real_read = report.read_parquet
-    monkeypatch.setattr(report, "read_parquet", lambda path, columns=None: read.append(columns) or real_read(path, columns))
+    monkeypatch.setattr(
+        report, "read_parquet", lambda path, columns=None: read.append(columns) or real_read(path, columns)
+    )
     data = report.collect(str(tmp_path), {"job": "pairs", "name": "pairs", "shards": []})
     assert sorted(data.text_lengths) == [1, 4, 7]  # shards 0, 3 and 6
     assert (data.sidecars_read, data.sidecars_total) == (3, 7)
@@ -182,8 +225,14 @@ def test_render_html_log_ticks_odd_values_and_escaping():
     manifest = {"job": "pairs", "name": "p<1>", "inputs": 5, "written": 5, "rejected_by_reason": {}}
     page = report.render_html(manifest, data)
     charts = _charts(page)
-    assert set(charts) == {"Counts per stage", "Image sizes", "Aspect ratios", "Text lengths", "Languages",
-                           "Throughput"}
+    assert set(charts) == {
+        "Counts per stage",
+        "Image sizes",
+        "Aspect ratios",
+        "Text lengths",
+        "Languages",
+        "Throughput",
+    }
     assert _labels(charts["Text lengths"], "xtick") == ["1", "10", "100", "1k"]
     assert sum(int(b.get("data-count")) for b in _marks(charts["Text lengths"], "bin")) == 5
     assert [b.get("data-count") for b in _marks(charts["Image sizes"], "bin")] == ["1", "1"]

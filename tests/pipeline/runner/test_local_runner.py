@@ -31,17 +31,28 @@ def test_in_memory_environment_is_left_alone():
 
 
 def test_runner_for_names():
-    for name in ("FnApiRunner", "fnapirunner", "FnApi",
-                 "apache_beam.runners.portability.fn_api_runner.FnApiRunner"):
+    for name in (
+        "FnApiRunner",
+        "fnapirunner",
+        "FnApi",
+        "apache_beam.runners.portability.fn_api_runner.FnApiRunner",
+    ):
         assert isinstance(runner_for(PipelineOptions([f"--runner={name}"])), LocalRunner), name
     for name in ("DataflowRunner", "DirectRunner"):
         assert runner_for(PipelineOptions([f"--runner={name}"])) is None
 
 
 def test_multi_threading_pipeline_runs_and_counts(tmp_path):
-    opts = PipelineOptions(["--runner=FnApiRunner", "--direct_num_workers=2", "--direct_running_mode=multi_threading"])
+    opts = PipelineOptions(
+        ["--runner=FnApiRunner", "--direct_num_workers=2", "--direct_running_mode=multi_threading"]
+    )
     out = tmp_path / "n"
     with beam.Pipeline(runner=runner_for(opts), options=opts) as p:
-        _ = (p | beam.Create(range(1000)) | beam.Reshuffle() | beam.combiners.Count.Globally()
-             | beam.Map(lambda n: out.write_text(str(n))))
+        _ = (
+            p
+            | beam.Create(range(1000))
+            | beam.Reshuffle()
+            | beam.combiners.Count.Globally()
+            | beam.Map(lambda n: out.write_text(str(n)))
+        )
     assert out.read_text() == "1000"

@@ -35,8 +35,15 @@ class Holder:
     filters: str | None = None
     shards: ShardConfig = dataclasses.field(default_factory=ShardConfig)
     run: options_lib.RunConfig = dataclasses.field(default_factory=options_lib.RunConfig)
+
+
 REMOTE_OUT = "gs://flamingo-test-bucket/out/pairs"
-RUNNERS = {"local": "FnApiRunner", "dataflow": "DataflowRunner", "spark": "SparkRunner", "flink": "FlinkRunner"}
+RUNNERS = {
+    "local": "FnApiRunner",
+    "dataflow": "DataflowRunner",
+    "spark": "SparkRunner",
+    "flink": "FlinkRunner",
+}
 
 
 def test_local_profile_uses_threads_and_explicit_flags_win():
@@ -46,14 +53,17 @@ def test_local_profile_uses_threads_and_explicit_flags_win():
     workers = int(next(a for a in args if a.startswith("--direct_num_workers=")).split("=")[1])
     assert workers == max(1, min(os.cpu_count() or 1, 8))
     assert expand_profile("local", ["--direct_num_workers=1"], env={}) == [
-        "--direct_num_workers=1", "--runner=FnApiRunner", "--direct_running_mode=multi_threading"
+        "--direct_num_workers=1",
+        "--runner=FnApiRunner",
+        "--direct_running_mode=multi_threading",
     ]
 
 
 def test_dataflow_profile_derives_locations_from_output_bucket():
     args = expand_profile("dataflow", ["--region", "europe-west4"], output=REMOTE_OUT, env=GCP_ENV)
     assert args == [
-        "--region", "europe-west4",  # explicit, space-separated form still wins
+        "--region",
+        "europe-west4",  # explicit, space-separated form still wins
         "--runner=DataflowRunner",
         "--project=flamingo-test-123",
         "--temp_location=gs://flamingo-test-bucket/_flamingo_beam/temp",
@@ -81,12 +91,16 @@ def test_unknown_profile_lists_valid_ones():
 def test_common_args_parse_profile_and_options_apply_it(monkeypatch):
     monkeypatch.setenv("FLAMINGO_FLINK_MASTER", "flink-jm:8081")
     parser = options_lib.add_common_args(options_lib.job_parser("test", ""))
-    config, beam_args = options_lib.parse_job_config(parser, Holder, ["--output", "o", "--profile", "flink",
-                                                                      "--parallelism=4"])
+    config, beam_args = options_lib.parse_job_config(
+        parser, Holder, ["--output", "o", "--profile", "flink", "--parallelism=4"]
+    )
     opts = options_lib.make_pipeline_options(beam_args, profile=config.run.profile, output=config.output)
     flags = opts.get_all_options()
     assert (flags["runner"], flags["flink_master"], flags["environment_type"], flags["parallelism"]) == (
-        "FlinkRunner", "flink-jm:8081", "DOCKER", 4
+        "FlinkRunner",
+        "flink-jm:8081",
+        "DOCKER",
+        4,
     )
     assert options_lib.parse_job_config(parser, Holder, ["--output", "o"])[0].run.profile == "local"
     with pytest.raises(SystemExit):
@@ -214,8 +228,9 @@ def test_job_graph_builds_under_each_profile_without_local_paths(job, profile, r
     module = importlib.import_module(f"pipeline.jobs.{job}")
     config_cls = {"pairs": "PairsConfig", "m3w": "M3WConfig", "videos": "VideosConfig"}[job]
     config, beam_args = options_lib.parse_job_config(
-        module.build_parser(), getattr(module, config_cls),
-        ["--input", "gs://flamingo-test-bucket/in/list-*.csv", "--output", REMOTE_OUT, "--profile", profile]
+        module.build_parser(),
+        getattr(module, config_cls),
+        ["--input", "gs://flamingo-test-bucket/in/list-*.csv", "--output", REMOTE_OUT, "--profile", profile],
     )
     opts = options_lib.make_pipeline_options(beam_args, profile=config.run.profile, output=config.output)
     p = beam.Pipeline(options=opts)

@@ -9,7 +9,9 @@ from tests.pipeline.beam_collect import run_collect
 
 
 def pair(key, w, h):
-    return ImageTextPair(key=key, url=f"http://x.test/{key}.jpg", caption="c", original_width=w, original_height=h)
+    return ImageTextPair(
+        key=key, url=f"http://x.test/{key}.jpg", caption="c", original_width=w, original_height=h
+    )
 
 
 def test_pairs_split_into_kept_and_rejects(tmp_path):
@@ -18,8 +20,20 @@ def test_pairs_split_into_kept_and_rejects(tmp_path):
     out = run_collect(inputs, ApplyFilters(chain, stage="filter"), tmp_path)
     assert sorted(p.key for p in out["kept"]) == ["a", "d"]
     assert sorted(out["rejects"], key=lambda r: r.key) == [
-        RejectRecord("b", "http://x.test/b.jpg", "filter", RejectReason.IMAGE_TOO_SMALL, "image_size: 10x100: side 10 < 64"),
-        RejectRecord("c", "http://x.test/c.jpg", "filter", RejectReason.ASPECT_RATIO, "aspect_ratio: 400x100: aspect ratio 4.000 > 3.0"),
+        RejectRecord(
+            "b",
+            "http://x.test/b.jpg",
+            "filter",
+            RejectReason.IMAGE_TOO_SMALL,
+            "image_size: 10x100: side 10 < 64",
+        ),
+        RejectRecord(
+            "c",
+            "http://x.test/c.jpg",
+            "filter",
+            RejectReason.ASPECT_RATIO,
+            "aspect_ratio: 400x100: aspect ratio 4.000 > 3.0",
+        ),
     ]
 
 
@@ -57,7 +71,9 @@ def test_a_failing_filter_is_an_internal_error_reject(tmp_path):
     out = run_collect([pair("a", 100, 100)], ApplyFilters(FilterChain("pair", (Boom(),))), tmp_path)
     assert out["kept"] == []
     assert out["rejects"] == [
-        RejectRecord("a", "http://x.test/a.jpg", "filter", RejectReason.INTERNAL_ERROR, "RuntimeError: bad filter")
+        RejectRecord(
+            "a", "http://x.test/a.jpg", "filter", RejectReason.INTERNAL_ERROR, "RuntimeError: bad filter"
+        )
     ]
 
 
@@ -68,12 +84,19 @@ def test_counters_by_reason():
 
     chain = build_chain(["image_size"], kind="pair")
     p = beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
-    _ = p | beam.Create([pair("a", 1, 1), pair("b", 2, 2), pair("c", 100, 100)]) | ApplyFilters(chain, stage="filter")
+    _ = (
+        p
+        | beam.Create([pair("a", 1, 1), pair("b", 2, 2), pair("c", 100, 100)])
+        | ApplyFilters(chain, stage="filter")
+    )
     result = p.run()
     result.wait_until_finish()
+
     def counters(namespace):
         query = result.metrics().query(MetricsFilter().with_namespace(namespace))["counters"]
         return {c.key.metric.name: c.committed for c in query}
 
     assert counters("filters") == {"kept": 1, "image_size:image_too_small": 2}
-    assert counters("rejects") == {"filter:image_too_small": 2}  # pipeline/steps/rejects.py: one name for every job
+    assert counters("rejects") == {
+        "filter:image_too_small": 2
+    }  # pipeline/steps/rejects.py: one name for every job
