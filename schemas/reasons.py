@@ -52,6 +52,7 @@ class RejectReason(str, enum.Enum):
     # -- fetching -----------------------------------------------------------------------------
     TIMEOUT = "timeout"
     CONNECTION_ERROR = "connection_error"
+    CONNECTION_REFUSED = "connection_refused"  # nothing listens there now: not retried at once
     DNS_ERROR = "dns_error"
     HTTP_404 = "http_404"
     HTTP_4XX = "http_4xx"
@@ -122,6 +123,7 @@ RETRYABLE = frozenset(
     {
         RejectReason.TIMEOUT,
         RejectReason.CONNECTION_ERROR,
+        RejectReason.CONNECTION_REFUSED,
         RejectReason.DNS_ERROR,
         RejectReason.HTTP_429,
         RejectReason.HTTP_5XX,

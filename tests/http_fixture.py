@@ -193,6 +193,23 @@ def drip(total: int, every: float) -> Handler:
     return handler
 
 
+def drip_headers(every: float, count: int = 200) -> Handler:
+    """A status line and headers sent one byte at a time (each recv is quick; the whole is not)."""
+
+    def handler(h):
+        head = b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Pad-%d: %s\r\n" % (i, b"v" * 20) for i in range(count))
+        try:
+            for byte in head:
+                h.wfile.write(bytes([byte]))
+                h.wfile.flush()
+                time.sleep(every)
+        except OSError:
+            pass  # the client hung up on us, as it should
+        h.close_connection = True
+
+    return handler
+
+
 def lying_length(claimed: int, body: bytes) -> Handler:
     def handler(h):
         h.send_response(200)

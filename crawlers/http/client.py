@@ -5,21 +5,32 @@ SSRF guard and every retry is polite). The connection goes to the address the gu
 with the original Host header and TLS server name, so DNS cannot change between check and use.
 The body is read raw and decompressed here with a cap on the output, because urllib3's own
 decoding would inflate a 1 MB gzip bomb to gigabytes before any size check could run.
+
+The attempt's deadline covers everything after the connect: the request, the status line, the
+headers and the body. urllib3's read timeout applies to each recv, so a server that drips one
+header byte a second would hold a fetch forever; a reaper thread shuts down the socket of any
+attempt still running at its deadline, and the attempt ends as a timeout.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import heapq
+import itertools
+import socket
+import threading
 import time
 import zlib
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
     HTTPError,
     IncompleteRead,
     MaxRetryError,
+    NameResolutionError,
     NewConnectionError,
     ProtocolError,
 )
@@ -80,21 +91,103 @@ def classify_error(exc: BaseException) -> tuple[RejectReason, str]:
     if isinstance(exc, MaxRetryError) and exc.reason is not None:
         exc = exc.reason
     text = f"{type(exc).__name__}: {exc}"[:500]
+    # urllib3 2 derives NewConnectionError (refused, unreachable) and NameResolutionError from
+    # ConnectTimeoutError for compatibility: test them before the timeout classes
+    if isinstance(exc, NameResolutionError):
+        return RejectReason.DNS_ERROR, text
+    if isinstance(exc, NewConnectionError) or isinstance(exc, ConnectionRefusedError):
+        refused = isinstance(exc, ConnectionRefusedError) or "refused" in str(exc).lower()
+        return (RejectReason.CONNECTION_REFUSED if refused else RejectReason.CONNECTION_ERROR), text
     if isinstance(exc, (Urllib3Timeout, TimeoutError)):
         return RejectReason.TIMEOUT, text
     if isinstance(exc, ProtocolError) and any(isinstance(a, IncompleteRead) for a in exc.args):
         return RejectReason.TRUNCATED, text
     if isinstance(exc, IncompleteRead):
         return RejectReason.TRUNCATED, text
-    if isinstance(exc, (NewConnectionError, ProtocolError, HTTPError, OSError)):
+    if isinstance(exc, (ProtocolError, HTTPError, OSError)):
         return RejectReason.CONNECTION_ERROR, text
     return RejectReason.INTERNAL_ERROR, text
+
+
+_attempt = threading.local()  # .holder: {"conn": the connection of this thread's current attempt}
+
+
+class _TrackedHTTPConnection(HTTPConnection):
+    def request(self, *args, **kwargs):
+        holder = getattr(_attempt, "holder", None)
+        if holder is not None:
+            holder["conn"] = self
+        return super().request(*args, **kwargs)
+
+
+class _TrackedHTTPSConnection(HTTPSConnection):
+    request = _TrackedHTTPConnection.request
+
+
+class _Pool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _TrackedHTTPConnection
+
+
+class _TLSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _TrackedHTTPSConnection
+
+
+class _Reaper:
+    """One thread per client that shuts down the socket of every attempt still open at its deadline."""
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._heap: list[tuple[float, int]] = []
+        self._active: dict[int, dict] = {}
+        self._ids = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: float, holder: dict) -> int:
+        with self._cv:
+            token = next(self._ids)
+            self._active[token] = holder
+            heapq.heappush(self._heap, (deadline, token))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="http-deadlines", daemon=True)
+                self._thread.start()
+            self._cv.notify()
+            return token
+
+    def unwatch(self, token: int) -> None:
+        with self._cv:
+            self._active.pop(token, None)
+
+    def _loop(self) -> None:
+        with self._cv:
+            while True:
+                while self._heap and self._heap[0][1] not in self._active:
+                    heapq.heappop(self._heap)  # finished in time
+                if not self._heap:
+                    self._cv.wait()
+                    continue
+                deadline, token = self._heap[0]
+                wait = deadline - time.monotonic()
+                if wait > 0:
+                    self._cv.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+                holder = self._active.pop(token)
+                conn = holder.get("conn")
+                sock = getattr(conn, "sock", None)
+                if sock is not None:
+                    holder["reaped"] = True
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:  # already closed by its own thread: nothing left to stop
+                        holder["reaped"] = False
 
 
 class HttpClient:
     def __init__(self, num_pools: int, pool_size: int, connect_timeout: float, read_timeout: float):
         self._pm = urllib3.PoolManager(num_pools=num_pools, maxsize=pool_size, block=False)
+        self._pm.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
         self._timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
+        self._reaper = _Reaper()
 
     def get(
         self,
@@ -106,7 +199,8 @@ class HttpClient:
         check_headers: Callable[[Response], tuple[RejectReason, str] | None],
         sink: Callable[[bytes], None],
     ) -> Response:
-        """GET `url` from `address`; 2xx bodies go to `sink`. Never raises for network faults."""
+        """GET `url` from `address`; 2xx bodies go to `sink`. Never raises for network faults; at
+        `deadline` (time.monotonic()) the attempt is cut off wherever it is."""
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         port = parts.port or (443 if scheme == "https" else 80)
@@ -119,6 +213,9 @@ class HttpClient:
             host_header = f"[{host}]:{port}"
         out = Response()
         resp = None
+        holder: dict = {}
+        _attempt.holder = holder
+        token = self._reaper.watch(deadline, holder)
         try:
             pool = self._pm.connection_from_host(address, port, scheme, pool_kwargs=pool_kwargs)
             resp = pool.urlopen(
@@ -132,6 +229,8 @@ class HttpClient:
                 decode_content=False,
                 timeout=self._timeout,
             )
+            if holder.get("reaped"):  # cut off mid-headers: http.client hands back what it had read
+                raise TimeoutError("deadline reached")
             out.status = resp.status
             for name in resp.headers:
                 values = resp.headers.getlist(name)
@@ -151,6 +250,8 @@ class HttpClient:
                 )
                 return out
             self._read_body(resp, out, max_bytes, deadline, sink)
+            if holder.get("reaped"):  # cut off mid-body: the socket's EOF is not the body's end
+                raise TimeoutError("deadline reached")
         except BodyTooLarge as exc:
             out.reason, out.detail = RejectReason.TOO_LARGE, str(exc)
         except zlib.error as exc:
@@ -160,7 +261,14 @@ class HttpClient:
             )
         except (HTTPError, OSError) as exc:
             out.reason, out.detail = classify_error(exc)
+            if holder.get("reaped") or time.monotonic() >= deadline:
+                stage = "body" if out.status is not None else "status line or headers"
+                out.reason = RejectReason.TIMEOUT
+                detail = f"the attempt's total time limit passed while reading the {stage} ({out.detail})"
+                out.detail = detail[:500]
         finally:
+            self._reaper.unwatch(token)
+            _attempt.holder = None
             if resp is not None:
                 # an aborted body leaves the socket mid-stream: close it rather than reuse it
                 if out.reason is not None or not 200 <= (out.status or 0) < 300:

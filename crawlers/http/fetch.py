@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Retried inside one fetch. DNS failures are not: they rarely heal within seconds, and a
 # later --retry-failed run picks them up (they are in RETRYABLE).
-RETRY_NOW = RETRYABLE - {RejectReason.DNS_ERROR}
+# transient outcomes worth another attempt within the same fetch; a DNS failure or a refused
+# connection is worth one only later (`--retry-failed`), not seconds from now
+RETRY_NOW = RETRYABLE - {RejectReason.DNS_ERROR, RejectReason.CONNECTION_REFUSED}
 # Directives that forbid a kind of use. On a page, noimageai/noimageindex speak about the
 # page's images, not the page, so the page itself stays fetchable.
 OPT_OUT_DIRECTIVES = {
@@ -52,7 +54,8 @@ class FetchConfig:
     user_agent_token: str = "flamingo-data"  # matched against robots.txt and X-Robots-Tag user agents
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
-    total_timeout: float = 60.0  # one attempt, body included: bounds slow-drip senders
+    total_timeout: float = 60.0  # one attempt (redirect hops, headers and body): bounds slow-drip senders
+    url_timeout: float = 120.0  # one URL: every attempt, redirect and backoff wait together
     max_bytes: int = 32 * 2**20  # after decompression; an image above this is not a training image
     max_redirects: int = 5
     retries: int = 3
@@ -163,8 +166,10 @@ class Fetcher:
         self, url: str, kind: str, new_sink: Callable[[], Callable[[bytes], None]]
     ) -> FetchResult:
         c = self.config
+        url_deadline = time.monotonic() + c.url_timeout
         for attempt in range(c.retries + 1):
-            result, retry_after = self._follow(url, kind, new_sink())
+            deadline = min(time.monotonic() + c.total_timeout, url_deadline)
+            result, retry_after = self._follow(url, kind, new_sink(), deadline)
             result.attempts = attempt + 1
             if result.ok or result.reason not in RETRY_NOW or attempt == c.retries:
                 return result
@@ -178,11 +183,17 @@ class Fetcher:
                 if retry_after is not None
                 else random.uniform(0, min(c.backoff_max, c.backoff_base * 2**attempt))
             )
+            if time.monotonic() + wait >= url_deadline:
+                result.detail += f"; no time left for another attempt (url_timeout {c.url_timeout:.0f}s)"
+                return result
             log.debug("retrying %s after %s (%.2fs)", url, result.reason, wait)
             time.sleep(wait)
         raise AssertionError("unreachable: the loop returns on its last attempt")
 
-    def _follow(self, url: str, kind: str, sink: Callable[[bytes], None]) -> tuple[FetchResult, float | None]:
+    def _follow(
+        self, url: str, kind: str, sink: Callable[[bytes], None], deadline: float
+    ) -> tuple[FetchResult, float | None]:
+        """One attempt: the redirect hops share its deadline."""
         c = self.config
         current = url
         for _hop in range(c.max_redirects + 1):
@@ -206,7 +217,7 @@ class Fetcher:
                     address,
                     {"User-Agent": c.user_agent},
                     c.max_bytes,
-                    time.monotonic() + c.total_timeout,
+                    deadline,
                     lambda r: self._check_opt_out(r, kind),
                     sink,
                 )
