@@ -1,5 +1,9 @@
 """robots.txt per host, fetched once and cached, for page crawls.
 
+Rules are matched by protego, which implements RFC 9309: `*` and `$` in paths, the group of
+the most specific user agent, and longest-match precedence between allow and disallow (an allow
+wins a tie). The standard library's parser ignores all three, so it let disallowed URLs through.
+
 Status handling follows RFC 9309 section 2.3.1: a 4xx robots.txt means no restrictions, a
 5xx or an unreachable server means "assume complete disallow" (the server may be shedding
 load, and crawling it anyway is what gets crawlers banned). The cache is per process and
@@ -10,15 +14,28 @@ from __future__ import annotations
 
 import threading
 import time
-import urllib.robotparser
 from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import urlsplit
+
+from protego import Protego
 
 MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309 2.5: parse at least the first 500 KiB
 
 # fetch(url) -> (http status or None when unreachable, body bytes)
 RobotsFetch = Callable[[str], tuple[int | None, bytes]]
+
+
+class Rules:
+    """A host's answer: parsed rules, or everything allowed (4xx) / disallowed (5xx, unreachable)."""
+
+    def __init__(self, parsed: Protego | None = None, allow_all: bool = False):
+        self._parsed, self._allow_all = parsed, allow_all
+
+    def can_fetch(self, agent: str, url: str) -> bool:
+        if self._parsed is None:
+            return self._allow_all
+        return self._parsed.can_fetch(url, agent)
 
 
 class RobotsCache:
@@ -31,7 +48,7 @@ class RobotsCache:
         self._ttl = ttl
         self._lock = threading.Lock()
         self._host_locks: dict[str, threading.Lock] = {}
-        self._cache: OrderedDict[str, tuple[float, urllib.robotparser.RobotFileParser]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[float, Rules]] = OrderedDict()
 
     def allowed(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -39,7 +56,7 @@ class RobotsCache:
         parser = self._parser(origin)
         return parser.can_fetch(self._agent, url)
 
-    def _parser(self, origin: str) -> urllib.robotparser.RobotFileParser:
+    def _parser(self, origin: str) -> Rules:
         with self._lock:
             hit = self._cache.get(origin)
             if hit is not None and time.monotonic() - hit[0] < self._ttl:
@@ -59,14 +76,10 @@ class RobotsCache:
                     self._host_locks.pop(old, None)
         return parser
 
-    def _load(self, origin: str) -> urllib.robotparser.RobotFileParser:
-        parser = urllib.robotparser.RobotFileParser(origin + "/robots.txt")
+    def _load(self, origin: str) -> Rules:
         status, body = self._fetch(origin + "/robots.txt")
         if status is not None and 200 <= status < 300:
-            text = body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
-            parser.parse(text.splitlines())
-        elif status is not None and 400 <= status < 500:
-            parser.allow_all = True
-        else:
-            parser.disallow_all = True
-        return parser
+            return Rules(Protego.parse(body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")))
+        if status is not None and 400 <= status < 500:
+            return Rules(allow_all=True)
+        return Rules(allow_all=False)
