@@ -121,15 +121,17 @@ def make_loader(
     node_rank: int | None = None,
     drop_last: bool = False,
     pack: int = 1,
+    raw_tars: bool = False,
     mean: tuple[float, float, float] = CLIP_MEAN,
     std: tuple[float, float, float] = CLIP_STD,
     **pipeline_kwargs: Any,
 ) -> StreamingLoader:
     """A loader of `kind` ("pairs", "m3w", "videos") over shard URLs (braces, lists, a directory,
     a manifest.json, `pipe:`, http(s), fsspec URLs). `pack` > 1 joins that many consecutive
-    examples into one interleaved sequence (a batch then holds `batch_size` sequences). Give
-    `model` (a Flamingo) or both
-    `tokenizer` (with `<image>`/`<|endofchunk|>`) and `image_size`."""
+    examples into one interleaved sequence (a batch then holds `batch_size` sequences). A build
+    folder is read through its manifest; `raw_tars=True` reads a folder without one as it is.
+    Give `model` (a Flamingo) or both `tokenizer` (with `<image>`/`<|endofchunk|>`) and
+    `image_size`."""
     if model is not None:
         tokenizer = tokenizer or model.tokenizer
         image_size = image_size or model.image_size
@@ -149,7 +151,7 @@ def make_loader(
     )
     rank, world = _distributed_rank()
     spec = StreamSpec(
-        urls=expand_urls(urls),
+        urls=expand_urls(urls, raw_tars=raw_tars),
         pipeline=pipeline,
         batch_size=batch_size,
         pad_id=encoder.pad_id,

@@ -23,6 +23,8 @@ import os
 from dataclasses import dataclass
 from random import Random
 
+from schemas.manifest import MANIFEST_NAME, shard_names
+
 SPLIT_MODES = ("auto", "shard", "sample", "resampled")
 
 
@@ -49,10 +51,12 @@ class Assignment:
     offset: int  # ... starting at this one
 
 
-def expand_urls(spec: str | list[str]) -> list[str]:
-    """Brace patterns (`shards/pairs-{00000..00009}.tar`), lists, a directory or a manifest.json.
+def expand_urls(spec: str | list[str], *, raw_tars: bool = False) -> list[str]:
+    """Brace patterns (`shards/pairs-{00000..00009}.tar`), lists, a build folder or its manifest.json.
 
-    A directory or manifest resolves to the manifest's shards (or the directory's *.tar).
+    A build folder or manifest resolves to the shards its manifest lists, never to whatever .tar
+    files the folder holds (a reused output folder keeps an earlier run's shards). A folder
+    without a manifest is an error, unless `raw_tars` asks for its *.tar files as they are.
     """
     from braceexpand import braceexpand
 
@@ -60,30 +64,45 @@ def expand_urls(spec: str | list[str]) -> list[str]:
     urls: list[str] = []
     for item in specs:
         for url in braceexpand(item):
-            urls.extend(_resolve_local(url))
+            urls.extend(_resolve(url, raw_tars))
     if not urls:
         raise ValueError(f"no shard URLs in {spec!r}")
     return urls
 
 
-def _resolve_local(url: str) -> list[str]:
-    if "://" in url or url.startswith("pipe:"):
+def _manifest_shards(manifest_url: str) -> list[str]:
+    import fsspec
+
+    with fsspec.open(manifest_url, "r", encoding="utf-8") as f:
+        manifest = json.load(f)
+    base = manifest_url.rsplit("/", 1)[0] if "/" in manifest_url else "."
+    return [f"{base}/{name}" for name in shard_names(manifest, manifest_url, non_empty=True)]
+
+
+def _resolve(url: str, raw_tars: bool) -> list[str]:
+    if url.startswith("pipe:") or url.endswith(".tar"):
         return [url]
-    if os.path.isdir(url):
-        manifest = os.path.join(url, "manifest.json")
-        if os.path.exists(manifest):
-            url = manifest
-        else:
-            tars = sorted(f for f in os.listdir(url) if f.endswith(".tar"))
-            if not tars:
-                raise ValueError(f"directory {url} has no manifest.json and no .tar shards")
-            return [os.path.join(url, f) for f in tars]
-    if url.endswith("manifest.json"):
-        with open(url, encoding="utf-8") as f:
-            manifest_data = json.load(f)
-        base = os.path.dirname(url)
-        return [os.path.join(base, s["tar"]) for s in manifest_data["shards"] if s.get("count", 1) > 0]
-    return [url]
+    if url.endswith(MANIFEST_NAME):
+        return _manifest_shards(url)
+    if "://" not in url and not os.path.isdir(url):
+        return [url]
+    manifest = url.rstrip("/") + "/" + MANIFEST_NAME
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(manifest)
+    if fs.exists(path):
+        return _manifest_shards(manifest)
+    if not raw_tars:
+        raise ValueError(
+            f"{url} has no {MANIFEST_NAME}: not a finished build (the build failed, or the folder holds "
+            "other files); pass raw_tars=True to read its .tar files as they are"
+        )
+    base_fs, base = fsspec.core.url_to_fs(url)
+    tars = sorted(p for p in base_fs.ls(base, detail=False) if p.endswith(".tar"))
+    if not tars:
+        raise ValueError(f"folder {url} has no manifest.json and no .tar shards")
+    prefix = url.rstrip("/")
+    return [f"{prefix}/{p.rsplit('/', 1)[-1]}" for p in tars]
 
 
 def epoch_order(urls: list[str], *, seed: int, epoch: int, shuffle: bool) -> list[str]:

@@ -29,10 +29,10 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from pipeline.io.manifest import MANIFEST_NAME
 from pipeline.io.readers import read_webdataset_tar
 from pipeline.io.shard_files import read_parquet
 from schemas import SAMPLE_TYPES, RejectReason, RejectRecord, SchemaError, ShardSample, Stage, decode_sample
+from schemas.manifest import MANIFEST_NAME, shard_names
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ def load_build(path: str) -> Build:
     job = manifest.get("job")
     if job not in JOBS:
         raise ValueError(f"{manifest_path}: job {job!r} is not one of {', '.join(JOBS)}")
+    shard_names(manifest, manifest_path)  # a name that is not a plain file of this folder: refused here
     return Build(
         path, _basename(path), job, manifest.get("name") or job, manifest, hashlib.sha256(raw).hexdigest()
     )
@@ -170,9 +171,7 @@ class ReadBuilds(beam.PTransform):
 
     def __init__(self, builds: list[Build], label: str | None = None):
         super().__init__(label)
-        self._paths = [
-            (i, b.job, b.path, [s["tar"] for s in b.manifest.get("shards", [])]) for i, b in enumerate(builds)
-        ]
+        self._paths = [(i, b.job, b.path, shard_names(b.manifest, b.path)) for i, b in enumerate(builds)]
 
     def expand(self, pbegin):
         return (

@@ -19,10 +19,11 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.io.shard_files import remove_stale_temporaries, write_json_atomic
 from schemas import Stage
+from schemas.manifest import MANIFEST_NAME
 
 log = logging.getLogger(__name__)
 
-MANIFEST_NAME = "manifest.json"
+__all__ = ["MANIFEST_NAME", "ConservationError", "build_manifest", "finalize"]
 
 
 class ConservationError(RuntimeError):

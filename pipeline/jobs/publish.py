@@ -30,8 +30,9 @@ from typing import Any
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.io.build_reader import Build, resolve_builds
-from pipeline.io.manifest import MANIFEST_NAME
 from pipeline.io.shard_files import read_json, write_json_atomic
+from schemas import SchemaError
+from schemas.manifest import MANIFEST_NAME, shard_names
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,10 @@ def verify_build(build: Build) -> list[str]:
             f"{where}: counts do not add up: {m.get('inputs')} inputs, {m.get('written')} written, "
             f"{m.get('rejected')} rejected (conservation_ok={m.get('conservation_ok')})"
         )
+    try:
+        shard_names(m, where)
+    except SchemaError as exc:
+        return [str(exc)]
     shards = m.get("shards", [])
     if len(shards) != m.get("num_shards") or sum(s["count"] for s in shards) != m.get("written"):
         problems.append(

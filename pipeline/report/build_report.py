@@ -22,6 +22,7 @@ import html
 import itertools
 import json
 import logging
+import re
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.io.shard_files import read_parquet
 from pipeline.report import charts as svg_charts
+from schemas.manifest import MANIFEST_NAME, shard_names
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ SIDECAR_COLUMNS = [
 # What can go wrong while drawing a report from files a build just wrote: unreadable or odd files
 # (OSError incl. Beam's BeamIOError, Arrow errors), unexpected values (ValueError/TypeError/KeyError
 # from malformed JSON cells or stats, e.g. numpy's binning). Anything else is a bug and raises.
-REPORT_ERRORS = (OSError, ValueError, TypeError, KeyError, pa.ArrowException)
+REPORT_ERRORS = (OSError, ValueError, TypeError, KeyError, pa.ArrowException)  # SchemaError is a ValueError
 
 
 @dataclass
@@ -127,16 +129,18 @@ def _languages(table: pa.Table) -> Counter[str]:
 def collect(output_dir: str, manifest: dict[str, Any]) -> ReportData:
     data = ReportData()
     name = manifest.get("name") or manifest.get("job") or "*"
-    sidecars = _match(FileSystems.join(output_dir, f"{name}-*.parquet"))
+    # the manifest's shards only: files an earlier run left in a reused folder are not this build
+    tars = shard_names(manifest, f"{output_dir}/{MANIFEST_NAME}")
+    sidecars = [FileSystems.join(output_dir, tar[: -len(".tar")] + ".parquet") for tar in tars]
     data.sidecars_total = len(sidecars)
-    for meta in evenly_spaced(sidecars, MAX_SIDECARS):
-        table = read_parquet(meta.path, SIDECAR_COLUMNS)
+    for path in evenly_spaced(sidecars, MAX_SIDECARS):
+        table = read_parquet(path, SIDECAR_COLUMNS)
         data.sidecars_read += 1
         data.image_sizes += _image_sizes(table)
         data.text_lengths += _text_lengths(table)
         data.languages += _languages(table)
-    for meta in _match(FileSystems.join(output_dir, "rejects-*.parquet")):
-        table = read_parquet(meta.path, ["stage", "reason"])
+    for rejects_file in rejects_files(manifest, output_dir):
+        table = read_parquet(rejects_file, ["stage", "reason"])
         if {"stage", "reason"} <= set(table.column_names) and table.num_rows:
             counts = table.group_by(["stage", "reason"]).aggregate([([], "count_all")])
             data.rejects_by_stage_reason.update(
@@ -148,12 +152,26 @@ def collect(output_dir: str, manifest: dict[str, Any]) -> ReportData:
                     )
                 )
             )
-    counts = {s["tar"]: s["count"] for s in manifest.get("shards", [])}
+    counts = dict(zip(tars, (s["count"] for s in manifest["shards"]), strict=True))
     for meta in _match(FileSystems.join(output_dir, f"{name}-*.tar")):
         tar = meta.path.rsplit("/", 1)[-1]
         if tar in counts and meta.last_updated_in_seconds:
             data.shard_times.append((float(meta.last_updated_in_seconds), counts[tar]))
     return data
+
+
+REJECTS_FILE = re.compile(r"^rejects-\d{5}\.parquet$")
+
+
+def rejects_files(manifest: dict[str, Any], output_dir: str) -> list[str]:
+    """The rejects tables the manifest lists (plain names inside the build folder only)."""
+    names = manifest.get("rejects_files", [])
+    bad = [n for n in names if not isinstance(n, str) or not REJECTS_FILE.match(n)]
+    if bad:
+        raise ValueError(
+            f"{output_dir}/{MANIFEST_NAME}: rejects_files names {bad[0]!r}, not rejects-SSSSS.parquet"
+        )
+    return [FileSystems.join(output_dir, n) for n in names]
 
 
 def evenly_spaced(items: list, limit: int) -> list:
@@ -293,8 +311,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="flamingo report", description="regenerate report.html for a build")
     parser.add_argument("dir", help="build output directory holding manifest.json (local, gs://, s3://)")
     args = parser.parse_args(argv)
-    from pipeline.io.manifest import MANIFEST_NAME
-
     manifest_path = FileSystems.join(args.dir, MANIFEST_NAME)
     if not FileSystems.exists(manifest_path):
         parser.error(f"no {MANIFEST_NAME} in {args.dir}: is it a finished build directory?")

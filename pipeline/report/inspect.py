@@ -14,6 +14,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from schemas import SchemaError
+from schemas.manifest import shard_names
+
 SHOW_SAMPLES = 3
 
 
@@ -57,10 +60,10 @@ def summarize(path: Path, show: int = SHOW_SAMPLES) -> dict[str, Any]:
             )
             if k in manifest
         }
-        out["samples_per_shard"] = {s["tar"]: s["count"] for s in manifest["shards"]}
-        first = sorted(root.glob("*.tar"))
-        if first:
-            out["first_shard"] = _tar_summary(first[0], show)
+        tars = shard_names(manifest, str(manifest_path))
+        out["samples_per_shard"] = dict(zip(tars, (s["count"] for s in manifest["shards"]), strict=True))
+        if tars:  # the manifest's shards: a reused folder may hold tars of an earlier run
+            out["first_shard"] = _tar_summary(root / tars[0], show)
         return out
     if path.is_dir():
         tars = sorted(path.glob("*.tar"))
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         summary = summarize(args.path, args.samples)
-    except (FileNotFoundError, tarfile.TarError, json.JSONDecodeError) as exc:
+    except (FileNotFoundError, tarfile.TarError, json.JSONDecodeError, SchemaError) as exc:
         sys.stderr.write(f"flamingo inspect: {exc}\n")
         return 2
     if args.json:

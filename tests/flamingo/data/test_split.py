@@ -138,3 +138,35 @@ def test_a_missing_shard_is_an_error_naming_it(tmp_path, tok):
     with pytest.raises(EmptyPipelineError, match="nope-00000.tar") as info:
         list(loader)
     assert info.value.errors == {"bad_shard": 1}
+
+
+def test_a_build_folder_is_read_through_its_manifest_only(urls, tmp_path):
+    """A reused folder holds an earlier run's tars: the loader reads the manifest's shards; a folder
+    without a manifest is an error unless raw tars are asked for (issue 16, items 5 and 7)."""
+    import json
+    import shutil
+
+    from flamingo.data.split import expand_urls
+
+    build = tmp_path / "build"
+    build.mkdir()
+    for url in urls:
+        shutil.copy(url, build)
+    with pytest.raises(ValueError, match="has no manifest.json: not a finished build"):
+        expand_urls(str(build))
+    assert expand_urls(str(build), raw_tars=True) == [
+        str(build / f"pairs-{i:05d}.tar") for i in range(NUM_SHARDS)
+    ]
+    shards = [{"tar": f"pairs-{i:05d}.tar", "count": PER_SHARD} for i in range(2)]
+    (build / "manifest.json").write_text(json.dumps({"job": "pairs", "shards": shards}))
+    assert expand_urls(str(build)) == [str(build / "pairs-00000.tar"), str(build / "pairs-00001.tar")]
+    assert expand_urls(str(build / "manifest.json")) == expand_urls(str(build))
+    for hostile in (
+        "pipe:touch /tmp/owned; cat x.tar",
+        "../other/pairs-00000.tar",
+        "/etc/x.tar",
+        ".hidden.tar",
+    ):
+        (build / "manifest.json").write_text(json.dumps({"shards": [{"tar": hostile, "count": 1}]}))
+        with pytest.raises(ValueError, match="not a plain NAME-SSSSS.tar file"):
+            expand_urls(str(build))

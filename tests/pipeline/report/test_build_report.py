@@ -164,7 +164,8 @@ def test_collect_reads_documents_and_tolerates_missing_columns(tmp_path):
     )
     pq.write_table(docs, tmp_path / "m3w-00000.parquet")
     pq.write_table(pa.table({"key": ["b"], "something_else": [1]}), tmp_path / "m3w-00001.parquet")
-    data = report.collect(str(tmp_path), {"job": "m3w", "name": "m3w", "shards": []})
+    shards = [{"tar": f"m3w-0000{i}.tar", "count": 1} for i in range(2)]
+    data = report.collect(str(tmp_path), {"job": "m3w", "name": "m3w", "shards": shards})
     assert data.image_sizes == [(640, 480)]
     assert data.text_lengths == [11]
     assert data.languages == {"fr": 1}
@@ -176,6 +177,24 @@ def test_collect_reads_documents_and_tolerates_missing_columns(tmp_path):
         "Text lengths",
         "Languages",
     }
+
+
+def test_report_follows_the_manifest_not_the_folder(built, tmp_path):
+    """Stale files of an earlier run in a reused folder are not part of the build (issue 16, item 5)."""
+    import shutil
+
+    out, manifest = built
+    copy = tmp_path / "reused"
+    shutil.copytree(out, copy)
+    for i in range(5, 60):  # an earlier, larger run's leftovers
+        shutil.copy(copy / "pairs-00000.parquet", copy / f"pairs-{i:05d}.parquet")
+        shutil.copy(copy / "rejects-00000.parquet", copy / f"rejects-{i:05d}.parquet")
+    data = report.collect(str(copy), manifest)
+    assert data.sidecars_total == manifest["num_shards"] and len(data.text_lengths) == manifest["written"]
+    assert sum(data.rejects_by_stage_reason.values()) == manifest["rejected"]
+    bad = {**manifest, "shards": [{"tar": "pipe:rm -rf x.tar", "count": 1}]}
+    with pytest.raises(ValueError, match="not a plain NAME-SSSSS.tar file"):
+        report.collect(str(copy), bad)
 
 
 def test_collect_samples_sidecars_of_a_large_build_and_says_so(tmp_path, monkeypatch):
@@ -204,7 +223,13 @@ def test_collect_samples_sidecars_of_a_large_build_and_says_so(tmp_path, monkeyp
     monkeypatch.setattr(
         report, "read_parquet", lambda path, columns=None: read.append(columns) or real_read(path, columns)
     )
-    data = report.collect(str(tmp_path), {"job": "pairs", "name": "pairs", "shards": []})
+    manifest = {
+        "job": "pairs",
+        "name": "pairs",
+        "shards": [{"tar": f"pairs-{i:05d}.tar", "count": 1} for i in range(7)],
+        "rejects_files": [f"rejects-{i:05d}.parquet" for i in range(7)],
+    }
+    data = report.collect(str(tmp_path), manifest)
     assert sorted(data.text_lengths) == [1, 4, 7]  # shards 0, 3 and 6
     assert (data.sidecars_read, data.sidecars_total) == (3, 7)
     assert data.rejects_by_stage_reason == {("fetch", "http_404"): 7, ("fetch", "timeout"): 7}
@@ -242,14 +267,15 @@ def test_render_html_log_ticks_odd_values_and_escaping():
 
 def test_report_failure_is_recorded_not_raised(tmp_path, caplog):
     (tmp_path / "pairs-00000.parquet").write_bytes(b"not parquet at all")
-    assert report.write_report(str(tmp_path), {"job": "pairs", "name": "pairs", "shards": []}) is None
+    listed = {"job": "pairs", "name": "pairs", "shards": [{"tar": "pairs-00000.tar", "count": 1}]}
+    assert report.write_report(str(tmp_path), listed) is None
     error = (tmp_path / report.ERROR_NAME).read_text()
     assert "ArrowInvalid" in error
     assert not (tmp_path / report.REPORT_NAME).exists()
     assert "report for" in caplog.text
     # once the cause is gone, a regeneration clears the stale error
-    (tmp_path / "pairs-00000.parquet").unlink()
-    assert report.write_report(str(tmp_path), {"job": "pairs", "name": "pairs", "shards": []})
+    pq.write_table(pa.table({"key": ["k"], "caption": ["c"]}), tmp_path / "pairs-00000.parquet")
+    assert report.write_report(str(tmp_path), listed)
     assert not (tmp_path / report.ERROR_NAME).exists()
 
 
