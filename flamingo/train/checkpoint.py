@@ -7,11 +7,16 @@ A checkpoint directory holds
 The frozen towers are rebuilt from the config (random bases from `init_seed`, or the pretrained
 paths), so a tiny-preset checkpoint is kilobytes. Written to a temporary directory and renamed,
 so a kill mid-save leaves the previous checkpoint intact.
+
+state.pt holds tensors and plain data only (numpy's RNG state is stored as a list), and it is
+read with `torch.load(weights_only=True)`: a checkpoint folder is a file anyone could have
+written, and a full unpickler would run whatever code a crafted state.pt names.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import random
 import shutil
 from typing import Any
@@ -29,7 +34,12 @@ STATE_NAME = "state.pt"
 
 
 def rng_state() -> dict[str, Any]:
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    state = {
+        "python": random.getstate(),
+        "numpy": [name, keys.tolist(), pos, has_gauss, cached],  # plain data: loadable with weights_only
+        "torch": torch.get_rng_state(),
+    }
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -37,7 +47,8 @@ def rng_state() -> dict[str, Any]:
 
 def set_rng_state(state: dict[str, Any]) -> None:
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    name, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
@@ -65,6 +76,21 @@ def save_checkpoint(
         os.replace(directory, old)
     os.replace(tmp, directory)
     shutil.rmtree(old, ignore_errors=True)
+
+
+class UnsafeCheckpointError(ValueError):
+    """A state.pt holds something other than tensors and plain data."""
+
+
+def load_state(path: str) -> dict[str, Any]:
+    """A training state written by `save_checkpoint`, read without running any pickled code."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise UnsafeCheckpointError(
+            f"{path} holds objects other than tensors and plain data, so it is not loaded "
+            f"(a training state never does; this file was not written by flamingo train): {exc}"
+        ) from None
 
 
 def load_model(directory: str) -> nn.Module:

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from flamingo.model.trainable_checkpoint import WEIGHTS_NAME, base_fingerprint, load_trainable
-from flamingo.train.checkpoint import STATE_NAME
+from flamingo.train.checkpoint import STATE_NAME, load_state
 from flamingo.train.config import STRATEGIES
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ class Parallel:
             if not os.path.exists(path):
                 return None
             load_trainable(model, os.path.join(directory, WEIGHTS_NAME))
-            return torch.load(path, map_location="cpu", weights_only=False)
+            return load_state(path)
         # Every rank must agree on resuming, or the collectives below would hang.
         found = torch.tensor([float(os.path.exists(path))])
         torch.distributed.all_reduce(found, op=torch.distributed.ReduceOp.MIN)
@@ -121,7 +121,7 @@ class Parallel:
             load_trainable(model, os.path.join(rank0_directory, WEIGHTS_NAME))
         for param in (p for p in model.parameters() if p.requires_grad):  # no shared FS needed
             torch.distributed.broadcast(param.data, src=0)
-        return torch.load(path, map_location="cpu", weights_only=False)
+        return load_state(path)
 
     def restore_optimizer(
         self, model: nn.Module, optimizer: torch.optim.Optimizer, saved: dict[str, Any]

@@ -96,6 +96,29 @@ def test_resume_is_exact(tmp_path, shards):
     assert all(torch.equal(sa[k], sr[k]) for k in sa)
 
 
+def test_a_crafted_state_pt_is_refused_not_run(tmp_path, shards):
+    """Resuming reads state.pt with weights_only=True: a pickle that names code is refused, and the
+    code never runs (issue 16, item 8)."""
+    import pickle
+
+    from flamingo import Flamingo, FlamingoConfig
+    from flamingo.train.checkpoint import STATE_NAME, UnsafeCheckpointError
+
+    cfg = _cfg(tmp_path / "c", shards)
+    train(cfg, model=Flamingo(FlamingoConfig.preset("tiny")), stop_after=1)
+    marker = tmp_path / "owned"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    state = next((tmp_path / "c").rglob(STATE_NAME))
+    state.write_bytes(pickle.dumps({"step": 1, "evil": Payload()}))
+    with pytest.raises(UnsafeCheckpointError, match="other than tensors and plain data"):
+        train(cfg, model=Flamingo(FlamingoConfig.preset("tiny")))
+    assert not marker.exists()
+
+
 def test_schedule_warms_up_then_decays_to_the_floor():
     f = [lr_factor(s, warmup_steps=4, total_steps=20, min_ratio=0.1) for s in range(21)]
     assert f[:4] == [0.25, 0.5, 0.75, 1.0]
