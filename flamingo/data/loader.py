@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
+from crawlers.shard_tar import MAX_MEMBER_BYTES
 from flamingo.data.errors import EmptyPipelineError, ErrorCounts
 from flamingo.data.media import CLIP_MEAN, CLIP_STD, ImageTransform
 from flamingo.data.pipelines import build_pipeline
@@ -122,6 +123,7 @@ def make_loader(
     drop_last: bool = False,
     pack: int = 1,
     raw_tars: bool = False,
+    max_member_bytes: int = MAX_MEMBER_BYTES,
     mean: tuple[float, float, float] = CLIP_MEAN,
     std: tuple[float, float, float] = CLIP_STD,
     **pipeline_kwargs: Any,
@@ -164,5 +166,6 @@ def make_loader(
         node_rank=node_rank if node_rank is not None else rank,
         drop_last=drop_last,
         pack=pack,
+        max_member_bytes=max_member_bytes,
     )
     return StreamingLoader(spec, num_workers=num_workers)

@@ -9,6 +9,7 @@ exact position for samples it has actually received (prefetched batches are not 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from random import Random
 
 from torch.utils.data import IterableDataset, get_worker_info
 
+from crawlers.shard_tar import MAX_MEMBER_BYTES
 from flamingo.data.collate import collate
 from flamingo.data.errors import EmptyPipelineError, ErrorCounts, SampleError
 from flamingo.data.pipelines import Pipeline
@@ -42,6 +44,7 @@ class StreamSpec:
     drop_last: bool = False
     pack: int = 1  # examples per sequence (pairs/videos: few-shot-like interleaving); 1: none
     resampled_length: int | None = None
+    max_member_bytes: int = MAX_MEMBER_BYTES  # a tar member past this is skipped unread and counted
     start: dict[int, Position] = field(default_factory=dict)  # worker id -> resume position
     start_errors: dict[int, dict[str, int]] = field(default_factory=dict)
     # The DataLoader asks its workers in turn starting with worker 0; after a resume the role
@@ -78,7 +81,9 @@ class ShardStream(IterableDataset):
         index = 0
         for url in assignment.urls:
             try:
-                for sample in iter_tar_samples(url):
+                # a skipped member is counted and the shard goes on
+                skipped = functools.partial(errors.add, where=url)
+                for sample in iter_tar_samples(url, skipped, max_member_bytes=self.spec.max_member_bytes):
                     if index % assignment.stride == assignment.offset:
                         yield sample
                     index += 1

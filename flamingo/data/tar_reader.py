@@ -2,17 +2,19 @@
 
 Our own small reader (instead of `webdataset.tarfile_to_samples`) because an exact resumable
 position needs to know which shard and which sample of it each sample came from. Members are
-grouped by key the WebDataset way: the key is the member path up to the first dot of its base
-name, so `KEY.000.jpg` is member `000.jpg` of sample `KEY` (DESIGN §4: keys hold no dots).
+grouped by key the WebDataset way (crawlers/shard_tar.py, shared with the build jobs' readers):
+`KEY.000.jpg` is member `000.jpg` of sample `KEY` (DESIGN §4: keys hold no dots); members are
+size-capped and a badly named one is skipped and counted, never the rest of the shard.
 """
 
 from __future__ import annotations
 
 import contextlib
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from crawlers.shard_tar import MAX_MEMBER_BYTES, iter_tar_groups
 from flamingo.data.errors import SampleError
 
 # Schemes `webdataset.gopen` handles itself (curl / gsutil / a shell pipe); other URLs with a
@@ -46,33 +48,24 @@ def open_url(url: str):
             yield stream
 
 
-def split_member_name(name: str) -> tuple[str, str]:
-    directory, _, base = name.rpartition("/")
-    stem, dot, ext = base.partition(".")
-    if not dot or not stem or not ext:
-        raise SampleError("bad_member_name", f"tar member {name!r} has no KEY.EXT form")
-    return (f"{directory}/{stem}" if directory else stem), ext
-
-
-def iter_tar_samples(url: str) -> Iterator[RawSample]:
-    """Samples of one shard, in tar order. A truncated or unreadable tar raises `SampleError`
-    ("bad_shard") after the samples read before the damage (those are still yielded)."""
+def iter_tar_samples(
+    url: str,
+    on_skip: Callable[[SampleError], None] | None = None,
+    *,
+    max_member_bytes: int = MAX_MEMBER_BYTES,
+) -> Iterator[RawSample]:
+    """Samples of one shard, in tar order. A member that is too large or badly named is left out
+    and reported to `on_skip` (the shard goes on); a truncated or unreadable tar raises
+    `SampleError` ("bad_shard") after the samples read before the damage (those are still yielded)."""
     index = 0
-    key: str | None = None
-    members: dict[str, bytes] = {}
     try:
-        with open_url(url) as stream, tarfile.open(fileobj=stream, mode="r|*") as tar:
-            for info in tar:
-                if not info.isfile():
-                    continue
-                member_key, ext = split_member_name(info.name)
-                if member_key != key and members:
-                    yield RawSample(key=key, members=members, url=url, index=index)
-                    index, members = index + 1, {}
-                key = member_key
-                fileobj = tar.extractfile(info)
-                members[ext] = fileobj.read() if fileobj is not None else b""
+        with open_url(url) as stream:
+            for group in iter_tar_groups(stream, max_member_bytes=max_member_bytes):
+                for reason, detail in group.skipped:
+                    if on_skip is not None:
+                        on_skip(SampleError(reason, f"{url}: {detail}"))
+                if group.members:
+                    yield RawSample(key=group.key, members=group.members, url=url, index=index)
+                    index += 1
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise SampleError("bad_shard", f"{url}: {type(exc).__name__}: {exc}") from exc
-    if members:
-        yield RawSample(key=key, members=members, url=url, index=index)

@@ -29,7 +29,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from pipeline.io.readers import read_webdataset_tar
+from pipeline.io.readers import TarDamage, read_webdataset_tar
 from pipeline.io.shard_files import read_parquet
 from schemas import SAMPLE_TYPES, RejectReason, RejectRecord, SchemaError, ShardSample, Stage, decode_sample
 from schemas.manifest import MANIFEST_NAME, shard_names
@@ -137,13 +137,17 @@ def read_shard(tar_path: str, job: str) -> Iterator[Any]:
     """The typed samples of one shard of a `job` build; a sample the sidecar lacks, or that its
     codec cannot read, is a reject."""
     rows = _sidecar_rows(tar_path)
-    for source, members in read_webdataset_tar(tar_path):
+    for source, group in read_webdataset_tar(tar_path):
         key = source.rsplit(":", 1)[-1]
         row = rows.pop(key, None)
         try:
+            if isinstance(group, TarDamage):
+                raise SchemaError(f"the rest of the shard is unreadable: {group.detail}")
+            if group.skipped:
+                raise SchemaError("; ".join(detail for _, detail in group.skipped)[:500])
             if row is None:
                 raise SchemaError(f"no row for {key} in the shard's parquet sidecar")
-            yield decode_sample(job, ShardSample(key, members, row))
+            yield decode_sample(job, ShardSample(key, group.members, row))
         except SchemaError as exc:
             Metrics.counter("release", "read_malformed").inc()
             log.warning("%s: %s", source, exc)

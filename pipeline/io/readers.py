@@ -3,7 +3,7 @@
     files = expand_inputs("lists/*.parquet")          # a file, a glob or a directory
     for source, row in read_rows(files[0]):           # row: dict, or a RowError for a bad line
         ...
-    for source, members in read_webdataset_tar(path):  # {"jpg": b"...", "txt": b"...", "json": b"..."}
+    for source, group in read_webdataset_tar(path):    # group.members: {"jpg": b"...", "json": b"..."}
 
 Formats by extension (parquet, csv, tsv, jsonl, json, txt, each optionally .gz) or forced with
 `fmt=`. All I/O goes through Beam's FileSystems (local, gs://, s3://); `.gz` is decompressed while
@@ -14,15 +14,19 @@ job rejects it with a reason and the count of inputs stays exact.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import io
 import json
 import tarfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
+
+from crawlers.shard_tar import MAX_MEMBER_BYTES, iter_tar_groups
 
 FORMATS = ("parquet", "csv", "tsv", "jsonl", "json", "txt")
 _ALIASES = {"ndjson": "jsonl", "parq": "parquet"}
@@ -182,27 +186,25 @@ _READERS = {
 }
 
 
-def read_webdataset_tar(path: str) -> Iterator[tuple[str, dict[str, bytes]]]:
-    """(source, members by extension) per sample of a WebDataset tar, e.g. img2dataset output.
+TAR_TAIL = "tail"  # the key part of a damaged tar's unreadable rest, one input like a WARC's
 
-    Members are grouped by the key before the first dot of the file name, in tar order, as the
-    webdataset library does; `source` is "PATH:KEY".
+
+def read_webdataset_tar(path: str, max_member_bytes: int = MAX_MEMBER_BYTES) -> Iterator[tuple[str, Any]]:
+    """(source, TarGroup) per sample of a WebDataset tar, e.g. img2dataset output, in tar order;
+    `source` is "PATH:KEY". Oversized and badly named members are left out and named in the
+    group's `skipped` (crawlers/shard_tar.py). A tar damaged part-way yields its samples, then
+    (source "PATH:tail", TarDamage) for the unreadable rest: one input, not a crashed job.
     """
     with FileSystems.open(path, compression_type=CompressionTypes.AUTO) as f:
-        key, members = None, {}
-        with tarfile.open(fileobj=f, mode="r|*") as tar:
-            for info in tar:
-                if not info.isfile():
-                    continue
-                base = info.name.rsplit("/", 1)[-1]
-                prefix = info.name[: len(info.name) - len(base)]
-                sample_key, _, ext = base.partition(".")
-                sample_key = prefix + sample_key
-                if sample_key != key and members:
-                    yield f"{path}:{key}", members
-                    members = {}
-                key = sample_key
-                data = tar.extractfile(info)
-                members[ext] = data.read() if data is not None else b""
-        if members:
-            yield f"{path}:{key}", members
+        try:
+            for group in iter_tar_groups(f, max_member_bytes=max_member_bytes):
+                yield f"{path}:{group.key}", group
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+            yield f"{path}:{TAR_TAIL}", TarDamage(f"{type(exc).__name__}: {exc}"[:500])
+
+
+@dataclasses.dataclass(frozen=True)
+class TarDamage:
+    """The rest of a tar could not be read; `detail` says why."""
+
+    detail: str

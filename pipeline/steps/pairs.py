@@ -21,7 +21,8 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
-from pipeline.io.readers import RowError
+from crawlers.shard_tar import MEMBER_TOO_LARGE
+from pipeline.io.readers import RowError, TarDamage
 from pipeline.steps.rejects import tag
 from schemas import (
     ImageTextPair,
@@ -177,10 +178,21 @@ class FetchPairs(beam.DoFn):
 
 
 def sample_from_webdataset(
-    source: str, members: dict[str, bytes], image_exts=("jpg", "png", "webp")
+    source: str, group, image_exts=("jpg", "png", "webp")
 ) -> PairSample | RejectRecord:
-    """An existing img2dataset sample, re-keyed by URL and kept as is (no download, no re-encode)."""
+    """An existing img2dataset sample, re-keyed by URL and kept as is (no download, no re-encode);
+    a sample with a member too large to read, or the unreadable rest of a damaged tar, is a reject."""
     read = Stage.READ
+    if isinstance(group, TarDamage):
+        return RejectRecord(
+            stable_key("tar", source),
+            source,
+            read,
+            RejectReason.MALFORMED_RECORD,
+            f"the rest of the tar is unreadable: {group.detail}",
+        )
+    members = group.members
+    too_large = [detail for reason, detail in group.skipped if reason == MEMBER_TOO_LARGE]
     try:
         meta = json.loads(members.get("json", b"{}"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -193,6 +205,8 @@ def sample_from_webdataset(
         )
     url = meta.get("url")
     key = url_key(url) if isinstance(url, str) and url else stable_key("sample", source)
+    if too_large:
+        return RejectRecord(key, url or source, read, RejectReason.TOO_LARGE, "; ".join(too_large)[:500])
     ext = next((e for e in image_exts if e in members), None)
     if ext is None:
         return RejectRecord(

@@ -170,3 +170,40 @@ def test_packing_joins_examples_and_keeps_each_parts_labels(tmp_path, enc):
     assert [i for i, t in enumerate(labels) if t == IGNORE] == [
         i for i, t in enumerate(ids) if t == enc.media_id
     ]
+
+
+def test_an_odd_member_costs_only_itself_and_a_huge_member_is_never_read(tmp_path, enc):
+    """One badly named member used to end the shard (6 samples lost, 1 error counted); a member past
+    the cap is skipped by the stream, not read into memory (issue 16, items 11 and 13)."""
+    import gzip
+    import io
+    import tarfile
+
+    path = tmp_path / "odd-00000.tar.gz"
+    samples = [pair_sample(i) for i in range(8)]
+    with gzip.open(path, "wb") as gz, tarfile.open(fileobj=gz, mode="w") as tar:
+
+        def add(name: str, data: bytes) -> None:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+        for i, (key, members) in enumerate(samples):
+            for ext in sorted(members):
+                add(f"{key}.{ext}", members[ext])
+            if i == 1:
+                add("README", b"no KEY.EXT form")  # the odd member
+            if i == 4:
+                add("k99999.jpg", b"\0" * (3 * 2**20))  # compresses to a few KB; over the 1 MiB cap below
+    loader = make_loader(
+        str(path),
+        kind="pairs",
+        tokenizer=enc.tokenizer,
+        image_size=16,
+        batch_size=20,
+        epochs=1,
+        max_member_bytes=2**20,
+    )
+    keys = [key for batch in loader for key in batch["keys"]]
+    assert sorted(keys) == [key for key, _ in samples]
+    assert loader.errors == {"bad_member_name": 1, "member_too_large": 1}

@@ -19,7 +19,7 @@ from pipeline.io.readers import RowError
 from pipeline.jobs.pairs import PairsConfig, build_pairs, build_parser, run
 from pipeline.runner.options import parse_job_config
 from pipeline.steps.pairs import validate_row
-from schemas import RejectReason, url_key
+from schemas import PairSample, RejectReason, RejectRecord, url_key
 from tests.http_fixture import DEFAULT_ROUTES, HttpFixture, image_bytes, install_default_routes
 
 # timeouts below the stall route's STALL_S, with room for a loaded CI box (at 1 s a retried 429 timed out
@@ -334,3 +334,31 @@ def test_config_file_and_flags_merge_into_the_typed_config(tmp_path):
     (tmp_path / "bad.yaml").write_text("input: a.csv\noutput: out\nresize: {image_sise: 96}\n")
     with pytest.raises(SystemExit):
         parse_job_config(build_parser(), PairsConfig, ["--config", str(tmp_path / "bad.yaml")])
+
+
+def test_img2dataset_tars_bounded_damage_and_odd_members(tmp_path):
+    """A member too large to read is a too_large reject, a tar damaged part-way keeps its earlier
+    samples and adds one reject for its unreadable rest, an odd member costs nothing (issue 16, 11)."""
+    from pipeline.io.readers import read_webdataset_tar
+    from pipeline.steps.pairs import sample_from_webdataset
+
+    def member(tar, name, data):
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+
+    path = tmp_path / "00000.tar"
+    with tarfile.open(path, "w") as tar:
+        for i in range(3):
+            meta = {"url": f"http://example.com/{i}.jpg", "caption": f"c{i}", "key": f"{i:09d}"}
+            member(tar, f"{i:09d}.json", json.dumps(meta).encode())
+            member(tar, f"{i:09d}.jpg", b"\xff" * (200 if i != 1 else 5000))
+            member(tar, "LICENSE", b"odd member")
+    out = [sample_from_webdataset(s, g) for s, g in read_webdataset_tar(str(path), max_member_bytes=1000)]
+    assert [type(o).__name__ for o in out] == ["PairSample", "RejectRecord", "PairSample"]
+    assert out[1].reason is RejectReason.TOO_LARGE and "5000 bytes over max_member_bytes" in out[1].detail
+    data = path.read_bytes()
+    (tmp_path / "cut.tar").write_bytes(data[: len(data) // 2 + 100])
+    cut = [sample_from_webdataset(s, g) for s, g in read_webdataset_tar(str(tmp_path / "cut.tar"))]
+    assert isinstance(cut[0], PairSample) and isinstance(cut[-1], RejectRecord)
+    assert cut[-1].source.endswith(":tail") and cut[-1].reason is RejectReason.MALFORMED_RECORD
