@@ -13,6 +13,8 @@ job rejects it with a reason and the count of inputs stays exact.
 
 from __future__ import annotations
 
+import codecs
+import collections
 import csv
 import dataclasses
 import gzip
@@ -31,6 +33,14 @@ from crawlers.shard_tar import MAX_MEMBER_BYTES, iter_tar_groups
 FORMATS = ("parquet", "csv", "tsv", "jsonl", "json", "txt")
 _ALIASES = {"ndjson": "jsonl", "parq": "parquet"}
 PARQUET_BATCH_ROWS = 8192
+MAX_LINE_BYTES = 1 << 20  # a physical line past this is not a row of a list
+MAX_RECORD_CHARS = 128 * 1024  # a CSV record past this is not a row (also csv's own field limit)
+MAX_RECORD_LINES = 64  # physical lines one quoted CSV field may span
+
+
+class InputError(ValueError):
+    """An input file that cannot be read at all (not just one bad row): the message names the
+    file, what is wrong and what to do; the command line shows it as one line."""
 
 
 class RowError:
@@ -89,12 +99,38 @@ def _has_ext(path: str, exts: tuple[str, ...]) -> bool:
     return any(name.endswith("." + e) for e in exts)
 
 
-def _open_text(path: str) -> io.TextIOWrapper:
+def _open_binary(path: str):
     raw = FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
     if path.lower().endswith(".gz"):
-        # Beam's own gzip reader lacks the io methods TextIOWrapper needs; GzipFile has them
+        # Beam's own gzip reader lacks the io methods readline needs; GzipFile has them
         raw = gzip.GzipFile(fileobj=raw, mode="rb")
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+    return raw
+
+
+def physical_lines(path: str) -> Iterator[tuple[int, str | RowError]]:
+    """(line number, text) for every physical line, decoded as strict UTF-8 (a UTF-8 byte-order
+    mark is dropped); a line that is not UTF-8, or longer than MAX_LINE_BYTES, is a RowError
+    (U+FFFD in a URL would be a different URL, and one bad line must not hide the others)."""
+    with _open_binary(path) as f:
+        n = 0
+        while raw := f.readline(MAX_LINE_BYTES + 1):
+            n += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while (rest := f.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                    pass  # the rest of an overlong line: read through, never held
+                yield n, RowError(f"line {n} is longer than {MAX_LINE_BYTES} bytes")
+                continue
+            if n == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                yield n, raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield (
+                    n,
+                    RowError(
+                        f"line {n} is not UTF-8 (byte {exc.start}: {exc.reason}); save the list as UTF-8"
+                    ),
+                )
 
 
 def read_rows(path: str, fmt: str | None = None) -> Iterator[tuple[str, dict[str, Any] | RowError]]:
@@ -119,49 +155,110 @@ def _read_parquet(path: str):
                 yield f"{path}:{n}", row
 
 
-def _read_delimited(path: str, delimiter: str):
-    with _open_text(path) as f:
-        reader = csv.reader(f, delimiter=delimiter)
-        header = next(reader, None)
-        if header is None:
-            return
-        header = [h.strip() for h in header]
-        for row in reader:
-            source = f"{path}:{reader.line_num}"
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue  # blank lines are not rows
-            if len(row) != len(header):
-                yield source, RowError(f"{len(row)} fields where the header has {len(header)}")
+def _needs_more_lines(text: str, delimiter: str) -> bool:
+    """True while a quoted field is still open at the end of `text` (csv's strict mode says so)."""
+    try:
+        list(csv.reader(io.StringIO(text), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def delimited_records(
+    lines: Iterator[tuple[int, str | RowError]], delimiter: str
+) -> Iterator[tuple[int, list[str] | RowError]]:
+    """(first line number, fields) per CSV/TSV record, each line read as part of exactly one record
+    or one RowError. A quoted field may span lines (up to MAX_RECORD_LINES and MAX_RECORD_CHARS);
+    a quote that does not close within them makes its opening line a RowError, and the lines after
+    it are read again as records of their own: one stray quote costs one row, not the file."""
+    pushed: collections.deque = collections.deque()
+
+    def next_line():
+        return pushed.popleft() if pushed else next(lines, None)
+
+    while (item := next_line()) is not None:
+        n, text = item
+        if isinstance(text, RowError) or not text.strip():
+            if isinstance(text, RowError):
+                yield n, text
+            continue  # blank lines are not rows
+        taken, record = [item], text
+        while '"' in record and _needs_more_lines(record, delimiter):
+            nxt = None if len(taken) >= MAX_RECORD_LINES or len(record) > MAX_RECORD_CHARS else next_line()
+            if nxt is None or isinstance(nxt[1], RowError):
+                if nxt is not None:
+                    taken.append(nxt)
+                yield (
+                    n,
+                    RowError(
+                        f"unterminated quote: the field opened on line {n} does not close "
+                        f"within {len(taken)} lines or {MAX_RECORD_CHARS} characters"
+                    ),
+                )
+                pushed.extendleft(reversed(taken[1:]))
+                break
+            taken.append(nxt)
+            record += nxt[1]
+        else:
+            if len(record) > MAX_RECORD_CHARS:
+                yield n, RowError(f"row of {len(record)} characters is longer than {MAX_RECORD_CHARS}")
                 continue
+            yield n, next(csv.reader([record], delimiter=delimiter))
+
+
+def _read_delimited(path: str, delimiter: str):
+    records = delimited_records(physical_lines(path), delimiter)
+    first = next(records, None)
+    if first is None:
+        return
+    if isinstance(first[1], RowError):
+        raise InputError(f"{path}: its header (line {first[0]}) cannot be read: {first[1].detail}")
+    header = [h.strip() for h in first[1]]
+    for n, row in records:
+        source = f"{path}:{n}"
+        if isinstance(row, RowError):
+            yield source, row
+        elif len(row) != len(header):
+            yield source, RowError(f"{len(row)} fields where the header has {len(header)}")
+        else:
             yield source, dict(zip(header, row, strict=True))
 
 
 def _read_jsonl(path: str):
-    with _open_text(path) as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield f"{path}:{n}", RowError(f"not JSON: {exc}")
-                continue
-            yield (
-                f"{path}:{n}",
-                row if isinstance(row, dict) else RowError(f"a JSON {type(row).__name__}, not an object"),
-            )
+    for n, line in physical_lines(path):
+        source = f"{path}:{n}"
+        if isinstance(line, RowError):
+            yield source, line
+            continue
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield source, RowError(f"not JSON: {exc}")
+            continue
+        yield (
+            source,
+            row if isinstance(row, dict) else RowError(f"a JSON {type(row).__name__}, not an object"),
+        )
 
 
 def _read_json(path: str):
-    with _open_text(path) as f:
-        try:
-            data = json.load(f)
-        except json.JSONDecodeError as exc:
-            raise ValueError(
-                f"{path} is not a JSON document ({exc}); use .jsonl for one object per line"
-            ) from None
+    with _open_binary(path) as f:
+        raw = f.read()
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 (byte {exc.start}: {exc.reason}); save it as UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path} is not a JSON document ({exc}); use .jsonl for one object per line"
+        ) from None
     if not isinstance(data, list):
-        raise ValueError(f"{path}: expected a JSON array of row objects, got a {type(data).__name__}")
+        raise InputError(
+            f"{path} is a JSON {type(data).__name__}, not an array of row objects: give [{{...}}, ...], "
+            "or use .jsonl for one object per line"
+        )
     for n, row in enumerate(data, 1):
         yield (
             f"{path}:{n}",
@@ -170,10 +267,11 @@ def _read_json(path: str):
 
 
 def _read_txt(path: str):
-    with _open_text(path) as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                yield f"{path}:{n}", {"url": line.strip()}
+    for n, line in physical_lines(path):
+        if isinstance(line, RowError):
+            yield f"{path}:{n}", line
+        elif line.strip():
+            yield f"{path}:{n}", {"url": line.strip()}
 
 
 _READERS = {

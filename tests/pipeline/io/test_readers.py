@@ -9,7 +9,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.io.readers import RowError, expand_inputs, list_format, read_rows, read_webdataset_tar
+from pipeline.io.readers import (
+    InputError,
+    RowError,
+    expand_inputs,
+    list_format,
+    read_rows,
+    read_webdataset_tar,
+)
 
 ROWS = [
     {"url": "http://a.com/1.jpg", "caption": "one"},
@@ -92,8 +99,72 @@ def test_webdataset_tar_groups_members_by_key(tmp_path):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    got = list(read_webdataset_tar(str(path)))
+    got = [(source, group.members) for source, group in read_webdataset_tar(str(path))]
     assert got == [
         (f"{path}:dir/k1", {"jpg": b"J1", "json": b"{}"}),
         (f"{path}:dir/k2", {"jpg": b"J2", "seg.png": b"P"}),
     ]
+
+
+def _rows(path) -> list:
+    return [
+        (src.rsplit(":", 1)[1], row if isinstance(row, RowError) else (row["url"], row["caption"]))
+        for src, row in read_rows(str(path))
+    ]
+
+
+def test_an_unterminated_quote_costs_its_own_row_only(tmp_path):
+    """12 rows with a stray quote in row 2 were read as 2 inputs (the rest merged into one caption):
+    every physical line is one row or one reject (issue 16, item 2)."""
+    lines = ["url,caption"] + [f"http://x.test/{i}.jpg,caption {i}" for i in range(12)]
+    lines[2] = 'http://x.test/1.jpg,"a caption that never closes'
+    path = tmp_path / "lies.csv"
+    path.write_text("\n".join(lines) + "\n")
+    rows = _rows(path)
+    assert len(rows) == 12
+    assert (
+        isinstance(rows[1][1], RowError) and "unterminated quote" in rows[1][1].detail and rows[1][0] == "3"
+    )
+    assert rows[2] == ("4", ("http://x.test/2.jpg", "caption 2")) and rows[11][1][0] == "http://x.test/11.jpg"
+
+
+def test_quoted_fields_may_span_lines_and_quotes_mid_field_stay_literal(tmp_path):
+    path = tmp_path / "ok.csv"
+    path.write_text(
+        'url,caption\nhttp://x.test/a.jpg,"two\nlines"\nhttp://x.test/b.jpg,a 5" screen\n'
+        'http://x.test/c.jpg,"say ""hi"""\n'
+    )
+    assert _rows(path) == [
+        ("2", ("http://x.test/a.jpg", "two\nlines")),
+        ("4", ("http://x.test/b.jpg", 'a 5" screen')),
+        ("5", ("http://x.test/c.jpg", 'say "hi"')),
+    ]
+
+
+def test_a_huge_field_is_one_reject_not_a_crashed_build(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text(f"url,caption\nhttp://x.test/a.jpg,{'x' * 200_000}\nhttp://x.test/b.jpg,fine\n")
+    rows = _rows(path)
+    assert isinstance(rows[0][1], RowError) and "longer than" in rows[0][1].detail
+    assert rows[1] == ("3", ("http://x.test/b.jpg", "fine"))
+
+
+def test_byte_order_mark_and_invalid_utf8(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfurl,caption\nhttp://x.test/a.jpg,caf\xc3\xa9\nhttp://x.test/b.jpg,caf\xe9\n"
+    )
+    rows = _rows(path)
+    assert rows[0] == ("2", ("http://x.test/a.jpg", "café"))  # the BOM did not rename the url column
+    assert isinstance(rows[1][1], RowError) and "not UTF-8" in rows[1][1].detail
+    jsonl = tmp_path / "l.jsonl"
+    jsonl.write_bytes(b'\xef\xbb\xbf{"url": "http://x.test/a.jpg", "caption": "c"}\n{"url": "\xff"}\n')
+    got = list(read_rows(str(jsonl)))
+    assert got[0][1] == {"url": "http://x.test/a.jpg", "caption": "c"} and isinstance(got[1][1], RowError)
+
+
+def test_a_json_file_that_is_not_an_array_is_one_clear_error(tmp_path):
+    path = tmp_path / "rows.json"
+    path.write_text('{"url": "http://x.test/a.jpg"}')
+    with pytest.raises(InputError, match="is a JSON dict, not an array of row objects"):
+        list(read_rows(str(path)))
