@@ -9,7 +9,7 @@ from schemas.arrow import (
     to_table,
 )
 from schemas.document import Document, ImageRef
-from schemas.keys import bucket_of, stable_key, url_key, warc_key
+from schemas.keys import bucket_of, digest_hex, key_hash, keys_digest, stable_key, url_key, warc_key
 from schemas.pairs import ImageTextPair, VideoTextPair
 from schemas.reasons import RETRYABLE, RejectReason, Stage
 from schemas.record import Record, SchemaError
@@ -39,6 +39,9 @@ __all__ = [
     "VideoTextPair",
     "bucket_of",
     "decode_sample",
+    "digest_hex",
+    "key_hash",
+    "keys_digest",
     "from_table",
     "stable_key",
     "to_table",

@@ -27,9 +27,30 @@ def url_key(url: str) -> str:
 
 
 def warc_key(warc_file: str, offset: int) -> str:
-    """The key of a record in a WARC file; the file's base name, so mirrors agree."""
-    name = warc_file.rstrip("/").rsplit("/", 1)[-1]
-    return stable_key("warc", name, int(offset))
+    """The key of a record in a WARC file: its full path and offset. (The base name alone made
+    `a/part-00000.warc.gz` and `b/part-00000.warc.gz` collide.)"""
+    return stable_key("warc", warc_file.rstrip("/"), int(offset))
+
+
+# -- key-set digests ------------------------------------------------------------------------------
+# A build proves conservation per key, not only by count: the manifest holds a digest of the
+# input keys, the written keys and the rejected keys, and inputs == written + rejected must hold
+# for the digests too. The digest of a multiset of keys is the sum of 128-bit key hashes modulo
+# 2**128: order-free, so any worker can add its share, and a key written twice or lost changes it
+# (a lost key offset by a doubled one balances the counts, not the sums).
+DIGEST_MODULUS = 2**128
+
+
+def key_hash(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest(), "big")
+
+
+def keys_digest(keys) -> int:
+    return sum(key_hash(k) for k in keys) % DIGEST_MODULUS
+
+
+def digest_hex(digest: int) -> str:
+    return f"{digest % DIGEST_MODULUS:032x}"
 
 
 def bucket_of(key: str, num_buckets: int) -> int:

@@ -38,6 +38,12 @@ MAX_RECORD_CHARS = 128 * 1024  # a CSV record past this is not a row (also csv's
 MAX_RECORD_LINES = 64  # physical lines one quoted CSV field may span
 
 
+def source_order(source: str) -> tuple[str, int, str]:
+    """Sort key of a row's source "PATH:LINE" in file order (line 10 after line 9)."""
+    path, _, line = source.rpartition(":")
+    return (path, int(line), "") if line.isdigit() else (source, 0, "")
+
+
 class InputError(ValueError):
     """An input file that cannot be read at all (not just one bad row): the message names the
     file, what is wrong and what to do; the command line shows it as one line."""

@@ -1,10 +1,15 @@
 """Writing one shard: a WebDataset tar, its parquet sidecar and its stats, atomically.
 
 Every file goes through Beam's `FileSystems`, so the same code writes local paths, `gs://`
-and `s3://`. Each file is written under a temporary name and renamed when complete; the tar
-is renamed last, so a visible `NAME-SSSSS.tar` means its sidecars are complete too, and a
-re-run that finds it skips the shard. Tar members get fixed metadata (mtime, owner, mode) so
-the same samples give byte-identical shards on every run.
+and `s3://`. Each file is written under a temporary name and renamed, one rename at a time, in
+this order: the parquet sidecar, then the tar (a visible `NAME-SSSSS.tar` is complete and so is
+its sidecar), then the stats last. The stats are what a re-run trusts to skip a shard: they
+record the shard's content fingerprint and the tar's size and sha256, and a shard is skipped
+only when the stats match the samples it should hold and the tar on disk matches the stats.
+A process killed between any two renames therefore leaves either a shard the next run skips
+or one it rewrites, never new stats beside an old tar (on object stores, where a rename is a
+copy and a delete, too). Tar members get fixed metadata (mtime, owner, mode) so the same
+samples give byte-identical shards on every run.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import hashlib
 import io
 import json
 import logging
+import os
+import signal
 import tarfile
 import uuid
 from typing import Any
@@ -21,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from schemas import ShardSample
+from schemas import ShardSample, digest_hex, keys_digest
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +71,23 @@ def ustar_header(name: str, size: int) -> bytes | None:
     return bytes(header)
 
 
-def _write_tar(path: str, samples: list[ShardSample]) -> int:
+class _HashingWriter:
+    """Counts and hashes what goes into a file while it is written (the tar's size and sha256)."""
+
+    def __init__(self, f):
+        self._f, self.size, self.sha256 = f, 0, hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self._f.write(data)
+        self.size += len(data)
+        self.sha256.update(data)
+
+
+def _write_tar(path: str, samples: list[ShardSample]) -> tuple[int, int, str]:
+    """(member bytes, tar file bytes, tar sha256)."""
     total = offset = 0
-    with FileSystems.create(path) as f:
+    with FileSystems.create(path) as raw:
+        f = _HashingWriter(raw)
         # A pure stream, no seeks, so it works on object stores' write streams. Members whose name
         # ustar cannot hold go through tarfile (pax headers), the rest through ustar_header.
         for sample in samples:
@@ -93,7 +114,40 @@ def _write_tar(path: str, samples: list[ShardSample]) -> int:
         # end of archive: two zero blocks, then zeros up to a whole record, as tarfile closes a stream
         offset += 2 * tarfile.BLOCKSIZE
         f.write(tarfile.NUL * (2 * tarfile.BLOCKSIZE + (-offset % tarfile.RECORDSIZE)))
-    return total
+    return total, f.size, f.sha256.hexdigest()
+
+
+def file_sha256(path: str) -> tuple[int, str]:
+    """(size, sha256) of a file on any Beam filesystem, read in blocks."""
+    h, size = hashlib.sha256(), 0
+    with FileSystems.open(path) as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+            size += len(block)
+    return size, h.hexdigest()
+
+
+def _complete(tar_path: str, parquet_path: str, stats: dict[str, Any], fingerprint: str) -> bool:
+    """The shard on disk is the one the stats describe, and the stats describe these samples."""
+    if stats.get("fingerprint") != fingerprint or "tar_sha256" not in stats or "keys_digest" not in stats:
+        return False
+    if not FileSystems.exists(parquet_path):
+        return False
+    return file_sha256(tar_path) == (stats.get("tar_bytes"), stats["tar_sha256"])
+
+
+def _fault_point(name: str) -> None:
+    """Where the fault-injection tests kill the process (FLAMINGO_KILL_AT=NAME:N kills at the N-th
+    time NAME is reached in this process); does nothing otherwise."""
+    target = os.environ.get("FLAMINGO_KILL_AT")
+    if not target or target.rsplit(":", 1)[0] != name:
+        return
+    _FAULT_COUNTS[name] = _FAULT_COUNTS.get(name, 0) + 1
+    if _FAULT_COUNTS[name] >= int(target.rsplit(":", 1)[1]):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_FAULT_COUNTS: dict[str, int] = {}
 
 
 def sidecar_table(samples: list[ShardSample], row_schema: pa.Schema | None = None) -> pa.Table:
@@ -146,10 +200,12 @@ def write_shard(
     fingerprint = samples_fingerprint(samples, row_schema)
     if FileSystems.exists(tar_path) and FileSystems.exists(stats_path):
         stats = read_json(stats_path)
-        if stats.get("fingerprint") == fingerprint:
+        if _complete(tar_path, parquet_path, stats, fingerprint):
             log.info("shard %s is complete; skipping", tar_path)
             return {**stats, "skipped": True}
-        log.warning("shard %s exists but holds other samples or content; rewriting it", tar_path)
+        log.warning(
+            "shard %s exists but is not the complete shard these samples make; rewriting it", tar_path
+        )
 
     tmp = f"{TMP_MARK}{uuid.uuid4().hex}"
     statuses: dict[str, int] = {}
@@ -157,7 +213,7 @@ def write_shard(
         status = str(s.row.get("status", "success"))
         statuses[status] = statuses.get(status, 0) + 1
     _write_bytes(parquet_path + tmp, _parquet_bytes(sidecar_table(samples, row_schema)))
-    member_bytes = _write_tar(tar_path + tmp, samples)
+    member_bytes, tar_bytes, tar_sha256 = _write_tar(tar_path + tmp, samples)
     stats = {
         "shard": f"{name}-{index:05d}",
         "index": index,
@@ -166,6 +222,9 @@ def write_shard(
         "successes": statuses.get("success", 0),
         "status_counts": dict(sorted(statuses.items())),
         "bytes": member_bytes,
+        "tar_bytes": tar_bytes,
+        "tar_sha256": tar_sha256,
+        "keys_digest": digest_hex(keys_digest(s.key for s in samples)),
         "first_key": samples[0].key if samples else None,
         "last_key": samples[-1].key if samples else None,
         "fingerprint": fingerprint,
@@ -173,10 +232,10 @@ def write_shard(
     _write_bytes(stats_path + tmp, json.dumps(stats, indent=2, sort_keys=True).encode())
     if crash_before_rename:
         raise RuntimeError(f"simulated crash before renaming {tar_path}")
-    # The tar last: its presence is the marker that the shard is complete.
-    FileSystems.rename(
-        [parquet_path + tmp, stats_path + tmp, tar_path + tmp], [parquet_path, stats_path, tar_path]
-    )
+    # One rename at a time (a list rename may run in parallel on object stores): sidecar, tar, stats.
+    for path in (parquet_path, tar_path, stats_path):
+        _fault_point("shard_rename")
+        FileSystems.rename([path + tmp], [path])
     return {**stats, "skipped": False}
 
 
@@ -194,12 +253,14 @@ def read_parquet(path: str, columns: list[str] | None = None) -> pa.Table:
 def write_parquet_atomic(path: str, table: pa.Table) -> None:
     tmp = f"{path}{TMP_MARK}{uuid.uuid4().hex}"
     _write_bytes(tmp, _parquet_bytes(table))
+    _fault_point("atomic_rename")
     FileSystems.rename([tmp], [path])
 
 
 def write_json_atomic(path: str, obj: Any) -> None:
     tmp = f"{path}{TMP_MARK}{uuid.uuid4().hex}"
     _write_bytes(tmp, json.dumps(obj, indent=2, sort_keys=True, default=str).encode())
+    _fault_point("atomic_rename")
     FileSystems.rename([tmp], [path])
 
 

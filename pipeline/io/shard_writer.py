@@ -26,6 +26,7 @@ Rejects are written the same way into `rejects-SSSSS.parquet`; the manifest is w
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
 from typing import Any
@@ -37,7 +38,8 @@ from apache_beam.metrics import Metrics
 
 from pipeline.io import manifest as manifest_lib
 from pipeline.io.shard_files import write_parquet_atomic, write_shard
-from schemas import REJECT_SCHEMA, RejectRecord, ShardSample, bucket_of
+from schemas import REJECT_SCHEMA, RejectRecord, ShardSample, Stage, bucket_of, key_hash
+from schemas.keys import DIGEST_MODULUS
 
 REJECTS_PER_FILE = 200_000
 
@@ -87,6 +89,14 @@ class _WriteBucket(beam.DoFn):
         bucket, grouped = element
         grouped = list(grouped)
         samples = {s.key: s for s in grouped}
+        if len(samples) != len(grouped):
+            # every job makes keys unique before the writer; a repeat here is a bug, and writing
+            # one sample twice (webdataset refuses the shard) or losing one is worse than failing
+            repeated = sorted(k for k, n in collections.Counter(s.key for s in grouped).items() if n > 1)
+            raise RepeatedKeyError(
+                f"{len(repeated)} key(s) reached the shard writer more than once, e.g. {repeated[0]}: "
+                "a shard never holds one key twice; the build stops here"
+            )
         # the same cut PartCounts made from the same (key, size) list, so the offsets agree with it
         parts = plan_parts(
             [(s.key, s.num_bytes) for s in grouped], self.samples_per_shard, self.max_shard_bytes
@@ -138,6 +148,40 @@ class ShardConfig:
 def serialise(sample) -> ShardSample:
     """A typed sample's members and sidecar row (its codec, schemas/samples.py)."""
     return sample.to_shard()
+
+
+class RepeatedKeyError(RuntimeError):
+    """Two samples with one key reached the writer."""
+
+
+class KeysDigest(beam.CombineFn):
+    """(count, digest) of a PCollection of keys (schemas/keys.py: an order-free multiset digest)."""
+
+    def create_accumulator(self):
+        return 0, 0
+
+    def add_input(self, acc, key):
+        return acc[0] + 1, (acc[1] + key_hash(key)) % DIGEST_MODULUS
+
+    def merge_accumulators(self, accs):
+        count = digest = 0
+        for n, d in accs:
+            count, digest = count + n, (digest + d) % DIGEST_MODULUS
+        return count, digest
+
+    def extract_output(self, acc):
+        return acc
+
+
+def input_key(item) -> str:
+    """The key an input is accounted under: a key itself, or anything with a `key`."""
+    return item if isinstance(item, str) else item.key
+
+
+def counted_reject_key(record: RejectRecord) -> list[str]:
+    """The key of a reject that accounts for an input (image-stage rejects do not; see
+    pipeline/io/manifest.py)."""
+    return [] if record.stage == Stage.IMAGE else [record.key]
 
 
 def reject_kind(record: RejectRecord) -> tuple[str, str]:
@@ -228,17 +272,25 @@ class WriteShards(beam.PTransform):
             | "RejectKinds" >> beam.Map(reject_kind)
             | "CountRejectKinds" >> beam.combiners.Count.PerElement()
         )
-        num_inputs = inputs | "CountInputs" >> beam.combiners.Count.Globally()
+        input_keys = (
+            inputs | "InputKeys" >> beam.Map(input_key) | "DigestInputs" >> beam.CombineGlobally(KeysDigest())
+        )
+        rejected_keys = (
+            rejects
+            | "RejectedKeys" >> beam.FlatMap(counted_reject_key)
+            | "DigestRejected" >> beam.CombineGlobally(KeysDigest())
+        )
 
         # -- manifest, last --------------------------------------------------------------------
         output_dir, job, name, config = self.output_dir, self.job, self.name, self.config
 
-        def _finalize(_, n_inputs, stats, counts, files):
+        def _finalize(_, inputs_digest, rejected_digest, stats, counts, files):
             m = manifest_lib.build_manifest(
                 job=job,
                 name=name,
                 config=config,
-                num_inputs=n_inputs,
+                input_keys=inputs_digest,
+                rejected_keys=rejected_digest,
                 shard_stats=list(stats),
                 reject_counts=list(counts),
                 rejects_files=list(files),
@@ -251,7 +303,8 @@ class WriteShards(beam.PTransform):
             | "WriteManifest"
             >> beam.Map(
                 _finalize,
-                beam.pvalue.AsSingleton(num_inputs),
+                beam.pvalue.AsSingleton(input_keys),
+                beam.pvalue.AsSingleton(rejected_keys),
                 beam.pvalue.AsList(shard_stats),
                 beam.pvalue.AsList(reject_counts),
                 beam.pvalue.AsList(rejects_files),

@@ -29,9 +29,17 @@ from apache_beam.io.filesystems import FileSystems
 
 from crawlers.http.fetch import FetchConfig
 from crawlers.media.images import ResizeConfig
+from crawlers.shard_tar import MAX_MEMBER_BYTES
 from filters import build_chain
 from pipeline.dedup.deduplicate import DedupConfig, add_dedup_args, apply_dedup
-from pipeline.io.readers import FORMATS, expand_inputs, list_format, read_rows, read_webdataset_tar
+from pipeline.io.readers import (
+    FORMATS,
+    expand_inputs,
+    list_format,
+    read_rows,
+    read_webdataset_tar,
+    source_order,
+)
 from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner.launch import log_summary, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
@@ -39,7 +47,7 @@ from pipeline.runner.progress import ShowProgress
 from pipeline.steps.filtering import ApplyFilters
 from pipeline.steps.pairs import FetchPairs, PairInput, sample_from_webdataset, validate_row
 from pipeline.steps.rejects import REJECTS, reject, tag
-from schemas import RejectReason, RejectRecord, Stage
+from schemas import PairSample, RejectReason, RejectRecord, Stage
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +64,7 @@ class PairsConfig:
     caption_col: str = "caption"
     allow_empty_caption: bool = False
     retry_failed: str | None = None  # an earlier build: fetch only its rows whose reject is retryable
+    max_member_bytes: int = MAX_MEMBER_BYTES  # img2dataset input: a tar member past this is a reject
     filters: str | None = None  # a YAML filter config; None: the paper's image rules
     fetch: FetchConfig = dataclasses.field(default_factory=lambda: FetchConfig(concurrency=64))
     resize: ResizeConfig = dataclasses.field(default_factory=ResizeConfig)
@@ -170,7 +179,7 @@ def first_of_each_url(key: str, grouped: dict[str, list], retry: bool = False):
     """One pair per URL (the first by source); the others are duplicate rejects."""
     if retry and not grouped["retry"]:
         return
-    pairs: list[PairInput] = sorted(grouped["pairs"], key=lambda p: p.source)
+    pairs: list[PairInput] = sorted(grouped["pairs"], key=lambda p: source_order(p.source))
     if not pairs:
         return
     yield pairs[0]
@@ -194,8 +203,28 @@ def read_and_validate(path: str, fmt: str | None, url_col: str, caption_col: str
         yield tag(out) if isinstance(out, RejectRecord) else out
 
 
+def with_source(source: str, group) -> tuple[str, PairSample] | RejectRecord:
+    result = sample_from_webdataset(source, group)
+    return result if isinstance(result, RejectRecord) else (source, result)
+
+
 def _split_sample(result):
     return tag(result) if isinstance(result, RejectRecord) else result
+
+
+def _sample_of(source: str, sample: PairSample) -> PairSample:
+    return sample
+
+
+def first_of_each_key(key: str, sourced: list[tuple[str, PairSample]]):
+    """The sample of the first source with this key; the others are duplicate rejects naming it."""
+    ordered = sorted(sourced, key=lambda item: item[0])
+    (kept_source, kept), rest = ordered[0], ordered[1:]
+    yield kept
+    for source, _ in rest:
+        yield reject(
+            key, source, Stage.READ, RejectReason.DUPLICATE_EXACT, f"{source} repeats {kept_source}", key
+        )
 
 
 def build_pairs(p: beam.Pipeline, config: PairsConfig) -> tuple[Any, Any, Any, Any]:
@@ -211,13 +240,22 @@ def build_pairs(p: beam.Pipeline, config: PairsConfig) -> tuple[Any, Any, Any, A
             | "Pattern" >> beam.Create([config.input])
             | "ListTars" >> beam.FlatMap(expand_inputs, extensions=("tar",))
             | "SpreadTars" >> beam.Reshuffle()
-            | "ReadTars" >> beam.FlatMap(read_webdataset_tar)
-            | "FromImg2dataset" >> beam.MapTuple(sample_from_webdataset)
+            | "ReadTars" >> beam.FlatMap(read_webdataset_tar, max_member_bytes=config.max_member_bytes)
+            | "FromImg2dataset" >> beam.MapTuple(with_source)
             | "SplitSamples" >> beam.Map(_split_sample).with_outputs(REJECTS, main="samples")
         )
-        samples = results.samples | ShowProgress("pairs", enabled=config.run.progress)
-        inputs = (samples, results[REJECTS]) | "Inputs" >> beam.Flatten()
-        return samples, results[REJECTS], inputs, None
+        # img2dataset folders repeat URLs: one sample per key, the first by source; the rest rejects
+        unique = (
+            results.samples
+            | "ByKey" >> beam.MapTuple(lambda source, sample: (sample.key, (source, sample)))
+            | "GroupByKey" >> beam.GroupByKey()
+            | "FirstOfKey" >> beam.FlatMapTuple(first_of_each_key).with_outputs(REJECTS, main="samples")
+        )
+        samples = unique.samples | ShowProgress("pairs", enabled=config.run.progress)
+        inputs = (results.samples | "Unsource" >> beam.MapTuple(_sample_of), results[REJECTS]) | "Inputs" >> (
+            beam.Flatten()
+        )
+        return samples, (results[REJECTS], unique[REJECTS]) | "ReadRejects" >> beam.Flatten(), inputs, None
     fmt = None if config.input_format == "auto" else config.input_format
     # Files are listed and read by workers, never the driver, so gs:// lists work on any runner.
     checked = (

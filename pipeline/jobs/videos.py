@@ -25,13 +25,15 @@ from crawlers.http.fetch import FetchConfig
 from crawlers.media.video_frames import RESIZE_MODES
 from crawlers.media.video_processor import SHORT_POLICIES, VideoProcessorConfig
 from pipeline.dedup.deduplicate import DedupConfig, add_dedup_args, apply_dedup
-from pipeline.io.readers import expand_inputs, read_rows
+from pipeline.io.readers import expand_inputs, read_rows, source_order
 from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner.launch import log_summary, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
 from pipeline.runner.progress import ShowProgress
+from pipeline.steps.rejects import REJECTS, reject
+from pipeline.steps.video_rows import row_key
 from pipeline.steps.videos import ProcessVideos
-from schemas import VIDEO_TEXT_PAIR_SCHEMA
+from schemas import VIDEO_TEXT_PAIR_SCHEMA, RejectReason, Stage
 
 
 def _video_fetch() -> FetchConfig:
@@ -133,10 +135,24 @@ def build_parser() -> argparse.ArgumentParser:
     return add_common_args(p)
 
 
+def keyed_row(source: str, row, url_col: str = "url", caption_col: str = "caption"):
+    return row_key(source, row, url_col, caption_col), (source, row)
+
+
+def first_row_of_key(key: str, rows):
+    """The first row by source with this key; the others name it in a duplicate reject."""
+    ordered = sorted(rows, key=lambda sr: source_order(sr[0]))
+    yield ordered[0]
+    for source, _ in ordered[1:]:
+        yield reject(
+            key, source, Stage.READ, RejectReason.DUPLICATE_EXACT, f"{source} repeats {ordered[0][0]}", key
+        )
+
+
 def build_pipeline(pipeline: beam.Pipeline, config: VideosConfig, beam_args: list[str] | None = None):
     """The job's graph on `pipeline`, WriteShards included, without running it (nothing is read here:
     lists are expanded and read by workers, so the graph builds for gs:// inputs on any runner)."""
-    inputs = (
+    rows = (
         pipeline
         | "Input" >> beam.Create([config.input])
         | "ExpandInputs" >> beam.FlatMap(expand_inputs)
@@ -144,22 +160,28 @@ def build_pipeline(pipeline: beam.Pipeline, config: VideosConfig, beam_args: lis
         | "ReadRows" >> beam.FlatMap(read_rows)
         | ShowProgress("videos", enabled=config.run.progress)
     )
-    results = (
-        inputs
-        | "SpreadRows" >> beam.Reshuffle()  # one video is seconds of work: spread rows, not files
-        | "ProcessVideos"
-        >> ProcessVideos(
-            config.video,
-            fetch_config=config.fetch,
-            filters=config.filters,
-            url_col=config.url_col,
-            caption_col=config.caption_col,
-        )
+    keyed = rows | "KeyRows" >> beam.MapTuple(
+        keyed_row, url_col=config.url_col, caption_col=config.caption_col
     )
+    # one row per key, the first by source (the others are duplicate rejects); grouping by key also
+    # spreads the rows over workers: one video is seconds of work
+    unique = (
+        keyed
+        | "GroupByKey" >> beam.GroupByKey()
+        | "FirstOfKey" >> beam.FlatMapTuple(first_row_of_key).with_outputs(REJECTS, main="rows")
+    )
+    results = unique.rows | "ProcessVideos" >> ProcessVideos(
+        config.video,
+        fetch_config=config.fetch,
+        filters=config.filters,
+        url_col=config.url_col,
+        caption_col=config.caption_col,
+    )
+    inputs = keyed | "InputKeys" >> beam.Keys()
     kept, dedup_rejects = apply_dedup(results.samples, "video", config.dedup)
     return {
         "samples": kept,
-        "rejects": (results.rejects, dedup_rejects) | "AllRejects" >> beam.Flatten(),
+        "rejects": (unique[REJECTS], results.rejects, dedup_rejects) | "AllRejects" >> beam.Flatten(),
         "inputs": inputs,
     } | "WriteShards" >> WriteShards(
         config.output,

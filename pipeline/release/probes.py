@@ -133,7 +133,20 @@ class ApplyVerdicts(beam.DoFn):
         verdicts = sorted(
             groups["verdicts"], key=lambda v: (v.slot, v.reason.value, v.kept_key or "", v.detail)
         )
-        for index, sample in groups["sample"]:
+        samples = list(groups["sample"])
+        for index, dup in samples[1:]:  # a build that holds one key twice (made before keys were unique)
+            yield self._reject(
+                index,
+                RejectRecord(
+                    dup.key,
+                    dup.source,
+                    Stage.READ,
+                    RejectReason.DUPLICATE_EXACT,
+                    f"build {index} holds key {dup.key} more than once",
+                    dup.key,
+                ),
+            )
+        for index, sample in samples[:1]:
             whole = [v for v in verdicts if v.slot == WHOLE]
             if whole:
                 v = whole[0]  # one sample, one reject, whichever stages flagged it

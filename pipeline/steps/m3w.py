@@ -245,10 +245,19 @@ class Assemble(beam.DoFn):
 
     def process(self, element):
         key, groups = element
-        docs = list(groups["doc"])
+        docs = sorted(groups["doc"], key=lambda d: d.metadata.get("source", d.url))
         if not docs:
             return
         doc = docs[0]
+        for dup in docs[1:]:  # one key, one sample: the first by source is kept, the rest name it
+            yield reject(
+                key,
+                dup.metadata.get("source", dup.url),
+                Stage.READ,
+                RejectReason.DUPLICATE_EXACT,
+                f"{dup.metadata.get('source', dup.url)} repeats {doc.metadata.get('source', doc.url)}",
+                key,
+            )
         outcomes = dict(groups["img"])
         images: dict[int, MediaFile] = {}
         failed: dict[int, SlotDrop] = {}
@@ -302,7 +311,7 @@ def list_warcs(pattern: str) -> list[str]:
         paths.extend(m.path for m in result.metadata_list)
     if not paths:
         raise FileNotFoundError(f"no WARC files match {pattern!r}")
-    return sorted(paths)
+    return sorted(set(paths))  # overlapping globs name a file once
 
 
 def read_url_lines(path: str) -> list[str]:

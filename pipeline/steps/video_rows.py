@@ -1,8 +1,9 @@
 """One video-list row -> (key, url, caption, start, end, extra), or the reason it is malformed.
 
-Keys: `url_key(url)` for a whole video; a row with a segment (start/end) is keyed by
-(url, start, end), since lists such as VATEX/HowTo100M caption several segments of one video
-and each segment is its own sample.
+Keys: (url, start, end, caption). Lists such as VATEX/HowTo100M caption several segments of one
+video, and some give one video several captions: each (segment, caption) is its own sample, so
+the key holds both (a key of the URL alone wrote one key twice and lost a sample). A row that is
+not a row is keyed by its place in the list ("PATH:LINE").
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 from typing import Any
 from urllib.parse import urlsplit
 
-from schemas.keys import stable_key, url_key
+from schemas.keys import stable_key
 from schemas.reasons import RejectReason
 
 FETCHED_SCHEMES = ("http", "https")
@@ -81,9 +82,17 @@ def parse_row(row: Any, url_col: str = "url", caption_col: str = "caption") -> V
     start, end = _seconds(row, "start"), _seconds(row, "end")
     if start is not None and end is not None and end <= start:
         raise VideoRowError(RejectReason.MALFORMED_ROW, f"end {end} <= start {start}")
-    key = url_key(url) if start is None and end is None else stable_key("url", url, start, end)
+    key = stable_key("video", url, start, end, caption)
     extra = {k: _jsonable(v) for k, v in row.items() if k not in (url_col, caption_col, "start", "end")}
     return VideoRow(key=key, url=url, caption=caption, start=start, end=end, extra=extra)
+
+
+def row_key(source: str, row: Any, url_col: str = "url", caption_col: str = "caption") -> str:
+    """The key a list row is accounted under: its sample's key, or its place in the list."""
+    try:
+        return parse_row(row, url_col, caption_col).key
+    except VideoRowError:
+        return stable_key("row", source)
 
 
 def list_dir_of(source: str) -> str | None:

@@ -35,3 +35,11 @@ SPLITS = [
     (),
     ("--direct_num_workers=2", "--direct_running_mode=multi_threading"),
 ]
+
+
+def input_keys(samples, rejects, num_inputs: int) -> list[str]:
+    """`num_inputs` input keys for a writer test: the samples' and the page-level rejects' keys
+    (what a job's inputs are), cut short or padded with keys nothing accounts for, so that a test
+    can make the counts disagree on purpose."""
+    keys = [s.key for s in samples] + [r.key for r in rejects if r.stage != "image"]
+    return (keys + [f"unaccounted{i}" for i in range(num_inputs)])[:num_inputs]

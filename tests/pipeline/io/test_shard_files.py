@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tarfile
 
@@ -46,11 +47,12 @@ def test_whole_tar_is_byte_identical_to_tarfile(tmp_path):
         ShardSample("d2", {"jpg": bytes(10_240)}, {}),  # ends exactly on a block
     ]
     path = str(tmp_path / "x.tar")
-    total = _write_tar(path, samples)
+    total, tar_bytes, tar_sha256 = _write_tar(path, samples)
     expected = [(f"{s.key}.{ext}", s.members[ext]) for s in samples for ext in sorted(s.members)]
     data = open(path, "rb").read()
     assert data == tarfile_bytes(expected)
     assert total == sum(len(d) for _, d in expected)
+    assert (tar_bytes, tar_sha256) == (len(data), hashlib.sha256(data).hexdigest())
     assert len(data) % tarfile.RECORDSIZE == 0
     got = {
         s["__key__"]: sorted(k for k in s if not k.startswith("__"))

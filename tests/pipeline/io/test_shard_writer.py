@@ -17,6 +17,7 @@ from pipeline.io.manifest import ConservationError
 from pipeline.io.shard_files import write_shard
 from pipeline.io.shard_writer import ShardConfig, WriteShards, plan_parts
 from schemas import RejectReason, RejectRecord, ShardSample, url_key
+from tests.pipeline.beam_collect import input_keys
 
 
 def make_samples(n: int, payload: int = 10) -> list[ShardSample]:
@@ -52,7 +53,7 @@ def run_writer(out: Path, samples, rejects, num_inputs, workers: int = 1, **kw) 
         _ = {
             "samples": p | "S" >> beam.Create(samples),
             "rejects": p | "R" >> beam.Create(rejects),
-            "inputs": p | "I" >> beam.Create(list(range(num_inputs))),
+            "inputs": p | "I" >> beam.Create(input_keys(samples, rejects, num_inputs)),
         } | WriteShards(str(out), job="pairs", shards=ShardConfig(**kw))
     return json.loads((out / "manifest.json").read_text())
 

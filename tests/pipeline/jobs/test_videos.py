@@ -16,7 +16,7 @@ import pytest
 from pipeline.io.readers import RowError
 from pipeline.jobs import videos
 from pipeline.steps.video_rows import VideoRowError, list_dir_of, local_path, parse_row
-from schemas import VideoTextPair, stable_key, url_key
+from schemas import VideoTextPair, stable_key
 from tests.crawlers.media.video_media import ffmpeg, make_testsrc
 
 
@@ -34,6 +34,10 @@ def media(tmp_path_factory):
 def _members(tar_path) -> dict[str, bytes]:
     with tarfile.open(tar_path) as tar:
         return {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
+
+
+def video_key(url: str, caption: str, start: float | None = None, end: float | None = None) -> str:
+    return stable_key("video", url, start, end, caption)
 
 
 def _rejects(out) -> list[dict]:
@@ -76,7 +80,8 @@ def test_local_list_to_shards(media, tmp_path):
     }
     assert manifest["rejected_by_stage"] == {"window": 1, "filter": 1, "probe": 2, "fetch": 1, "read": 3}
 
-    whole, segment = url_key("moving.mp4"), stable_key("url", "moving.mp4", 1.5, 9.75)
+    whole = video_key("moving.mp4", "a moving test pattern")
+    segment = video_key("moving.mp4", "the same video, one segment", 1.5, 9.75)
     members = _members(out / "videos-00000.tar")
     for key in (whole, segment):
         names = sorted(n for n in members if n.startswith(key))
@@ -143,7 +148,7 @@ def test_http_jsonl_gz_list_is_fetched(media, server, tmp_path):
     assert (manifest["inputs"], manifest["written"]) == (4, 2)
     assert manifest["rejected_by_reason"] == {"http_404": 1, "malformed_row": 1}
     members = _members(out / "videos-00000.tar")
-    pair = VideoTextPair.from_json(members[f"{url_key(f'{server}/moving.mp4')}.json"])
+    pair = VideoTextPair.from_json(members[f"{video_key(f'{server}/moving.mp4', 'fetched')}.json"])
     assert pair.extra["source"] == "web" and pair.num_frames == 4
     assert pair.timestamps == [round(pair.start + k * 0.5, 6) for k in range(4)]  # the port changes the key
 
@@ -175,9 +180,11 @@ def test_bad_rows_are_rejected_with_a_reason(row, reason):
 
 def test_row_keys_extra_and_local_paths(tmp_path):
     whole = parse_row({"url": "v.mp4", "caption": " a cat ", "lang": "en"})
-    assert (whole.key, whole.caption, whole.extra) == (url_key("v.mp4"), "a cat", {"lang": "en"})
+    assert (whole.key, whole.caption, whole.extra) == (video_key("v.mp4", "a cat"), "a cat", {"lang": "en"})
     seg = parse_row({"url": "v.mp4", "caption": "x", "start": "1", "end": "2.5"})
-    assert seg.key == stable_key("url", "v.mp4", 1.0, 2.5) and (seg.start, seg.end) == (1.0, 2.5)
+    assert seg.key == video_key("v.mp4", "x", 1.0, 2.5) and (seg.start, seg.end) == (1.0, 2.5)
+    # one video, two captions: two samples (one key wrote one sample twice and lost the other)
+    assert parse_row({"url": "v.mp4", "caption": "a dog"}).key != whole.key
     assert local_path("v.mp4", str(tmp_path)) == str(tmp_path / "v.mp4")
     assert local_path("file:///data/v.mp4", str(tmp_path)) == "/data/v.mp4"
     assert local_path("gs://bucket/v.mp4", str(tmp_path)) is None
@@ -204,6 +211,8 @@ def test_process_videos_transform_emits_one_output_per_row(media):
         samples = out.samples | "SampleKeys" >> beam.Map(lambda s: (s.key, sorted(s.to_shard().members)))
         rejects = out.rejects | "Reasons" >> beam.Map(lambda r: (r.key, r.stage, r.reason.value))
         assert_that(
-            samples, equal_to([(url_key("moving.mp4"), ["000.jpg", "001.jpg", "json", "txt"])]), label="S"
+            samples,
+            equal_to([(video_key("moving.mp4", "ok"), ["000.jpg", "001.jpg", "json", "txt"])]),
+            label="S",
         )
-        assert_that(rejects, equal_to([(url_key("random.mp4"), "probe", "not_a_video")]), label="R")
+        assert_that(rejects, equal_to([(video_key("random.mp4", "bad"), "probe", "not_a_video")]), label="R")

@@ -19,6 +19,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.report import build_report as report
 from schemas import DOCUMENT_SCHEMA, RejectReason, RejectRecord, ShardSample, url_key
+from tests.pipeline.beam_collect import input_keys
 
 
 def _pair_samples(n: int) -> list[ShardSample]:
@@ -50,7 +51,7 @@ def _build(out: Path, samples, rejects, num_inputs) -> dict:
         _ = {
             "samples": p | "S" >> beam.Create(samples),
             "rejects": p | "R" >> beam.Create(rejects),
-            "inputs": p | "I" >> beam.Create(list(range(num_inputs))),
+            "inputs": p | "I" >> beam.Create(input_keys(samples, rejects, num_inputs)),
         } | WriteShards(str(out), job="pairs", shards=ShardConfig(samples_per_shard=2))
     manifest = json.loads((out / "manifest.json").read_text())
     report.write_report(str(out), manifest)  # what run_job does once the pipeline is done
