@@ -64,6 +64,7 @@ class RejectReason(str, enum.Enum):
     OPTED_OUT = "opted_out"
     ROBOTS_DISALLOWED = "robots_disallowed"
     PRIVATE_ADDRESS = "private_address"
+    SOURCE_NOT_ALLOWED = "source_not_allowed"  # a local path or bucket object outside the allowed roots
     # -- decoding -----------------------------------------------------------------------------
     NOT_AN_IMAGE = "not_an_image"
     UNDECODABLE = "undecodable"

@@ -24,6 +24,19 @@ log = logging.getLogger(__name__)
 BASE_FLAGS = ("-nostdin", "-hide_banner")
 STDERR_TAIL_CHARS = 1500  # what a reject detail keeps of ffmpeg's stderr (the last lines say why)
 
+# Options before every `-i`: the input is a local file we downloaded or were allowed to read, and
+# it must be read as a video container. Without them ffmpeg opens whatever the bytes or the name
+# suggest: the tty demuxer renders a text file into frames, a playlist (hls, concat) names other
+# files or URLs to read. Demuxer names as `ffmpeg -demuxers` lists them.
+VIDEO_DEMUXERS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg,ogg,asf,gif"
+INPUT_GUARD = {"protocol_whitelist": "file", "format_whitelist": VIDEO_DEMUXERS}
+
+
+def guarded_input(path: str) -> list[str]:
+    """`-protocol_whitelist file -format_whitelist ... -i PATH`."""
+    flags = [item for name, value in INPUT_GUARD.items() for item in (f"-{name}", value)]
+    return [*flags, "-i", path]
+
 
 class FfmpegNotFound(RuntimeError):
     """No ffmpeg binary: install ffmpeg, or `pip install imageio-ffmpeg`, or set FLAMINGO_FFMPEG."""

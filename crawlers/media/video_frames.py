@@ -28,7 +28,7 @@ import math
 import ffmpeg
 import numpy as np
 
-from crawlers.media.ffmpeg_bin import run_ffmpeg
+from crawlers.media.ffmpeg_bin import INPUT_GUARD, run_ffmpeg
 from schemas.reasons import RejectReason
 
 RESIZE_MODES = ("no", "keep_ratio", "keep_ratio_largest", "center_crop", "border")
@@ -129,7 +129,7 @@ def build_args(
 ) -> list[str]:
     """ffmpeg arguments (without the binary and BASE_FLAGS) sampling `num_frames` frames from `start`."""
     seek = max(0.0, start - SEEK_MARGIN_S)
-    in_kwargs = {"noaccurate_seek": None, "copyts": None, "start_at_zero": None}
+    in_kwargs = {**INPUT_GUARD, "noaccurate_seek": None, "copyts": None, "start_at_zero": None}
     if seek > 0:
         in_kwargs = {"ss": f"{seek:.6f}", **in_kwargs}
     if cfg.threads:

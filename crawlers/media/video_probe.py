@@ -15,7 +15,7 @@ import dataclasses
 import os
 import re
 
-from crawlers.media.ffmpeg_bin import run_ffmpeg
+from crawlers.media.ffmpeg_bin import guarded_input, run_ffmpeg
 from schemas.reasons import RejectReason
 
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
@@ -64,6 +64,10 @@ def _open_error(stderr: str, path: str) -> ProbeError:
     tail = stderr.strip()[-600:]
     if "moov atom not found" in stderr and _looks_like_mp4(path):
         return ProbeError(RejectReason.UNDECODABLE, f"corrupt or truncated MP4 (moov atom not found): {tail}")
+    if "not on whitelist" in stderr:  # crawlers/media/ffmpeg_bin.py INPUT_GUARD
+        return ProbeError(
+            RejectReason.NOT_A_VIDEO, f"not a video container (an image, text, a playlist?): {tail}"
+        )
     return ProbeError(RejectReason.NOT_A_VIDEO, f"ffmpeg cannot open it as media: {tail}")
 
 
@@ -129,7 +133,7 @@ def measure_duration(path: str, timeout: float) -> float:
     starts at 0), so the end is max(pts + duration): exact, where the copy pass's progress time
     lags by the B-frame reorder delay.
     """
-    args = ["-loglevel", "error", "-i", path, "-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"]
+    args = ["-loglevel", "error", *guarded_input(path), "-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"]
     run = run_ffmpeg(args, timeout=timeout)
     if run.timed_out:
         raise ProbeError(RejectReason.TIMEOUT, f"duration pass exceeded {timeout:.0f} s")
@@ -150,7 +154,7 @@ def probe_video(path: str, timeout: float = 30.0) -> VideoProbe:
         raise ProbeError(RejectReason.NOT_A_VIDEO, "empty file (0 bytes)")
     # `ffmpeg -i FILE` with no output always exits 1 ("At least one output file must be specified"),
     # so success is judged by what it printed, not by its exit code.
-    run = run_ffmpeg(["-i", path], timeout=timeout)
+    run = run_ffmpeg(guarded_input(path), timeout=timeout)
     if run.timed_out:
         raise ProbeError(RejectReason.TIMEOUT, f"probe exceeded {timeout:.0f} s")
     probe = parse_probe(run.stderr, path)

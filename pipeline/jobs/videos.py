@@ -48,6 +48,8 @@ class VideosConfig:
     url_col: str = "url"
     caption_col: str = "caption"
     filters: str | None = None  # a YAML filter config; None: the paper's video rules
+    allow_local: list[str] = dataclasses.field(default_factory=list)  # roots local paths may be under
+    allow_buckets: list[str] = dataclasses.field(default_factory=list)  # gs://b/prefix objects may be under
     video: VideoProcessorConfig = dataclasses.field(default_factory=VideoProcessorConfig)
     fetch: FetchConfig = dataclasses.field(default_factory=_video_fetch)
     dedup: DedupConfig = dataclasses.field(default_factory=DedupConfig)
@@ -65,6 +67,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--url-col", dest="url_col", help="default url")
     p.add_argument("--caption-col", dest="caption_col", help="default caption")
+    p.add_argument(
+        "--allow-local",
+        dest="allow_local",
+        action="append",
+        metavar="ROOT",
+        help="read local video paths under ROOT (repeatable; a list names none by default)",
+    )
+    p.add_argument(
+        "--allow-bucket",
+        dest="allow_buckets",
+        action="append",
+        metavar="PREFIX",
+        help="read bucket objects under PREFIX, e.g. gs://bucket/videos/ (repeatable)",
+    )
     g = p.add_argument_group("sampling")
     g.add_argument("--fps", dest="video.sampler.fps", type=float, help="frames per second sampled (paper: 1)")
     g.add_argument(
@@ -176,6 +192,8 @@ def build_pipeline(pipeline: beam.Pipeline, config: VideosConfig, beam_args: lis
         filters=config.filters,
         url_col=config.url_col,
         caption_col=config.caption_col,
+        allow_local=tuple(config.allow_local),
+        allow_buckets=tuple(config.allow_buckets),
     )
     inputs = keyed | "InputKeys" >> beam.Keys()
     kept, dedup_rejects = apply_dedup(results.samples, "video", config.dedup)

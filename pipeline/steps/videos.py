@@ -2,9 +2,13 @@
 
 Per row: parse (pipeline/steps/video_rows.py) -> get a local file (a local path as is; http(s)
 through the shared Fetcher into a bounded temporary file; gs:// and co. copied through Beam
-FileSystems, bounded the same) -> crawlers.media.video_processor.VideoProcessor -> the video
-filter chain (on the decoded frames, so pixel rules such as near-static need no second decode)
--> a VideoSample: the VideoTextPair, the JPEG frames, the re-encoded clip with keep_clip.
+FileSystems, bounded the same). A list is untrusted input: a local path is read only under a
+root the job names (`allow_local`, realpath, so no `../` or symlink leads out) and a bucket
+object only under a named prefix (`allow_buckets`); anything else is a source_not_allowed
+reject. Then crawlers.media.video_processor.VideoProcessor (ffmpeg reads local files as video
+containers only: crawlers/media/ffmpeg_bin.py INPUT_GUARD) -> the video filter chain (on the
+decoded frames, so pixel rules such as near-static need no second decode) -> a VideoSample: the
+VideoTextPair, the JPEG frames, the re-encoded clip with keep_clip.
 """
 
 from __future__ import annotations
@@ -38,8 +42,12 @@ class _ProcessVideo(beam.DoFn):
         apply_filters: bool = True,
         url_col: str = "url",
         caption_col: str = "caption",
+        allow_local: tuple[str, ...] = (),
+        allow_buckets: tuple[str, ...] = (),
     ):
         # filters: a YAML path or config for filters.build_chain(kind="video"); None = the defaults
+        self.allow_local = tuple(os.path.realpath(root) for root in allow_local)
+        self.allow_buckets = tuple(prefix.rstrip("/") + "/" for prefix in allow_buckets)
         self.processor_config, self.filters = processor_config, filters
         self.fetch_config = fetch_config or FetchConfig(max_bytes=512 * 2**20)
         self.apply_filters = apply_filters
@@ -114,9 +122,22 @@ class _ProcessVideo(beam.DoFn):
             return dest, None
         path = local_path(url, list_dir)  # relative paths: relative to the list's folder
         if path is not None:
+            real = os.path.realpath(path)
+            if not any(real == root or real.startswith(root + os.sep) for root in self.allow_local):
+                roots = ", ".join(self.allow_local) or "none given"
+                return path, (
+                    RejectReason.SOURCE_NOT_ALLOWED,
+                    f"local path {path} is not under an --allow-local root ({roots})",
+                )
             if not os.path.isfile(path):
                 return path, (RejectReason.HTTP_404, f"no such local file: {path}")
             return path, None
+        if "/../" in url or "/./" in url or not url.startswith(self.allow_buckets or ("\0",)):
+            prefixes = ", ".join(self.allow_buckets) or "none given"
+            return dest, (
+                RejectReason.SOURCE_NOT_ALLOWED,
+                f"{url[:200]} is not under an --allow-bucket prefix ({prefixes})",
+            )
         try:
             with (
                 FileSystems.open(url, compression_type=CompressionTypes.UNCOMPRESSED) as src,

@@ -22,6 +22,8 @@ def media(tmp_path_factory):
     ffmpeg("-f", "lavfi", "-i", "testsrc=size=32x24:duration=1", "-frames:v", "1", str(d / "still.png"))
     ffmpeg("-display_rotation", "90", "-i", str(good), "-c", "copy", str(d / "rotated.mp4"))
     (d / "empty.mp4").write_bytes(b"")
+    (d / "notes.ans").write_text("a text file ffmpeg's tty demuxer renders as video\n" * 20)
+    (d / "list.m3u8").write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile://{d / 'good.mp4'}\n")
     (d / "random.mp4").write_bytes(os.urandom(4096))
     (d / "truncated.mp4").write_bytes(good.read_bytes()[:4000])  # moov atom (at the end) cut off
     # matroska written to a pipe cannot seek back to store its duration: "Duration: N/A"
@@ -76,7 +78,9 @@ def test_missing_duration_is_measured_by_a_stream_copy_pass(media):
         ("random.mp4", RejectReason.NOT_A_VIDEO, "cannot open it as media"),
         ("truncated.mp4", RejectReason.UNDECODABLE, "moov atom not found"),
         ("audio.m4a", RejectReason.NO_VIDEO_STREAM, "audio only"),
-        ("still.png", RejectReason.NOT_A_VIDEO, "a still image (png_pipe)"),
+        ("still.png", RejectReason.NOT_A_VIDEO, "not a video container"),
+        ("notes.ans", RejectReason.NOT_A_VIDEO, "not a video container"),  # tty would draw it as frames
+        ("list.m3u8", RejectReason.NOT_A_VIDEO, "not a video container"),  # a playlist names other inputs
     ],
 )
 def test_unusable_files_are_rejected_with_a_reason(media, name, reason, words):

@@ -65,7 +65,18 @@ def test_local_list_to_shards(media, tmp_path):
         csv.writer(f).writerows([("url", "caption", "start", "end"), *rows])
     out = tmp_path / "out"
     manifest = videos.run(
-        ["--input", str(listing), "--output", str(out), "--image-size", "32", "--keep-clip", "--no-progress"]
+        [
+            "--input",
+            str(listing),
+            "--output",
+            str(out),
+            "--image-size",
+            "32",
+            "--keep-clip",
+            "--no-progress",
+            "--allow-local",
+            str(media),
+        ]
     )
     assert (manifest["inputs"], manifest["written"], manifest["rejected"]) == (10, 2, 8)
     assert manifest["conservation_ok"]
@@ -207,7 +218,7 @@ def test_process_videos_transform_emits_one_output_per_row(media):
         (f"{media}/l.csv:3", {"url": "random.mp4", "caption": "bad"}),
     ]
     with TestPipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
-        out = p | beam.Create(rows) | ProcessVideos(config, apply_filters=False)
+        out = p | beam.Create(rows) | ProcessVideos(config, apply_filters=False, allow_local=(str(media),))
         samples = out.samples | "SampleKeys" >> beam.Map(lambda s: (s.key, sorted(s.to_shard().members)))
         rejects = out.rejects | "Reasons" >> beam.Map(lambda r: (r.key, r.stage, r.reason.value))
         assert_that(
@@ -216,3 +227,44 @@ def test_process_videos_transform_emits_one_output_per_row(media):
             label="S",
         )
         assert_that(rejects, equal_to([(video_key("random.mp4", "bad"), "probe", "not_a_video")]), label="R")
+
+
+def test_local_and_bucket_sources_need_a_named_root(media, tmp_path):
+    """A list is untrusted: it reads no local file and no bucket object outside the roots the job
+    names, whatever --allow-private says (issue 16, item 6)."""
+    outside = tmp_path / "secret.mp4"
+    outside.write_bytes((media / "moving.mp4").read_bytes())
+    (media / "link.mp4").unlink(missing_ok=True)
+    (media / "link.mp4").symlink_to(outside)
+    rows = [
+        ("moving.mp4", "inside the root"),
+        (str(outside), "outside the root"),
+        ("../" + outside.name, "dot-dot out of the list's folder"),
+        (f"file://{outside}", "a file URL outside"),
+        ("link.mp4", "a symlink leading out"),
+        ("gs://other-bucket/v.mp4", "a bucket nobody named"),
+    ]
+    listing = media / "untrusted.csv"
+    with open(listing, "w", newline="") as f:
+        csv.writer(f).writerows([("url", "caption"), *rows])
+    manifest = videos.run(
+        [
+            "--input",
+            str(listing),
+            "--output",
+            str(tmp_path / "out"),
+            "--image-size",
+            "32",
+            "--no-progress",
+            "--allow-private",
+            "--allow-local",
+            str(media),
+            "--allow-bucket",
+            "gs://flamingo-allowed/videos",
+        ]
+    )
+    assert (manifest["written"], manifest["rejected_by_reason"]) == (1, {"source_not_allowed": 5})
+    without = videos.run(
+        ["--input", str(listing), "--output", str(tmp_path / "out2"), "--no-progress", "--allow-private"]
+    )
+    assert without["rejected_by_reason"] == {"source_not_allowed": 6}
