@@ -34,6 +34,7 @@ import threading
 import exifread
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from crawlers.media.decode_budget import process_budget
 from crawlers.media.reduced_decode import decode_reduced, reduction
 from schemas.reasons import RejectReason
 
@@ -127,6 +128,8 @@ class ResizeConfig:
     max_aspect_ratio: float = math.inf
     max_image_area: float = math.inf
     max_decode_pixels: int = Image.MAX_IMAGE_PIXELS or 89_478_485  # Pillow's default bomb limit
+    # pixels decoding at once in one worker process, over all its threads (crawlers/media/decode_budget.py)
+    decode_budget_pixels: int = 2 * (Image.MAX_IMAGE_PIXELS or 89_478_485)
     extract_exif: bool = True
     reduced_decode: bool = True  # large JPEGs decoded at 1/2-1/8 scale (crawlers/media/reduced_decode.py)
 
@@ -191,6 +194,7 @@ class ImageProcessor:
             max_image_area=c.max_image_area,
             max_aspect_ratio=c.max_aspect_ratio,
         )
+        self._budget = process_budget(c.decode_budget_pixels)
 
     def process(self, raw: bytes) -> ProcessedImage:
         out = ProcessedImage(ok=False, sha256=hashlib.sha256(raw).hexdigest())
@@ -213,14 +217,15 @@ class ImageProcessor:
                 return self._fail(
                     out, RejectReason.DECOMPRESSION_BOMB, f"{w}x{h} pixels > {self.config.max_decode_pixels}"
                 )
-            try:
-                stream, scale = self._stream_for_resizer(im, raw)
-            except Image.DecompressionBombError as exc:
-                return self._fail(out, RejectReason.DECOMPRESSION_BOMB, str(exc))
-            except (OSError, ValueError, SyntaxError, EOFError) as exc:
-                reason = RejectReason.TRUNCATED if "truncated" in str(exc) else RejectReason.UNDECODABLE
-                return self._fail(out, reason, f"{type(exc).__name__}: {exc}")
-        data, width, height, ow, oh, err = self._resizer(stream)
+            with self._budget.hold(w * h):  # decode to encode: the pixels this image holds
+                try:
+                    stream, scale = self._stream_for_resizer(im, raw)
+                except Image.DecompressionBombError as exc:
+                    return self._fail(out, RejectReason.DECOMPRESSION_BOMB, str(exc))
+                except (OSError, ValueError, SyntaxError, EOFError) as exc:
+                    reason = RejectReason.TRUNCATED if "truncated" in str(exc) else RejectReason.UNDECODABLE
+                    return self._fail(out, reason, f"{type(exc).__name__}: {exc}")
+                data, width, height, ow, oh, err = self._resizer(stream)
         if err is not None:
             return self._fail(out, _RESIZER_ERRORS.get(err, RejectReason.UNDECODABLE), err)
         if scale > 1:  # the Resizer saw the reduced decode; the source is w x h (orientation 1)
