@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
@@ -87,7 +88,7 @@ def expand_inputs(pattern: str, extensions: tuple[str, ...] | None = None) -> li
     else:
         files = [m.path for m in FileSystems.match([pattern])[0].metadata_list]
     if not files:
-        raise FileNotFoundError(f"no input files match {pattern!r}")
+        raise InputError(f"no input files match {pattern!r}: check the path or glob (and its bucket access)")
     return sorted(files)
 
 
@@ -155,7 +156,13 @@ def _read_parquet(path: str):
     ) as f:
         source = io.BytesIO(f.read()) if gz else f
         n = 0
-        for batch in pq.ParquetFile(source).iter_batches(batch_size=PARQUET_BATCH_ROWS):
+        try:
+            parquet = pq.ParquetFile(source)
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(
+                f"{path} is not a parquet file ({exc}); give a .parquet list, or name its format"
+            ) from None
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
             for row in batch.to_pylist():
                 n += 1
                 yield f"{path}:{n}", row

@@ -29,7 +29,7 @@ from crawlers.http.fetch import FetchConfig
 from crawlers.media.images import ResizeConfig
 from pipeline.dedup.deduplicate import DedupConfig, add_dedup_args, apply_dedup
 from pipeline.io.shard_writer import ShardConfig, WriteShards
-from pipeline.runner.launch import log_summary, run_job
+from pipeline.runner.launch import job_main, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
 from pipeline.runner.progress import ShowProgress
 from pipeline.steps.m3w import (
@@ -196,4 +196,4 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    return log_summary("m3w", run(argv))
+    return job_main("m3w", run, argv)

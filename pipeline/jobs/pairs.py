@@ -41,7 +41,7 @@ from pipeline.io.readers import (
     source_order,
 )
 from pipeline.io.shard_writer import ShardConfig, WriteShards
-from pipeline.runner.launch import log_summary, run_job
+from pipeline.runner.launch import job_main, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
 from pipeline.runner.progress import ShowProgress
 from pipeline.steps.filtering import ApplyFilters
@@ -319,4 +319,4 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    return log_summary("pairs", run(argv))
+    return job_main("pairs", run, argv)

@@ -37,6 +37,7 @@ from filters.phash import DEFAULT_MAX_DISTANCE
 from pipeline.dedup.decontaminate import load_eval_sets
 from pipeline.io.build_reader import SUMMARY_KEYS, Build, ReadBuilds, resolve_builds
 from pipeline.io.manifest import MANIFEST_NAME
+from pipeline.io.readers import InputError
 from pipeline.io.shard_files import read_json, write_json_atomic
 from pipeline.io.shard_writer import MAX_SHARD_BYTES, SAMPLES_PER_SHARD, ShardConfig, WriteShards
 from pipeline.release.probes import REJECTS, ApplyVerdicts, extract_probes, sample_id
@@ -227,10 +228,6 @@ def make_stage(step: str, builds: list[Build], config: ReleaseConfig) -> beam.PT
     return EvalContamination(
         names, images, texts, config.phash_distance, ngram=config.ngram, min_words=config.min_words
     )
-
-
-class InputError(ValueError):
-    """The command line names inputs or outputs that cannot be used; the message says why."""
 
 
 def prepare(argv: list[str] | None, step: str):

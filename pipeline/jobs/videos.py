@@ -27,7 +27,7 @@ from crawlers.media.video_processor import SHORT_POLICIES, VideoProcessorConfig
 from pipeline.dedup.deduplicate import DedupConfig, add_dedup_args, apply_dedup
 from pipeline.io.readers import expand_inputs, read_rows, source_order
 from pipeline.io.shard_writer import ShardConfig, WriteShards
-from pipeline.runner.launch import log_summary, run_job
+from pipeline.runner.launch import job_main, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
 from pipeline.runner.progress import ShowProgress
 from pipeline.steps.rejects import REJECTS, reject
@@ -215,4 +215,4 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    return log_summary("videos", run(argv))
+    return job_main("videos", run, argv)

@@ -37,6 +37,7 @@ class RunConfig:
 
     profile: str = DEFAULT_PROFILE
     progress: bool = True
+    allow_empty: bool = False  # an input that holds no rows is an error unless this says it is fine
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -65,6 +66,12 @@ def add_run_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--no-progress", dest="run.progress", action="store_false", help="do not show progress bars"
+    )
+    g.add_argument(
+        "--allow-empty",
+        dest="run.allow_empty",
+        action="store_true",
+        help="an input list without rows builds an empty dataset instead of failing",
     )
     g.add_argument(
         "--profile",

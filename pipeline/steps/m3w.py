@@ -28,6 +28,7 @@ from filters import build_chain
 from filters.chain import FilterChain, load_filter_config
 from filters.defaults import default_config
 from filters.samples import ImageSample
+from pipeline.io.readers import InputError
 from pipeline.steps.rejects import REJECTS, reject, tag
 from pipeline.steps.slots import SlotDrop, image_reject_key, remove_image_slots
 from schemas import M3WSample, MediaFile, RejectReason, Stage, url_key, warc_key
@@ -310,13 +311,16 @@ def list_warcs(pattern: str) -> list[str]:
     for result in FileSystems.match([p.strip() for p in pattern.split(",") if p.strip()]):
         paths.extend(m.path for m in result.metadata_list)
     if not paths:
-        raise FileNotFoundError(f"no WARC files match {pattern!r}")
+        raise InputError(f"no WARC files match {pattern!r}: check the path or glob (and its bucket access)")
     return sorted(set(paths))  # overlapping globs name a file once
 
 
 def read_url_lines(path: str) -> list[str]:
-    with FileSystems.open(path, compression_type=CompressionTypes.AUTO) as fh:
-        lines = fh.read().decode("utf-8", "replace").splitlines()
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.AUTO) as fh:
+            lines = fh.read().decode("utf-8", "replace").splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read the URL list {path}: {exc}") from None
     return [u.strip() for u in lines if u.strip() and not u.lstrip().startswith("#")]
 
 
