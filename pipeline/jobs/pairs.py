@@ -156,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="per attempt, body included (default 60)",
     )
+    f.add_argument(
+        "--url-timeout",
+        dest="fetch.url_timeout",
+        type=float,
+        help="per URL: every attempt, redirect and retry wait together (default 120)",
+    )
     f.add_argument("--retries", dest="fetch.retries", type=int, help="default 3")
     f.add_argument("--max-bytes", dest="fetch.max_bytes", type=int, help="default 32 MiB")
     add_dedup_args(p)
