@@ -62,7 +62,8 @@ def test_pairs_job_is_bounded_and_accounts_for_every_row(tmp_path):
         start = time.monotonic()
         manifest = pairs.run([
             "--input", str(tmp_path / "hostile.csv"), "--output", str(tmp_path / "out"), "--allow-private",
-            "--timeout", "0.5", "--total-timeout", str(TOTAL), "--retries", str(RETRIES), "--url-timeout", str(URL_TIMEOUT),
+            "--timeout", "0.5", "--total-timeout", str(TOTAL), "--retries", str(RETRIES),
+            "--url-timeout", str(URL_TIMEOUT),
             "--runner", "FnApiRunner", "--no-progress", "--no-dedup", "--filters", _no_filters(tmp_path),
         ])  # fmt: skip
         took = time.monotonic() - start
