@@ -31,7 +31,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.io.build_reader import Build, resolve_builds
 from pipeline.io.shard_files import read_json, write_json_atomic
-from schemas import SchemaError
+from schemas import SchemaError, digest_hex
 from schemas.manifest import MANIFEST_NAME, shard_names
 
 log = logging.getLogger(__name__)
@@ -54,12 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _stats_count(path: str) -> int | None:
+def _stats_of(path: str) -> tuple[int | None, str | None]:
+    """(sample count, keys digest) a shard's stats record."""
     try:
-        return read_json(path).get("count")
+        stats = read_json(path)
     except (OSError, ValueError) as exc:
         log.warning("cannot read %s: %s", path, exc)
-        return None
+        return None, None
+    return stats.get("count"), stats.get("keys_digest")
 
 
 def verify_build(build: Build) -> list[str]:
@@ -105,10 +107,18 @@ def verify_build(build: Build) -> list[str]:
         return problems
     stats = [FileSystems.join(build.path, f"{s['tar'][: -len('.tar')]}_stats.json") for s in shards]
     with concurrent.futures.ThreadPoolExecutor(STATS_READERS) as pool:
-        counts = list(pool.map(_stats_count, stats))
-    for s, path, count in zip(shards, stats, counts, strict=True):
+        recorded = list(pool.map(_stats_of, stats))
+    for s, path, (count, _) in zip(shards, stats, recorded, strict=True):
         if count != s["count"]:
             problems.append(f"{path}: {count} samples, but the manifest lists {s['count']} for {s['tar']}")
+    digests = [d for _, d in recorded]
+    written = (m.get("keys_digest") or {}).get("written")
+    if None in digests or written is None:
+        problems.append(
+            f"{where}: no key digests (a build made before keys were proven unique): build it again"
+        )
+    elif digest_hex(sum(int(d, 16) for d in digests)) != written:
+        problems.append(f"{where}: the shards' keys do not match the manifest's written keys digest")
     return problems
 
 
