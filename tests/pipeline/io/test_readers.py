@@ -77,7 +77,7 @@ def test_glob_and_directory(tmp_path):
     assert expand_inputs(str(tmp_path)) == [a, b]
     assert expand_inputs(str(tmp_path / "*.csv")) == [a]
     assert expand_inputs(a) == [a]
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(InputError, match="no input files match"):
         expand_inputs(str(tmp_path / "*.parquet"))
 
 
