@@ -32,7 +32,7 @@ test: setup airflow-venv
 bench: setup
 	$(PIP) install -q -e '.[bench]'
 	$(PIP) install -q --no-deps open-flamingo==2.0.1 einops-exts==0.0.4
-	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	for b in bench/*.py; do m=$$(basename $$b .py); echo "== $$b"; $(PY) -m bench.$$m || exit 1; done
 
 # Airflow lives in its own venv: dags/ must load without Beam, and Airflow's ~130 packages stay
 # out of the build venv (install measured 4m42s on a loaded 2-core box, once; then a no-op).

@@ -46,6 +46,7 @@ class WarcPage:
     date: str
     payload_digest: str | None
     length: int = 0
+    truncated: str = ""  # why the record is short, when kept anyway (iter_warc keep_truncated)
 
 
 @dataclasses.dataclass
@@ -132,8 +133,12 @@ def _status(record) -> int:
         return 0
 
 
-def iter_warc(stream: BinaryIO, warc_file: str) -> Iterator[WarcItem]:
-    """Every record that matters in one archive, in file order; never raises on bad data."""
+def iter_warc(stream: BinaryIO, warc_file: str, *, keep_truncated: bool = False) -> Iterator[WarcItem]:
+    """Every record that matters in one archive, in file order; never raises on bad data.
+
+    `keep_truncated`: an HTML record marked WARC-Truncated (Common Crawl cuts payloads at 1 MiB)
+    or ending short is a WarcPage with `truncated` saying why, instead of a TRUNCATED problem.
+    """
     reader = _CountingReader(stream)
     it = ArchiveIterator(reader)
     end = 0  # where the last complete record (and its trailing blank lines) ended
@@ -148,7 +153,7 @@ def iter_warc(stream: BinaryIO, warc_file: str) -> Iterator[WarcItem]:
                     warc_file, offset, RejectReason.MALFORMED_RECORD, "neither a WARC nor an ARC record"
                 )
                 return
-            yield from _classify(record, warc_file, offset)
+            yield from _classify(record, warc_file, offset, keep_truncated)
             it.read_to_end(record)
             end = it.offset
     except ArchiveLoadFailed as exc:
@@ -169,7 +174,7 @@ def iter_warc(stream: BinaryIO, warc_file: str) -> Iterator[WarcItem]:
         )
 
 
-def _classify(record, warc_file: str, offset: int) -> Iterator[WarcItem]:
+def _classify(record, warc_file: str, offset: int, keep_truncated: bool = False) -> Iterator[WarcItem]:
     rtype = record.rec_type
     url = record.rec_headers.get_header("WARC-Target-URI") or ""
     if rtype not in ("response", "resource", "revisit"):
@@ -211,8 +216,11 @@ def _classify(record, warc_file: str, offset: int) -> Iterator[WarcItem]:
     remaining = getattr(record.raw_stream, "limit", 0)
     if declared_cut or remaining:
         why = f"WARC-Truncated: {declared_cut}" if declared_cut else f"record ends {remaining} bytes short"
-        yield WarcProblem(warc_file, offset, RejectReason.TRUNCATED, why, url)
-        return
+        if not keep_truncated:
+            yield WarcProblem(warc_file, offset, RejectReason.TRUNCATED, why, url)
+            return
+    else:
+        why = ""
     yield WarcPage(
         url,
         body,
@@ -222,6 +230,7 @@ def _classify(record, warc_file: str, offset: int) -> Iterator[WarcItem]:
         record.rec_headers.get_header("WARC-Date") or "",
         record.rec_headers.get_header("WARC-Payload-Digest"),
         len(body),
+        why,
     )
 
 

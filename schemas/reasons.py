@@ -61,6 +61,7 @@ class RejectReason(str, enum.Enum):
     TOO_MANY_REDIRECTS = "too_many_redirects"
     TOO_LARGE = "too_large"
     TRUNCATED = "truncated"
+    NOT_IN_ARCHIVE = "not_in_archive"  # an image a page shows is not among the WARC's records
     OPTED_OUT = "opted_out"
     ROBOTS_DISALLOWED = "robots_disallowed"
     PRIVATE_ADDRESS = "private_address"

@@ -18,7 +18,7 @@ What stays in Python, through callbacks: image URLs (crawlers/html/image_urls.py
 an <img>'s attributes are handed over as a dict, a <picture> as its element), attribute
 verdicts on values that are not pure ASCII
 (str.lower and re's IGNORECASE fold a few non-ASCII letters to ASCII ones: the Kelvin sign,
-dotted I, long s), and the rescue rule's content-token test (rare). Whitespace and alnum tests
+dotted I, long s), and the rescue rule's comment-thread test (rare). Whitespace and alnum tests
 use CPython's own tables (Py_UNICODE_ISSPACE / ISALNUM), i.e. str.split/strip/isalnum exactly.
 """
 
@@ -56,6 +56,7 @@ cdef enum:
     T_LINK_DENSITY = 1 << 12
     T_SHORT_LINKS = 1 << 13  # p, li: judged as short, almost-all-link paragraphs
     T_NEVER_ATTR_DROPPED = 1 << 14
+    T_SOFT_DROP = 1 << 15  # dropped like a class-matched element (form)
 
 cdef enum:
     KIND_MEASURED = 0
@@ -148,18 +149,28 @@ def _tag_table():
     add(_bp.LINK_DENSITY_TAGS, T_LINK_DENSITY)
     add(_bp.LINK_JUDGED_TAGS - _bp.LINK_DENSITY_TAGS, T_SHORT_LINKS)
     add(_bp.NEVER_ATTR_DROPPED, T_NEVER_ATTR_DROPPED)
+    add(_bp.SOFT_DROP_TAGS, T_SOFT_DROP)
     return flags
 
 
 cdef _StrTable TAGS = _StrTable(_tag_table())
 cdef _StrTable CHROME_TOKENS = _StrTable({t: 1 for t in _bp.BOILERPLATE_TOKENS})
 cdef _StrTable DROP_ROLES = _StrTable({r: 1 for r in _bp.DROP_ROLES})
-cdef _StrTable CHROME_PREFIXES = _StrTable({p: 1 for p in _bp.BOILERPLATE_PREFIXES})
+cdef _StrTable HEADER_TOKENS = _StrTable({t: 1 for t in _bp.HEADER_TOKENS})
+cdef _StrTable ARTICLE_TOKENS = _StrTable({t: 1 for t in _bp.ARTICLE_TOKENS})
+# Prefixes of either kind in one table: 1 chrome (BOILERPLATE_PREFIXES), 2 caption.
+cdef _StrTable PREFIXES = _StrTable(
+    {p: (1 if p in _bp.BOILERPLATE_PREFIXES else 0) | (2 if p in _bp.CAPTION_PREFIXES else 0)
+     for p in (*_bp.BOILERPLATE_PREFIXES, *_bp.CAPTION_PREFIXES)})
 cdef int[8] PREFIX_LENGTHS  # the distinct prefix lengths, ascending, 0-terminated
-_lengths = sorted({len(p) for p in _bp.BOILERPLATE_PREFIXES})
+_lengths = sorted({len(p) for p in (*_bp.BOILERPLATE_PREFIXES, *_bp.CAPTION_PREFIXES)})
 assert len(_lengths) < 8, "crawlers/html/_fastdom.pyx: too many prefix lengths"
 for _k in range(8):
     PREFIX_LENGTHS[_k] = _lengths[_k] if _k < len(_lengths) else 0
+cdef int B_CHROME = _bp.CHROME
+cdef int B_ARTICLE = _bp.ARTICLE
+cdef int B_CAPTION = _bp.CAPTION
+cdef int RESCUE_ROUNDS = _bp.RESCUE_ROUNDS
 cdef double IMAGE_BONUS = _bp.IMAGE_BONUS
 cdef double MAX_LINK_DENSITY = _bp.MAX_LINK_DENSITY
 cdef double PARAGRAPH_LINK_DENSITY = _bp.PARAGRAPH_LINK_DENSITY
@@ -524,15 +535,17 @@ cdef bint _decl_at(Buf* b, Py_ssize_t i, const char* prop, const char* value) no
     return True
 
 
-cdef bint _chrome_tokens(Buf* cls, Buf* ident, Buf* scratch) except -1:
-    """boilerplate._chrome_tokens on ASCII values: a class/id token marks page chrome."""
+cdef int _token_bits(Buf* cls, Buf* ident, Buf* scratch) except -1:
+    """boilerplate._token_verdicts on ASCII values: CHROME | ARTICLE | CAPTION bits."""
     scratch.len = 0
     buf_add(scratch, cls.data, cls.len)
     buf_byte(scratch, b" ")
     buf_add(scratch, ident.data, ident.len)
     cdef Py_ssize_t i = 0, start, n = scratch.len
     cdef char* s = scratch.data
-    cdef int k
+    cdef int k, bits = 0
+    cdef unsigned int prefix
+    cdef bint header = False
     for i in range(n):
         s[i] = _lower(s[i])
     i = 0
@@ -544,13 +557,41 @@ cdef bint _chrome_tokens(Buf* cls, Buf* ident, Buf* scratch) except -1:
             i += 1
         if i == start:
             break
-        if CHROME_TOKENS.get(s + start, i - start):
-            return True
+        prefix = 0
         k = 0
         while PREFIX_LENGTHS[k] and PREFIX_LENGTHS[k] <= i - start:
-            if CHROME_PREFIXES.get(s + start, PREFIX_LENGTHS[k]):
-                return True
+            prefix |= PREFIXES.get(s + start, PREFIX_LENGTHS[k])
             k += 1
+        if CHROME_TOKENS.get(s + start, i - start) or prefix & 1:
+            bits |= B_CHROME
+        elif HEADER_TOKENS.get(s + start, i - start):
+            header = True
+        if ARTICLE_TOKENS.get(s + start, i - start):
+            bits |= B_ARTICLE
+        if prefix & 2:
+            bits |= B_CAPTION
+    if header and not bits & B_ARTICLE:
+        bits |= B_CHROME
+    return bits
+
+
+cdef bint _shows_image(xmlNode* root) noexcept:
+    """boilerplate.shows_image: an <img> or <picture> below root."""
+    cdef xmlNode* c = root.children
+    cdef unsigned int flags
+    while c != NULL and c != root:
+        if c.type == tree.XML_ELEMENT_NODE:
+            flags = TAGS.get(<const char*>c.name, strlen(<const char*>c.name)) if c.name != NULL else 0
+            if flags & (T_IMG | T_PICTURE):
+                return True
+            if c.children != NULL:
+                c = c.children
+                continue
+        while c.next == NULL:
+            c = c.parent
+            if c == root:
+                return False
+        c = c.next
     return False
 
 
@@ -656,7 +697,8 @@ cdef class _Passes:
         cdef Rec* r = &self.recs[i]
         cdef Attrs attrs
         cdef bint in_sem = False, hidden = False, chrome = False, role_main = False, body = False
-        cdef bint python = False
+        cdef bint python = False, named_article = False, caption = False
+        cdef int bits
         self.num_nodes += 1
         r.own = _stripped_len(node.children)
         if parent >= 0:
@@ -682,19 +724,24 @@ cdef class _Passes:
             body = _ieq(&self.v_misc, 0, self.v_misc.len, b"articlebody")
             role_main = _ieq(&self.v_role, 0, self.v_role.len, b"main")
             if python:
-                hidden, chrome, role_main, body = self.verdicts(self._proxy(node))
+                hidden, chrome, role_main, body, named_article, caption = self.verdicts(self._proxy(node))
             else:
-                chrome = _role_is_chrome(&self.v_role) or _chrome_tokens(&self.v_class, &self.v_id, &self.scratch)
+                bits = _token_bits(&self.v_class, &self.v_id, &self.scratch)
+                chrome = _role_is_chrome(&self.v_role) or bits & B_CHROME
+                named_article = bits & B_ARTICLE
+                caption = bits & B_CAPTION
         if self.num_nodes > self.max_nodes:
             self.cap_hit = True
         if (self.num_nodes > self.max_nodes or r.flags & T_DROP or hidden
-                or (r.flags & T_HEADER and not in_sem)):
+                or (r.flags & T_HEADER and not in_sem and not named_article)
+                or (caption and not r.flags & (T_IMG | T_PICTURE) and not _shows_image(node))):
             r.kind = KIND_DROPPED
             return False
+        if ((r.flags & T_SOFT_DROP or (attrs.any and not (r.flags & T_NEVER_ATTR_DROPPED) and chrome))
+                and not self._is_exempt(node)):
+            r.kind = KIND_SOFT
+            r.shadow_kids = True
         if attrs.any:
-            if not (r.flags & T_NEVER_ATTR_DROPPED) and not self._is_exempt(node) and chrome:
-                r.kind = KIND_SOFT
-                r.shadow_kids = True
             if r.flags & T_SEMANTIC or role_main or body:
                 r.semantic = True
             if not in_sem:
@@ -777,17 +824,19 @@ cdef class _Passes:
 
     cdef int pick_container(self) noexcept:
         """boilerplate.pick_container: index of the main-content element (0 is the body)."""
-        cdef long total = self.non_link(0), n, best_len = -1
+        cdef long total = self.non_link(0), n
         cdef int i, best = -1
-        cdef double best_score = 0.0, s
+        cdef double best_score = 0.0, s, weight, best_weight = -1.0
         for i in range(self.n_recs):
             if not self.recs[i].semantic or not self.candidate(i):
                 continue
             n = self.non_link(i)
-            if n > best_len or (n == best_len and self.recs[i].post < self.recs[best].post):
-                best, best_len = i, n
-        if best >= 0 and total and best_len >= SEMANTIC_MIN_SHARE * total:
+            weight = <double>(n * n) / self.recs[i].text if n else 0.0
+            if weight > best_weight or (weight == best_weight and self.recs[i].post < self.recs[best].post):
+                best, best_weight = i, weight
+        if best >= 0 and total and self.non_link(best) >= SEMANTIC_MIN_SHARE * total:
             return self._innermost_semantic(best)
+        best = -1
         best = -1
         for i in range(self.n_recs):
             s = self.recs[i].score
@@ -934,35 +983,42 @@ cdef int _walk_end(xmlNode* c, xmlNode* container, unsigned int flags, int* comp
     return 0
 
 
-def content_blocks(root, int max_nodes, image_ref, picture_ref, verdicts, rescue_tokens):
+def content_blocks(root, int max_nodes, image_ref, picture_ref, verdicts, rescuable):
     """(blocks, num_nodes, node_cap_hit) of root's main content: extract.extract_document's
     analyse_with_rescue + pick_container + _walk, in C.
 
     image_ref(attributes: dict) -> ImageRef | None for an <img>, picture_ref(el) for a
-    <picture> (its <source>s and first <img>); verdicts(el) -> (hidden,
-    chrome, role_main, article_body) for an element whose judged attributes are not ASCII;
-    rescue_tokens(el) -> whether a class-dropped element carries a content token.
+    <picture> (its <source>s and first <img>); verdicts(el) -> boilerplate.attr_verdicts for an
+    element whose judged attributes are not ASCII; rescuable(el) -> whether a class-dropped
+    element may be rescued (not a comment thread).
     """
     cdef xmlNode* node = (<cetree._Element>root)._c_node
     cdef _Passes p = _Passes()
-    cdef list rescued = []
-    cdef long total, floor
-    cdef int i, k
+    cdef list rescued
+    cdef long floor
+    cdef int i, k, rounds
+    cdef xmlNode** grown
     p.doc = (<cetree._Element>root)._doc
     p.verdicts = verdicts
     p.analyse(node, max_nodes)
-    # analyse_with_rescue: a class-dropped element holding more text than the rest of the page
-    total = p.non_link(0)
-    floor = total if total > RESCUE_MIN_CHARS else RESCUE_MIN_CHARS
-    for i in range(p.n_recs):
-        if p.recs[i].kind == KIND_SOFT and p.non_link(i) > floor and rescue_tokens(p._proxy(p.recs[i].node)):
-            rescued.append(i)
-    if rescued:
-        p.exempt = <xmlNode**>malloc(len(rescued) * sizeof(xmlNode*))
-        if p.exempt == NULL:
+    # analyse_with_rescue: class-dropped elements holding more text than the rest of the page
+    for rounds in range(RESCUE_ROUNDS):
+        floor = p.non_link(0)
+        if floor < RESCUE_MIN_CHARS:
+            floor = RESCUE_MIN_CHARS
+        rescued = []
+        for i in range(p.n_recs):
+            if (p.recs[i].kind == KIND_SOFT and p.non_link(i) > floor
+                    and rescuable(p._proxy(p.recs[i].node))):
+                rescued.append(i)
+        if not rescued:
+            break
+        grown = <xmlNode**>realloc(p.exempt, (p.n_exempt + len(rescued)) * sizeof(xmlNode*))
+        if grown == NULL:
             raise MemoryError()
+        p.exempt = grown
         for k, i in enumerate(rescued):
-            p.exempt[k] = p.recs[i].node
-        p.n_exempt = len(rescued)
+            p.exempt[p.n_exempt + k] = p.recs[i].node
+        p.n_exempt += len(rescued)
         p.analyse(node, max_nodes)
     return _walk(p, p.pick_container(), image_ref, picture_ref), p.num_nodes, bool(p.cap_hit)

@@ -2,12 +2,18 @@
 
 The rules are the ones the good extractors share (trafilatura, readability, jusText), kept
 cheap enough to run in one linear pass over the DOM:
-- drop by tag (scripts, navigation, forms, ...), by ARIA role, by hidden-ness, and by
-  class/id tokens (cookie, share, related, comment, ad, sidebar, ...);
+- drop by tag (scripts, navigation, ...), by ARIA role, by hidden-ness, and by class/id
+  tokens (cookie, share, related, comment, ad, sidebar, ...); image captions' text;
+- rescue what a class/id (or <form>) verdict dropped when it holds more text than the rest of
+  the page: the verdicts are guesses and the text decides (readability retries without its
+  "unlikely candidates" rule for the same reason);
 - count text and link text per element (post-order, iterative: no recursion limit);
 - pick the main container: a semantic one (<article>, <main>, role=main, articleBody) when
-  it holds a fair share of the page's text, else the readability-style densest container;
+  it holds a fair share of the page's text (the best by non-link text discounted by link
+  density), else the readability-style densest container;
 - prune link-heavy blocks (menus, tag clouds, "read more" lists) inside it.
+
+The tag sets, tokens and thresholds live in crawlers/html/rules.py.
 """
 
 from __future__ import annotations
@@ -18,143 +24,30 @@ import re
 
 import lxml.etree
 
-# Never content. `header` is separate: an article's own <header> holds its title.
-DROP_TAGS = frozenset(
-    {
-        "script",
-        "style",
-        "noscript",
-        "iframe",
-        "button",
-        "form",
-        "nav",
-        "aside",
-        "footer",
-        "template",
-        "svg",
-        "canvas",
-        "select",
-        "input",
-        "textarea",
-        "object",
-        "embed",
-        "head",
-        "title",
-        "meta",
-        "link",
-        "dialog",
-        "menu",
-        "audio",
-        "video",
-        "map",
-        "option",
-        "label",
-    }
+from crawlers.html.rules import (  # noqa: F401 (re-exported: _fastdom.pyx reads them here)
+    ARTICLE_TOKENS,
+    BOILERPLATE_PREFIXES,
+    BOILERPLATE_TOKENS,
+    CAPTION_PREFIXES,
+    COMMENT_PREFIXES,
+    DROP_ROLES,
+    DROP_TAGS,
+    HEADER_TOKENS,
+    IMAGE_BONUS,
+    LINK_DENSITY_TAGS,
+    LINK_JUDGED_TAGS,
+    MAX_LINK_DENSITY,
+    NEVER_ATTR_DROPPED,
+    PARAGRAPH_LINK_DENSITY,
+    PARAGRAPH_TAGS,
+    RESCUE_MIN_CHARS,
+    RESCUE_ROUNDS,
+    SEMANTIC_INNER_SHARE,
+    SEMANTIC_MIN_SHARE,
+    SEMANTIC_TAGS,
+    SHORT_PARAGRAPH,
+    SOFT_DROP_TAGS,
 )
-SEMANTIC_TAGS = frozenset({"article", "main"})
-DROP_ROLES = frozenset(
-    {
-        "navigation",
-        "banner",
-        "contentinfo",
-        "complementary",
-        "search",
-        "menu",
-        "menubar",
-        "dialog",
-        "alertdialog",
-        "toolbar",
-        "tablist",
-    }
-)
-# class/id tokens that mark page chrome; exact tokens, and prefixes (`comment` -> `comments`).
-BOILERPLATE_TOKENS = frozenset(
-    {
-        "ad",
-        "ads",
-        "adv",
-        "advert",
-        "adverts",
-        "advertisement",
-        "advertising",
-        "banner",
-        "breadcrumb",
-        "breadcrumbs",
-        "comment",
-        "comments",
-        "cookie",
-        "cookies",
-        "consent",
-        "gdpr",
-        "footer",
-        "header",
-        "masthead",
-        "menu",
-        "nav",
-        "navbar",
-        "navigation",
-        "newsletter",
-        "popup",
-        "modal",
-        "promo",
-        "related",
-        "share",
-        "sharing",
-        "sidebar",
-        "social",
-        "sponsor",
-        "sponsored",
-        "subscribe",
-        "subscription",
-        "widget",
-        "disqus",
-        "outbrain",
-        "taboola",
-        "signup",
-        "pagination",
-        "pager",
-        "toolbar",
-        "topbar",
-        "skiplink",
-        "copyright",
-    }
-)
-BOILERPLATE_PREFIXES = (
-    "advert",
-    "sponsor",
-    "cookie",
-    "comment",
-    "share",
-    "social",
-    "related",
-    "newsletter",
-    "subscri",
-    "breadcrumb",
-    "sidebar",
-    "navbar",
-    "promo",
-)
-NEVER_ATTR_DROPPED = frozenset({"html", "body", "main", "article"})
-# Blocks whose link share is judged (trafilatura and jusText both use ~0.5 for lists/divs).
-LINK_DENSITY_TAGS = frozenset({"div", "section", "ul", "ol", "dl", "table", "header", "center"})
-# Every tag is_link_heavy judges (the walk skips the call for the others).
-LINK_JUDGED_TAGS = LINK_DENSITY_TAGS | {"p", "li"}
-MAX_LINK_DENSITY = 0.5
-# A short paragraph that is almost all link ("Read more", "Next article >").
-PARAGRAPH_LINK_DENSITY, SHORT_PARAGRAPH = 0.8, 200
-# A semantic container must hold this share of the page's non-link text to be trusted over
-# the density pick (a listing page's teaser <article>s each hold a small share).
-SEMANTIC_MIN_SHARE = 0.25
-# A semantic element nested in the chosen one (an <article> in <main>) replaces it when it holds
-# this share of the outer one's non-link text: the rest is page furniture around the story
-# ("More stories" teasers). On bench/realistic_pages.py the <article> holds 0.80-0.90 of <main>.
-SEMANTIC_INNER_SHARE = 2 / 3
-PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "dd"})
-# A class-dropped element is rescued when it holds more text than the rest of the page and
-# at least this much (a real article, not a two-line widget).
-RESCUE_MIN_CHARS = 100
-CONTENT_TOKENS = frozenset({"post", "content", "article", "entry", "story", "body", "main", "text", "blog"})
-IMAGE_BONUS = 40  # an image counts like 40 characters of text when scoring containers
 
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -174,19 +67,42 @@ def _tokens(cls: str, ident: str) -> list[str]:
     return [t for t in _TOKEN_SPLIT.split(f"{cls} {ident}".lower()) if t]
 
 
+# _token_verdicts bits
+CHROME, ARTICLE, CAPTION = 1, 2, 4
+
+
 @functools.lru_cache(maxsize=4096)  # sites repeat their class names on every page
-def _chrome_tokens(cls: str, ident: str) -> bool:
+def _token_verdicts(cls: str, ident: str) -> int:
+    """CHROME | ARTICLE | CAPTION bits of the class/id tokens."""
+    bits, header = 0, False
     for token in _tokens(cls, ident):
         if token in BOILERPLATE_TOKENS or token.startswith(BOILERPLATE_PREFIXES):
-            return True
-    return False
+            bits |= CHROME
+        elif token in HEADER_TOKENS:
+            header = True
+        if token in ARTICLE_TOKENS:
+            bits |= ARTICLE
+        if token.startswith(CAPTION_PREFIXES):
+            bits |= CAPTION
+    if header and not bits & ARTICLE:
+        bits |= CHROME
+    return bits
 
 
-def is_chrome_by_attr(el) -> bool:
-    """class/id tokens or role say this is page chrome (cookie banner, share bar, ...)."""
+def token_verdicts(el) -> int:
+    return _token_verdicts(el.get("class") or "", el.get("id") or "")
+
+
+def is_chrome_by_attr(el, bits: int | None = None) -> bool:
+    """class/id tokens (`bits`: token_verdicts(el)) or role say this is page chrome."""
     if (el.get("role") or "").strip().lower() in DROP_ROLES:
         return True
-    return _chrome_tokens(el.get("class") or "", el.get("id") or "")
+    return bool((token_verdicts(el) if bits is None else bits) & CHROME)
+
+
+def shows_image(el) -> bool:
+    """el is, or holds, an <img> or <picture>."""
+    return next(el.iter("img", "picture"), None) is not None
 
 
 def is_hidden(el) -> bool:
@@ -196,20 +112,26 @@ def is_hidden(el) -> bool:
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
-def attr_verdicts(el) -> tuple[bool, bool, bool, bool]:
-    """(hidden, chrome by role/class/id, role=main, itemprop=articleBody): what analyse reads
-    off an element's attributes. crawlers/html/_fastdom.pyx asks this for values that are not ASCII."""
+def attr_verdicts(el) -> tuple[bool, bool, bool, bool, bool, bool]:
+    """(hidden, chrome by role/class/id, role=main, itemprop=articleBody, class/id name the
+    article, class/id name a caption): what analyse reads off an element's attributes.
+    crawlers/html/_fastdom.pyx asks this for values that are not ASCII."""
+    bits = token_verdicts(el)
     return (
         is_hidden(el),
         is_chrome_by_attr(el),
         (el.get("role") or "").lower() == "main",
         (el.get("itemprop") or "").lower() == "articlebody",
+        bool(bits & ARTICLE),
+        bool(bits & CAPTION),
     )
 
 
-def has_content_token(el) -> bool:
-    """The rescue rule's test: a class/id token says "this is the article" (post, entry, ...)."""
-    return bool(CONTENT_TOKENS.intersection(attr_tokens(el)))
+def rescuable(el) -> bool:
+    """The rescue rule's last test: the class-dropped element is not a comment thread (a comment
+    token without one naming the article: `id=comments`, not `post has-comments`)."""
+    tokens = attr_tokens(el)
+    return not any(t.startswith(COMMENT_PREFIXES) for t in tokens) or not ARTICLE_TOKENS.isdisjoint(tokens)
 
 
 @dataclasses.dataclass
@@ -247,7 +169,7 @@ def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysi
     num_nodes, cap_hit = 0, False
     shadowed = set()  # inside a class-dropped subtree: measured, never a container candidate
     drop_tags, judged_attrs, never_dropped = DROP_TAGS, _JUDGED_ATTRS, NEVER_ATTR_DROPPED
-    paragraph_tags, semantic_tags = PARAGRAPH_TAGS, SEMANTIC_TAGS
+    paragraph_tags, semantic_tags, soft_tags = PARAGRAPH_TAGS, SEMANTIC_TAGS, SOFT_DROP_TAGS
     # Open elements: [el, own text, subtree text, link text, in <article>/<main>, shadowed, kind]
     # kind: 0 measured, 1 dropped (skipped), 2 class-dropped (measured, not summed upwards).
     # The bottom frame stands for root's parent: it collects root's tail and nothing reads it.
@@ -263,13 +185,15 @@ def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysi
             stack.append(top)
             tag = el.tag  # libxml2's HTML parser gives lower-case names
             judged = not judged_attrs.isdisjoint(el.keys())
+            bits = token_verdicts(el) if judged else 0
             if num_nodes > max_nodes:
                 cap_hit = True
             if (
                 num_nodes > max_nodes
                 or tag in drop_tags
                 or (judged and is_hidden(el))
-                or (tag == "header" and not in_sem)
+                or (tag == "header" and not in_sem and not bits & ARTICLE)
+                or (bits & CAPTION and not shows_image(el))
             ):
                 dropped.add(el)
                 top[6] = 1
@@ -277,12 +201,14 @@ def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysi
                 continue
             if top[5]:
                 shadowed.add(el)
+            if (
+                tag in soft_tags or (judged and tag not in never_dropped and is_chrome_by_attr(el, bits))
+            ) and el not in exempt:
+                dropped.add(el)
+                soft.append(el)  # still measured below, so the rescue rule can judge it
+                top[5] = True
+                top[6] = 2
             if judged:
-                if tag not in never_dropped and el not in exempt and is_chrome_by_attr(el):
-                    dropped.add(el)
-                    soft.append(el)  # still measured below, so the rescue rule can judge it
-                    top[5] = True
-                    top[6] = 2
                 role_main = (el.get("role") or "").lower() == "main"
                 if tag in semantic_tags or role_main or (el.get("itemprop") or "").lower() == "articlebody":
                     semantic.append(el)
@@ -332,22 +258,30 @@ def analyse(root, *, max_nodes: int, exempt: frozenset = frozenset()) -> Analysi
 
 
 def analyse_with_rescue(root, *, max_nodes: int) -> Analysis:
-    """`analyse`, then once more if a class-dropped element holds more text than the rest.
+    """`analyse`, again while a class- or tag-dropped element holds more text than the rest.
 
-    Guards against token false positives on the content itself, e.g. a wrapper classed
-    `post has-comments` around the whole article: it must also carry a content token, so a
-    long `id=comments` section is not rescued.
+    The verdicts by class/id (and <form>) are guesses; the text decides when they disagree: an
+    element holding more non-link text than the whole rest of the page (and RESCUE_MIN_CHARS) is
+    the content, whatever its class says (`Page-ad-margins`, `penci_sidebar` wrapped around the
+    whole page), unless it is a comment thread (a long `id=comments` under a short story).
+    Rescued elements are measured again, so a dropped element inside a rescued one can be rescued
+    in the next round (an `article-header` div around a whole nypost.com story); at most
+    RESCUE_ROUNDS rounds.
     """
-    first = analyse(root, max_nodes=max_nodes)
-    total = first.non_link(root)
-    rescued = frozenset(
-        el
-        for el in first.soft_dropped
-        if first.non_link(el) > max(total, RESCUE_MIN_CHARS) and has_content_token(el)
-    )
-    if not rescued:
-        return first
-    return analyse(root, max_nodes=max_nodes, exempt=rescued)
+    exempt: frozenset = frozenset()
+    analysis = analyse(root, max_nodes=max_nodes)
+    for _ in range(RESCUE_ROUNDS):
+        floor = max(analysis.non_link(root), RESCUE_MIN_CHARS)
+        rescued = [
+            el
+            for el in analysis.soft_dropped
+            if el not in exempt and analysis.non_link(el) > floor and rescuable(el)
+        ]
+        if not rescued:
+            break
+        exempt = exempt.union(rescued)
+        analysis = analyse(root, max_nodes=max_nodes, exempt=exempt)
+    return analysis
 
 
 def _first_in_post_order(analysis: Analysis, tied: set):
@@ -384,24 +318,29 @@ def _innermost_semantic(analysis: Analysis, outer):
 def pick_container(body, analysis: Analysis):
     """The element whose subtree is the main content (falls back to `body`).
 
-    Among the semantic candidates the one with the most non-link text wins, among all
-    measured elements the one with the best readability score; a tie goes to the one first
+    Among the semantic candidates the one with the most non-link text, discounted by its link
+    density (readability's final `score * (1 - link density)`), wins: a <section> of teaser
+    <article>s can hold more text than the story beside it, but mostly in links. Among all
+    measured elements the one with the best readability score wins; a tie goes to the one first
     in post-order (descendants first), i.e. the deeper, tighter container. Only candidates
     are looked at: the semantic elements analyse met, and the elements holding a score.
     """
     text_len, dropped, shadowed = analysis.text_len, analysis.dropped, analysis.shadowed
     total = analysis.non_link(body)
-    best_semantic, best_semantic_len = set(), -1
+    best_semantic, best_weight = set(), -1.0
     for el in analysis.semantic:
         if el not in text_len or el in dropped or el in shadowed:
             continue
         n = analysis.non_link(el)
-        if n > best_semantic_len:
-            best_semantic, best_semantic_len = {el}, n
-        elif n == best_semantic_len:
+        weight = n * n / text_len[el] if n else 0.0  # non-link text x (1 - link density)
+        if weight > best_weight:
+            best_semantic, best_weight = {el}, weight
+        elif weight == best_weight:
             best_semantic.add(el)
-    if best_semantic and total and best_semantic_len >= SEMANTIC_MIN_SHARE * total:
-        return _innermost_semantic(analysis, _first_in_post_order(analysis, best_semantic))
+    if best_semantic and total:
+        semantic = _first_in_post_order(analysis, best_semantic)
+        if analysis.non_link(semantic) >= SEMANTIC_MIN_SHARE * total:
+            return _innermost_semantic(analysis, semantic)
     best_dense, best_score = set(), 0.0
     for el, s in analysis.score.items():
         if s < best_score or el not in text_len or el in dropped or el in shadowed:

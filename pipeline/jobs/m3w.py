@@ -61,6 +61,7 @@ class M3WConfig:
     fetch_images: str | None = None  # warc | http | both | none; None: warc for input, http for urls
     languages: list[str] = dataclasses.field(default_factory=lambda: ["en"])  # ISO 639-1, or ["all"]
     filters: str | None = None  # a YAML filter config; None: the paper's chains
+    keep_truncated: bool = False  # keep WARC-Truncated HTML records (metadata "warc_truncated")
     fetch: FetchConfig = dataclasses.field(default_factory=lambda: FetchConfig(per_host_interval=1.0))
     resize: ResizeConfig = dataclasses.field(default_factory=ResizeConfig)
     dedup: DedupConfig = dataclasses.field(default_factory=DedupConfig)
@@ -109,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_languages,
         help="comma-separated ISO 639-1 codes, or 'all' (default en, the paper's)",
     )
+    p.add_argument(
+        "--keep-truncated",
+        dest="keep_truncated",
+        action="store_true",
+        help="keep truncated HTML records (Common Crawl cuts at 1 MiB); metadata warc_truncated says why",
+    )
     p.add_argument("--image-size", dest="resize.image_size", type=int, help="default 224")
     p.add_argument("--resize-mode", dest="resize.resize_mode", help="default border")
     p.add_argument(
@@ -135,7 +142,7 @@ def read_pages(p: beam.Pipeline, config: M3WConfig):
             | "Pattern" >> beam.Create([config.input])
             | "ListWarcs" >> beam.FlatMap(list_warcs)
             | "Spread" >> beam.Reshuffle()
-            | "ReadWarc" >> beam.ParDo(ReadWarc()).with_outputs(PAGES, REJECTS, IMAGES)
+            | "ReadWarc" >> beam.ParDo(ReadWarc(config.keep_truncated)).with_outputs(PAGES, REJECTS, IMAGES)
         )
         return read[PAGES], [read[REJECTS]], read[IMAGES]
     urls = (

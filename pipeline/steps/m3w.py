@@ -44,6 +44,16 @@ def _entry_name(entry: Any) -> str:
     return entry.get("name") or next(iter(entry))
 
 
+def _with_languages(entry: Any, languages: list[str]) -> dict:
+    """A text_quality entry judging each page by its detected language's rules (filters/language_rules.py)."""
+    if isinstance(entry, str):
+        return {entry: {"languages": list(languages)}}
+    if "name" in entry:
+        return {"languages": list(languages), **entry}
+    ((name, params),) = entry.items()
+    return {name: {"languages": list(languages), **(params or {})}}
+
+
 def document_chains(filters: str | None, languages: list[str]) -> tuple[FilterChain, FilterChain]:
     """(text chain run before image fetching, the rest run after) from the config and the languages."""
     config = load_filter_config(filters) if filters else None
@@ -57,6 +67,8 @@ def document_chains(filters: str | None, languages: list[str]) -> tuple[FilterCh
     entries = [e for e in entries if _entry_name(e) != "language"]
     if list(languages) != ["all"]:
         entries.insert(0, {"language": {**params, "languages": list(languages)}})
+    if list(languages) != ["en"]:  # other languages get their own text-quality rules
+        entries = [_with_languages(e, languages) if _entry_name(e) == "text_quality" else e for e in entries]
     text = [e for e in entries if _entry_name(e) in TEXT_FILTERS]
     rest = [e for e in entries if _entry_name(e) not in TEXT_FILTERS]
     return build_chain(text, kind="document"), build_chain(rest, kind="document")
@@ -78,12 +90,19 @@ class Page:
 
 
 class ReadWarc(beam.DoFn):
-    """One WARC file -> pages, read-stage rejects (problems, revisits), image index entries."""
+    """One WARC file -> pages, read-stage rejects (problems, revisits), image index entries.
+
+    `keep_truncated`: truncated HTML records become pages, their metadata saying so
+    ("warc_truncated": why), instead of `truncated` rejects.
+    """
+
+    def __init__(self, keep_truncated: bool = False):
+        self.keep_truncated = keep_truncated
 
     def process(self, path: str):
         digests: dict[str, str] = {}
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
-            for item in iter_warc(fh, path):
+            for item in iter_warc(fh, path, keep_truncated=self.keep_truncated):
                 source = f"{path}@{item.offset}"
                 if isinstance(item, WarcPage):
                     key = warc_key(path, item.offset)
@@ -95,6 +114,8 @@ class ReadWarc(beam.DoFn):
                         "warc_offset": item.offset,
                         "warc_date": item.date,
                     }
+                    if item.truncated:
+                        meta["warc_truncated"] = item.truncated
                     yield beam.pvalue.TaggedOutput(PAGES, Page(key, item.url, item.html, item.charset, meta))
                 elif isinstance(item, WarcImage):
                     yield beam.pvalue.TaggedOutput(IMAGES, (item.url, (path, item.offset, item.robots)))
@@ -217,7 +238,7 @@ class FetchImages(beam.DoFn):
         if self.fetcher is not None:
             r = self.fetcher.fetch(url, kind="image")
             return (r.content, r.reason, r.detail) if r.ok else (None, r.reason, r.detail)
-        return None, RejectReason.HTTP_404, "not among the archive's image records"
+        return None, RejectReason.NOT_IN_ARCHIVE, "not among the archive's image records"
 
     def _outcome(self, url: str, where: list) -> ImageOutcome:
         raw, reason, detail = self._raw(url, where)

@@ -126,6 +126,14 @@ def test_declared_truncation_is_rejected():
     assert isinstance(got[1], WarcPage)
 
 
+def test_declared_truncation_is_kept_with_keep_truncated():
+    data = write([page(0, **{"WARC-Truncated": "length"}), page(1)])
+    got = list(iter_warc(io.BytesIO(data), "a.warc.gz", keep_truncated=True))
+    assert [type(g) for g in got] == [WarcPage, WarcPage]
+    assert got[0].truncated == "WARC-Truncated: length" and got[0].html.startswith(b"<html>")
+    assert got[1].truncated == ""
+
+
 def test_cut_off_gzip_archive_reports_truncation_after_good_records():
     data = write([page(0), page(1), page(2)])
     whole = items(data)

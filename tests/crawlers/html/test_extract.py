@@ -61,7 +61,8 @@ def test_page_chrome_outside_article_is_dropped_and_title_kept_in_metadata():
         head="<title>The red circle | Site</title>",
     )
     doc = extract_document(html, URL)
-    assert texts(doc) == ["The red circle", PARA]
+    # the headline repeats the <title>: it is in the metadata, not again among the texts
+    assert texts(doc) == [PARA]
     assert doc.metadata["title"] == "The red circle | Site"
 
 

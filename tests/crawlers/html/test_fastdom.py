@@ -1,7 +1,8 @@
 """crawlers/html/_fastdom.pyx gives the Python reference's answer: same blocks, same element count,
 same cap verdict, same skipped-image counts, on the bench corpora and on generated pages built
 to hit every rule (judged attributes, non-ASCII values, Unicode whitespace, tables, lists,
-comments, images, semantic nesting, the rescue rule, the node cap)."""
+comments, images, semantic nesting, the rescue rule in rounds, captions, article headers, forms,
+the node cap)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ TAGS = [
     "dd",
     "center",
     "form",
+    "figcaption",
+    "h1",
     "script",
     "details",
     "summary",
@@ -73,6 +76,11 @@ CLASSES = [
     "İtem",
     "\u212aomment",
     "btn btn-primary",
+    "entry-header",
+    "site-header",
+    "wp-caption",
+    "caption-full",
+    "Page-ad-margins",
     "",
 ]
 WORDS = [

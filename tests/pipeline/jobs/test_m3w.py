@@ -66,7 +66,7 @@ def test_warc_job_conserves_inputs_and_writes_consistent_samples(web, tmp_path):
     assert {"read": 1} == {r["stage"]: 1 for r in rejects if r["reason"] == "duplicate_exact"}  # the revisit
     image_reasons = {r["reason"] for r in rejects if r["stage"] == "image"}
     assert image_reasons <= {
-        "http_404",
+        "not_in_archive",
         "opted_out",
         "single_colour",
         "image_too_small",
@@ -122,6 +122,11 @@ def test_document_chains_follow_languages_flag():
     text_en, post = document_chains(None, ["en"])
     assert "language" not in text_all.names and text_en.names[0] == "language"
     assert "image_count" in post.names and not set(post.names) & TEXT_FILTERS
+    # the paper's English rules by default; per-language rules for any other --languages
+    quality = {name: f for name, f in zip(text_en.names, text_en.filters, strict=True)}["text_quality"]
+    assert quality.languages == ()
+    quality = {name: f for name, f in zip(text_all.names, text_all.filters, strict=True)}["text_quality"]
+    assert list(quality.languages) == ["all"]
 
 
 def test_document_chains_keep_configured_language_settings(tmp_path):
