@@ -30,6 +30,8 @@ from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner.launch import log_summary, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
 from pipeline.runner.progress import ShowProgress
+from pipeline.steps.clock import StageClock
+from pipeline.steps.previews import WriteRejectPreviews
 from pipeline.steps.videos import ProcessVideos
 from schemas import VIDEO_TEXT_PAIR_SCHEMA
 
@@ -156,7 +158,12 @@ def build_pipeline(pipeline: beam.Pipeline, config: VideosConfig, beam_args: lis
             caption_col=config.caption_col,
         )
     )
+    _ = inputs | StageClock("read")
+    _ = results.samples | StageClock("fetch")
+    _ = (results.previews,) | "RejectPreviews" >> WriteRejectPreviews(config.output)
     kept, dedup_rejects = apply_dedup(results.samples, "video", config.dedup)
+    if config.dedup.enabled:
+        _ = kept | StageClock("dedup")
     return {
         "samples": kept,
         "rejects": (results.rejects, dedup_rejects) | "AllRejects" >> beam.Flatten(),
