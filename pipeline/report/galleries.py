@@ -29,6 +29,8 @@ import math
 from collections import Counter
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.io.readers import read_webdataset_tar
@@ -49,6 +51,7 @@ REJECT_FILES = 4
 IMAGE_BUDGET = 1_500_000  # bytes of data URIs per page; the rest of the page is a few hundred KB
 MAX_TEXT = 400  # characters of one text block or caption shown (the rest is cut, marked with …)
 DOC_IMAGE_SIDE = 128  # page images a little larger than grid thumbnails: they sit inside the text
+MAX_BLOCKS = 40  # text blocks and images shown per page; a longer page ends with how many were left
 
 
 def _cut(text: str, limit: int = MAX_TEXT) -> str:
@@ -152,11 +155,13 @@ def _doc_html(sample, budget: Budget) -> str:
         + (f"; {slots - n_img} image slots without a fetched image are skipped" if slots > n_img else "")
         + "</p>",
     ]
-    for kind, value in blocks:
+    for kind, value in blocks[:MAX_BLOCKS]:
         if kind == "image":
             parts.append(budget.img(thumbnail(value, DOC_IMAGE_SIDE), "image in the page", "thumb doc-image"))
         else:
             parts.append(f'<p class="block">{_esc(_cut(value))}</p>')
+    if len(blocks) > MAX_BLOCKS:
+        parts.append(f'<p class="note">… and {len(blocks) - MAX_BLOCKS} more blocks</p>')
     parts.append("</article>")
     return "".join(parts)
 
@@ -224,8 +229,13 @@ def _reject_examples(output_dir: str, wanted: set[tuple[str, str]]) -> dict[tupl
         for m in r.metadata_list
     )
     rows: dict[tuple[str, str], list[dict]] = {}
+    reasons = pa.array(sorted({reason for _, reason in wanted}), pa.string())
     for path in paths[:REJECT_FILES]:
-        for row in read_parquet(path, ["key", "source", "stage", "reason", "detail", "kept_key"]).to_pylist():
+        table = read_parquet(path, ["key", "source", "stage", "reason", "detail", "kept_key"])
+        if "reason" not in table.column_names:
+            continue
+        # only the wanted reasons' rows become Python objects (a table holds up to 200k rows)
+        for row in table.filter(pc.is_in(table["reason"], value_set=reasons)).to_pylist():
             kind = (row.get("stage"), row.get("reason"))
             if kind in wanted:
                 rows.setdefault(kind, []).append(row)

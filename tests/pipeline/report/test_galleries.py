@@ -101,7 +101,7 @@ def test_pairs_grid_and_rejects_with_and_without_pictures(tmp_path):
     )
 
 
-def test_m3w_pages_are_shown_as_the_loader_reads_them(tmp_path):
+def test_m3w_pages_are_shown_as_the_loader_reads_them(tmp_path, monkeypatch):
     fetched, unfetched = ImageRef(url="http://x.test/a.jpg"), ImageRef(url="http://x.test/missing.jpg")
     second = ImageRef(url="http://x.test/b.jpg")
     doc = Document.from_blocks(
@@ -119,6 +119,9 @@ def test_m3w_pages_are_shown_as_the_loader_reads_them(tmp_path):
     )
     order = re.findall(r'<p class="block">([^<]*)</p>|<img class="thumb doc-image"', kept)
     assert order == ["First paragraph.", "", "Last &lt;p&gt;.", ""]  # text, image, text, image
+    monkeypatch.setattr(galleries, "MAX_BLOCKS", 3)  # a long page is cut, and says how much was left
+    short = galleries._doc_html(sample, galleries.Budget())
+    assert short.count('<p class="block">') == 2 and "… and 1 more blocks" in short
 
 
 def test_video_strips_and_the_image_budget(tmp_path):
