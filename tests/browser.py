@@ -120,6 +120,7 @@ def _run(binary: str, profile: Path, *args: str) -> str:
 
 def render(report: Path, screenshot: Path) -> Rendered:
     binary = require_chromium()
+    report = report.resolve()
     with tempfile.TemporaryDirectory(prefix="report-browser-") as tmp:
         tmp_path = Path(tmp)
         copy = _probed_copy(report, tmp_path)
