@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import re
 import shutil
@@ -128,7 +129,6 @@ def render(report: Path, screenshot: Path) -> Rendered:
         probe = re.search(r'<div id="probe"([^>]*)>', dom)
         assert probe is not None, "the probe did not run: the page's load event never came"
         attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', probe.group(1)))
-        unquote = lambda s: json.loads(s.replace("&quot;", '"').replace("&amp;", "&"))  # noqa: E731
         height = min(int(attrs["data-height"]), MAX_HEIGHT)
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         _run(
@@ -139,7 +139,8 @@ def render(report: Path, screenshot: Path) -> Rendered:
             "--hide-scrollbars",
             report.as_uri(),
         )
-    return Rendered(dom, unquote(attrs["data-resources"]), unquote(attrs["data-blocked"]), height, screenshot)
+    resources, blocked = (json.loads(html.unescape(attrs[a])) for a in ("data-resources", "data-blocked"))
+    return Rendered(dom, resources, blocked, height, screenshot)
 
 
 def headings_and_figures(dom: str) -> list[tuple[str, str]]:

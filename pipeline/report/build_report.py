@@ -37,6 +37,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.io.shard_files import read_parquet
 from pipeline.report import charts as svg_charts
 from pipeline.report import galleries
+from pipeline.report.galleries import evenly_spaced
 from pipeline.report.page import chart, esc, page
 from pipeline.report.throughput_view import bound_sentence, throughput_section
 
@@ -155,16 +156,6 @@ def collect(output_dir: str, manifest: dict[str, Any]) -> ReportData:
                 )
             )
     return data
-
-
-def evenly_spaced(items: list, limit: int) -> list:
-    """All of `items` when there are at most `limit`, else `limit` of them spread evenly, first
-    and last included."""
-    if len(items) <= limit:
-        return list(items)
-    if limit == 1:
-        return [items[0]]
-    return [items[round(i * (len(items) - 1) / (limit - 1))] for i in range(limit)]
 
 
 # -- charts ---------------------------------------------------------------------------------------

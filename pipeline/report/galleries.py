@@ -82,9 +82,13 @@ class Budget:
         return f'<img class="{cls}" src="{uri}" alt="{_esc(_cut(alt, 120))}">'
 
 
-def _evenly_spaced(items: list, limit: int) -> list:
+def evenly_spaced(items: list, limit: int) -> list:
+    """All of `items` when there are at most `limit`, else `limit` of them spread evenly, first
+    and last included."""
     if len(items) <= limit:
         return list(items)
+    if limit == 1:
+        return [items[0]]
     return [items[round(i * (len(items) - 1) / (limit - 1))] for i in range(limit)]
 
 
@@ -92,7 +96,7 @@ def kept_samples(output_dir: str, manifest: dict[str, Any], n: int) -> tuple[lis
     """(up to `n` typed samples from the build's shards, how many did not decode); see the
     module docstring for which."""
     shards = [s for s in manifest.get("shards", []) if s.get("count")]
-    spaced = _evenly_spaced(shards, MAX_SHARDS)
+    spaced = evenly_spaced(shards, MAX_SHARDS)
     if not spaced:
         return [], 0
     per_shard = math.ceil(n / len(spaced))

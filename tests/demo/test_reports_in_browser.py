@@ -38,7 +38,7 @@ def _between(dom: str, start: str, end: str | None) -> str:
 def _expected_pairs(manifest: dict) -> int:
     """How many samples the pairs gallery reads: the first ceil(N / shards) of each spaced shard."""
     shards = [s for s in manifest["shards"] if s["count"]]
-    spaced = galleries._evenly_spaced(shards, galleries.MAX_SHARDS)
+    spaced = galleries.evenly_spaced(shards, galleries.MAX_SHARDS)
     per_shard = math.ceil(galleries.NUM_PAIRS / len(spaced))
     return min(galleries.NUM_PAIRS, sum(min(per_shard, s["count"]) for s in spaced))
 
