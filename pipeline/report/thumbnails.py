@@ -2,9 +2,12 @@
 
 A report shows dozens of images and must stay one file of a couple of megabytes, so every image
 is shrunk to at most THUMB_SIDE pixels on its longer side and re-encoded at JPEG quality
-THUMB_QUALITY: a few KB each (about 2-4 KB for the demo's 64 px photos, measured by
-tests/pipeline/report/test_thumbnails.py). Any image PIL can open works (JPEG, PNG, WebP, GIF);
-bytes it cannot decode give None, and the caller shows the URL and reason instead.
+THUMB_QUALITY. Measured: 0.5-0.9 KB each for the demo's flat synthetic images (the data URIs in
+`make demo`'s reports), about 1 KB for a 640x480 noise image (tests/pipeline/report/test_thumbnails.py
+bounds it at 8 KB); no real photo corpus was at hand, and the page's image budget
+(pipeline/report/galleries.py) bounds the page whatever they weigh. Any image PIL can open works
+(JPEG, PNG, WebP, GIF); bytes it cannot decode give None, and the caller shows the URL and reason
+instead.
 """
 
 from __future__ import annotations
