@@ -79,8 +79,8 @@ def test_a_real_run_records_stage_counts_and_the_step_that_took_the_time(tmp_pat
     assert {s["stage"]: s["elements"] for s in record["stages"]} == {"read": 20, "fetch": 20}
     fetch = record["stages"][1]
     assert 0 <= fetch["first_s"] <= fetch["last_s"] <= record["wall_seconds"]
-    # 20 sleeps of 20 ms in "Slow": more processing time than any other step
-    assert record["bounded_by"]["step"] == "Slow" and record["bounded_by"]["seconds"] >= 0.35
+    # 20 sleeps of 20 ms in "Slow" (the sampler reads ~0.4 s): more processing time than any other step
+    assert record["bounded_by"]["step"] == "Slow" and record["bounded_by"]["seconds"] >= 0.2
     assert record["runner"] == "FnApiRunner"
 
     # the driver adds the record to a finished build's manifest, rewriting it in place
