@@ -6,9 +6,9 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.setup-stamp
 
-.PHONY: setup demo test bench lint clean airflow-venv
+.PHONY: setup demo test bench lint clean airflow-venv browser
 
-setup: $(STAMP)
+setup: $(STAMP) browser
 
 # torch first and pinned: the CPU wheel lies on this machine's disk, and a bare `torch`
 # requirement would pull a multi-GB CUDA build.
@@ -19,6 +19,15 @@ $(STAMP): pyproject.toml Makefile setup.py $(wildcard crawlers/html/*.pyx)
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e '.[dev]'
 	touch $(STAMP)
+
+# Debian's chromium opens the reports in the tests (tests/browser.py). Where apt-get cannot install
+# it (not root, no package index), say so once; those tests then skip with the same reason.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 || \
+	  (DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1) || \
+	  echo "chromium could not be installed (apt-get install chromium needs root); the browser tests will skip"
 
 demo: setup
 	$(VENV)/bin/flamingo demo --output out/demo

@@ -1,16 +1,28 @@
-"""The demo's report.html: counts per stage, rejects by reason, loss curves, eval results.
+"""The demo's report.html: a summary, counts per stage with links to each build's own report,
+rejects by reason, loss curves, and the eval results with each prediction beside its query image
+and its prompt's support images (demo/examples.py).
 
-Static files only (one HTML page and one PNG next to it), viewable offline.
+One self-contained page: the loss chart (also written as loss.png beside it) and the thumbnails
+are inline data, and the Content-Security-Policy of pipeline/report/page.py forbids any request.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
+from demo.examples import examples_section
+from pipeline.report.page import CSP, STYLE
+
 log = logging.getLogger(__name__)
+
+EXTRA_STYLE = (
+    ".example{display:flex;gap:1.5em;margin:.8em 0;align-items:flex-start}.query{width:180px;margin:0}"
+)
 
 
 def plot_losses(report: dict[str, Any], path: Path) -> None:
@@ -41,7 +53,7 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _jobs_section(jobs: dict[str, dict[str, Any]]) -> str:
+def _jobs_section(jobs: dict[str, dict[str, Any]], out: Path) -> str:
     rows = [
         [
             name,
@@ -55,6 +67,14 @@ def _jobs_section(jobs: dict[str, dict[str, Any]]) -> str:
         for name, j in jobs.items()
     ]
     parts = [_table(rows, ["job", "status", "inputs", "written", "rejected", "shards", "seconds"])]
+    links = [
+        f'<a href="{html.escape(Path(os.path.relpath(j["dir"], out)).as_posix())}/report.html">'
+        f"{html.escape(name)}</a>"
+        for name, j in jobs.items()
+        if j.get("status") == "ok" and j.get("dir")
+    ]
+    if links:
+        parts.append(f"<p>Each build's own report (samples, rejects, throughput): {', '.join(links)}.</p>")
     for name, j in jobs.items():
         for field, title in (
             ("rejected_by_reason", "rejects by reason"),
@@ -68,7 +88,7 @@ def _jobs_section(jobs: dict[str, dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def _eval_section(ev: dict[str, Any]) -> str:
+def _eval_section(ev: dict[str, Any], pairs_dir: str | None) -> str:
     rows = [
         ["accuracy (images in place)", f"{ev['accuracy']:.3f}"],
         ["accuracy, images shuffled across examples", f"{ev['accuracy_shuffled_images']:.3f}"],
@@ -79,35 +99,48 @@ def _eval_section(ev: dict[str, Any]) -> str:
         ],
         ["generation, normalised exact match", f"{ev.get('generation_exact_match', float('nan')):.3f}"],
     ]
-    examples = [
-        [e["key"], e["truth"], e["prediction"], "yes" if e["correct"] else "no"]
-        for e in ev.get("examples", [])
-    ]
     return (
         f"<p>{html.escape(ev.get('measure', ''))}; {ev['queries']} held-out images, "
         f"{ev['candidates']} candidates.</p>"
         + _table(rows, ["measure", "value"])
-        + "<h3>first predictions</h3>"
-        + _table(examples, ["image", "truth", "prediction", "correct"])
+        + "<h3>First predictions, with their images</h3>"
+        + examples_section(ev, pairs_dir)
+    )
+
+
+def _summary(report: dict[str, Any]) -> str:
+    """The first paragraph: what each job kept and dropped, the eval result against chance, time."""
+    built = [
+        f"{name} kept {j['written']:,} of {j['inputs']:,} (dropped {j['rejected']:,})"
+        for name, j in report["jobs"].items()
+        if j.get("status") == "ok"
+    ]
+    ev, t = report["eval"], report.get("timings_s", {})
+    return (
+        f"Builds: {'; '.join(built) or 'none'}. Few-shot captioning on {ev['queries']} held-out images: "
+        f"accuracy {ev['accuracy']:.3f} against chance {ev['chance']:.3f} "
+        f"({ev['accuracy_shuffled_images']:.3f} with images shuffled). Total time {t.get('total', '?')} s."
     )
 
 
 def write_report(out: Path, report: dict[str, Any]) -> Path:
     plot_losses(report, out / "loss.png")
+    loss_uri = "data:image/png;base64," + base64.b64encode((out / "loss.png").read_bytes()).decode("ascii")
+    pairs_dir = report["jobs"].get("pairs", {}).get("dir")
     train, timings = report["train"], report.get("timings_s", {})
     sample = report.get("sample_web", {})
     sample_rows = [[k, v] for k, v in sample.items() if not isinstance(v, dict)]
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>flamingo demo</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
-table{{border-collapse:collapse;margin:.5em 0}}
-td,th{{border:1px solid #ccc;padding:.2em .6em;text-align:left}}</style></head><body>
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}"><title>flamingo demo</title>
+<style>{STYLE}{EXTRA_STYLE}</style></head><body>
 <h1>Flamingo demo: sample web → shards → tiny Flamingo → few-shot captioning</h1>
+<p class="summary">{html.escape(_summary(report))}</p>
 <h2>1. Sample web</h2>{_table(sample_rows, ["item", "count"])}
-<h2>2. Build jobs (counts per stage, rejects by reason)</h2>{_jobs_section(report["jobs"])}
+<h2>2. Build jobs (counts per stage, rejects by reason)</h2>{_jobs_section(report["jobs"], out)}
 <h2>3. Training</h2><p>{train["steps"]} steps in {train["seconds"]} s (demo LM pretraining
 {train.get("lm_pretrain_seconds", "?")} s); loss {train["loss"][0]:.3f} → {train["loss"][-1]:.3f};
-skipped samples {html.escape(str(train.get("data_errors", {})))}.</p><img src="loss.png" alt="loss curves">
-<h2>4. Few-shot captioning on held-out images</h2>{_eval_section(report["eval"])}
+skipped samples {html.escape(str(train.get("data_errors", {})))}.</p><img src="{loss_uri}" alt="loss curves">
+<h2>4. Few-shot captioning on held-out images</h2>{_eval_section(report["eval"], pairs_dir)}
 <h2>Timings (s)</h2>{_table(sorted(timings.items()), ["stage", "seconds"])}
 </body></html>"""
     path = out / "report.html"

@@ -201,6 +201,7 @@ def train_and_eval(
             "measure": "top-1 of the eval split's distinct captions ranked by log-likelihood after a "
             f"{shots}-shot RICES prompt '<image>Output: caption<|endofchunk|>'",
             "examples": real.predictions[:8],
+            "query_dir": str(eval_csv.parent),  # the examples' keys are image paths relative to it
         },
     }
 

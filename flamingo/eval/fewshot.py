@@ -210,7 +210,13 @@ def evaluate(
         hit = normalise_answer(answer) == normalise_answer(query.answer)
         correct += hit
         predictions.append(
-            {"key": query.key, "truth": query.answer, "prediction": answer.strip(), "correct": hit}
+            {
+                "key": query.key,
+                "truth": query.answer,
+                "prediction": answer.strip(),
+                "correct": hit,
+                "support": [support[i].key for i in shot_ids] if shots > 0 else [],  # the prompt's shots
+            }
         )
     chance = 1.0 / len(candidates) if method == "rank" else 0.0
     return EvalResult(

@@ -38,6 +38,7 @@ from apache_beam.metrics import Metrics
 
 from pipeline.io import manifest as manifest_lib
 from pipeline.io.shard_files import write_parquet_atomic, write_shard
+from pipeline.steps import clock
 from schemas import REJECT_SCHEMA, RejectRecord, ShardSample, Stage, bucket_of, key_hash
 from schemas.keys import DIGEST_MODULUS
 
@@ -84,6 +85,7 @@ class _WriteBucket(beam.DoFn):
         self.samples_per_shard, self.max_shard_bytes = samples_per_shard, max_shard_bytes
         self.shards_written = Metrics.counter("shards", "written")
         self.shards_skipped = Metrics.counter("shards", "skipped")
+        self.written_at = Metrics.distribution(clock.NAMESPACE, "write")  # the "write" stage clock
 
     def process(self, element, offsets):
         bucket, grouped = element
@@ -110,6 +112,9 @@ class _WriteBucket(beam.DoFn):
                 row_schema=self.row_schema,
             )
             (self.shards_skipped if stats["skipped"] else self.shards_written).inc()
+            done = clock.now_ms()
+            for _ in keys:  # one reading per sample: the clock counts samples, not shards
+                self.written_at.update(done)
             yield stats
 
 

@@ -32,6 +32,7 @@ from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner.launch import job_main, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
 from pipeline.runner.progress import ShowProgress
+from pipeline.steps.clock import StageClock
 from pipeline.steps.m3w import (
     IMAGES,
     PAGES,
@@ -47,6 +48,7 @@ from pipeline.steps.m3w import (
     once_per_url,
     read_url_lines,
 )
+from pipeline.steps.previews import PREVIEWS, WriteRejectPreviews
 from pipeline.steps.slots import image_count_filter
 from schemas import DOCUMENT_SCHEMA
 
@@ -167,27 +169,38 @@ def build_pipeline(p: beam.Pipeline, config: M3WConfig, beam_args: list[str] | N
     mode = config.image_source
     text_chain, post_chain = document_chains(config.filters, config.languages)
     pages, read_rejects, index = read_pages(p, config)
+    _ = (pages, *read_rejects) | StageClock("read")
     pages = pages | ShowProgress("m3w pages", enabled=config.run.progress)
     inputs = (pages, *read_rejects) | "Inputs" >> beam.Flatten()
     docs = pages | "Extract" >> beam.ParDo(Extract(text_chain)).with_outputs(REJECTS, main="docs")
+    _ = docs.docs | StageClock("extract")
     keyed = docs.docs | "KeyDocs" >> beam.Map(lambda d: (d.key, d))
     if mode == "none":
         outcomes = p | "NoImages" >> beam.Create([])
     else:
         wanted = docs.docs | "Slots" >> beam.FlatMap(image_wants)
-        outcomes = (
+        fetched = (
             {"want": wanted, "where": index}
             | "ByImageUrl" >> beam.CoGroupByKey()
-            | "FetchImages" >> beam.ParDo(FetchImages(mode, config.fetch, config.resize, config.filters))
+            | "FetchImages"
+            >> beam.ParDo(FetchImages(mode, config.fetch, config.resize, config.filters)).with_outputs(
+                PREVIEWS, main="outcomes"
+            )
         )
+        outcomes = fetched.outcomes
+        _ = outcomes | StageClock("images")
+        _ = (fetched[PREVIEWS],) | "RejectPreviews" >> WriteRejectPreviews(config.output)
     built = (
         {"doc": keyed, "img": outcomes}
         | "ByDoc" >> beam.CoGroupByKey()
         | "Assemble" >> beam.ParDo(Assemble(post_chain)).with_outputs(REJECTS, main="samples")
     )
+    _ = built.samples | StageClock("assemble")
     kept, dedup_rejects = apply_dedup(
         built.samples, "document", config.dedup, count_filter=image_count_filter(post_chain)
     )
+    if config.dedup.enabled:
+        _ = kept | StageClock("dedup")
     rejects = (*read_rejects, docs[REJECTS], built[REJECTS], dedup_rejects) | "Rejects" >> beam.Flatten()
     return {"samples": kept, "rejects": rejects, "inputs": inputs} | "WriteShards" >> WriteShards(
         config.output,

@@ -44,8 +44,10 @@ from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner.launch import job_main, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
 from pipeline.runner.progress import ShowProgress
+from pipeline.steps.clock import StageClock
 from pipeline.steps.filtering import ApplyFilters
 from pipeline.steps.pairs import FetchPairs, PairInput, sample_from_webdataset, validate_row
+from pipeline.steps.previews import WriteRejectPreviews
 from pipeline.steps.rejects import REJECTS, reject, tag
 from schemas import PairSample, RejectReason, RejectRecord, Stage
 
@@ -258,6 +260,7 @@ def build_pairs(p: beam.Pipeline, config: PairsConfig) -> tuple[Any, Any, Any, A
             | "FirstOfKey" >> beam.FlatMapTuple(first_of_each_key).with_outputs(REJECTS, main="samples")
         )
         samples = unique.samples | ShowProgress("pairs", enabled=config.run.progress)
+        _ = (results.samples, results[REJECTS]) | StageClock("read")
         inputs = (results.samples | "Unsource" >> beam.MapTuple(_sample_of), results[REJECTS]) | "Inputs" >> (
             beam.Flatten()
         )
@@ -274,6 +277,7 @@ def build_pairs(p: beam.Pipeline, config: PairsConfig) -> tuple[Any, Any, Any, A
             read_and_validate, fmt, config.url_col, config.caption_col, config.allow_empty_caption
         ).with_outputs(REJECTS, main="good")
     )
+    _ = (checked.good, checked[REJECTS]) | StageClock("read")
     keyed = {"pairs": checked.good | "ByKey" >> beam.Map(lambda pr: (pr.key, pr))}
     if config.retry_failed:
         keyed["retry"] = (
@@ -301,6 +305,7 @@ def build_pairs(p: beam.Pipeline, config: PairsConfig) -> tuple[Any, Any, Any, A
     # a retry's valid rows are the whole list, most of them not retried: size by what is fetched
     basis = unique.pairs if config.retry_failed else checked.good
     samples = fetched.samples | ShowProgress("pairs", enabled=config.run.progress)
+    _ = fetched.samples | StageClock("fetch")
     return samples, rejects, inputs, basis
 
 
@@ -309,8 +314,12 @@ def build_pipeline(p: beam.Pipeline, config: PairsConfig, beam_args: list[str] |
     chain = build_chain(config.filters, kind="pair")
     samples, rejects, inputs, basis = build_pairs(p, config)
     filtered = samples | "Filter" >> ApplyFilters(chain, stage=Stage.FILTER)
+    _ = filtered.kept | StageClock("filter")
     kept, dedup_rejects = apply_dedup(filtered.kept, "pair", config.dedup)
+    if config.dedup.enabled:
+        _ = kept | StageClock("dedup")
     all_rejects = (rejects, filtered.rejects, dedup_rejects) | "AllRejects" >> beam.Flatten()
+    _ = (filtered.previews,) | "RejectPreviews" >> WriteRejectPreviews(config.output)
     return {"samples": kept, "rejects": all_rejects, "inputs": inputs} | "WriteShards" >> WriteShards(
         config.output,
         job="pairs",

@@ -36,14 +36,13 @@ from apache_beam.io.filesystems import FileSystems
 from filters.phash import DEFAULT_MAX_DISTANCE
 from pipeline.dedup.decontaminate import load_eval_sets
 from pipeline.io.build_reader import SUMMARY_KEYS, Build, ReadBuilds, resolve_builds
-from pipeline.io.manifest import MANIFEST_NAME
 from pipeline.io.readers import InputError
-from pipeline.io.shard_files import read_json, write_json_atomic
+from pipeline.io.shard_files import write_json_atomic
 from pipeline.io.shard_writer import MAX_SHARD_BYTES, SAMPLES_PER_SHARD, ShardConfig, WriteShards
 from pipeline.release.probes import REJECTS, ApplyVerdicts, extract_probes, sample_id
 from pipeline.release.stages import CrossDedup, EvalContamination
 from pipeline.report.build_report import write_report
-from pipeline.runner.launch import run_pipeline
+from pipeline.runner.launch import record_throughput, run_pipeline
 from pipeline.runner.options import RunConfig, add_run_args, job_parser, parse_job_config, resolved_config
 from pipeline.runner.progress import ShowProgress
 from schemas import DOCUMENT_SCHEMA, VIDEO_TEXT_PAIR_SCHEMA, RejectRecord
@@ -252,7 +251,7 @@ def prepare(argv: list[str] | None, step: str):
 def run(argv: list[str] | None = None, step: str = "dedup") -> dict[str, Any]:
     """Run `step` ("dedup" or "decontaminate"); returns {build name: its output manifest}."""
     config, beam_args, builds, stage = prepare(argv, step)
-    run_pipeline(
+    finished = run_pipeline(
         config.run.profile,
         config.output,
         beam_args,
@@ -261,7 +260,8 @@ def run(argv: list[str] | None = None, step: str = "dedup") -> dict[str, Any]:
     manifests = {}
     for b in builds:
         out = FileSystems.join(config.output, b.name)
-        manifests[b.name] = read_json(FileSystems.join(out, MANIFEST_NAME))
+        # one pipeline wrote every build: each manifest gets the pipeline's throughput record
+        manifests[b.name] = record_throughput(out, finished, [x.name for x in builds])
         write_report(out, manifests[b.name])
     summary = {
         name: {"job": m["job"], **{k: m.get(k) for k in SUMMARY_KEYS}} for name, m in manifests.items()

@@ -30,6 +30,8 @@ from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner.launch import job_main, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
 from pipeline.runner.progress import ShowProgress
+from pipeline.steps.clock import StageClock
+from pipeline.steps.previews import WriteRejectPreviews
 from pipeline.steps.rejects import REJECTS, reject
 from pipeline.steps.video_rows import row_key
 from pipeline.steps.videos import ProcessVideos
@@ -196,7 +198,12 @@ def build_pipeline(pipeline: beam.Pipeline, config: VideosConfig, beam_args: lis
         allow_buckets=tuple(config.allow_buckets),
     )
     inputs = keyed | "InputKeys" >> beam.Keys()
+    _ = rows | StageClock("read")
+    _ = results.samples | StageClock("fetch")
+    _ = (results.previews,) | "RejectPreviews" >> WriteRejectPreviews(config.output)
     kept, dedup_rejects = apply_dedup(results.samples, "video", config.dedup)
+    if config.dedup.enabled:
+        _ = kept | StageClock("dedup")
     return {
         "samples": kept,
         "rejects": (unique[REJECTS], results.rejects, dedup_rejects) | "AllRejects" >> beam.Flatten(),

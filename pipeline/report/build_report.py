@@ -1,17 +1,22 @@
-"""`report.html` next to a build's `manifest.json`: what the build kept, what it dropped and why.
+"""`report.html` next to a build's `manifest.json`: what the build kept, what it dropped and why,
+pictures of both, and how fast each stage ran.
 
-One self-contained HTML file (charts are inline SVG from `pipeline.report.charts`; no scripts, no
-network) so it opens offline from a bucket download. Per-sample numbers come from the parquet
-sidecars (`NAME-SSSSS.parquet`) and the rejects tables (`rejects-SSSSS.parquet`); columns differ
-by job (pairs: width/height/caption; m3w: texts/images; videos: width/height/caption), so every
-chart is drawn only from the columns that exist, and only those columns are read.
+One self-contained HTML file (pipeline/report/page.py: inline SVG charts, inline JPEG
+thumbnails, no scripts, a Content-Security-Policy that allows no request) so it opens offline
+from a bucket download. The page reads top down: a summary (kept, dropped, top reasons, time),
+galleries of kept samples and of rejected inputs (pipeline/report/galleries.py), the stage
+throughput the driver recorded in the manifest (pipeline/report/throughput_view.py), then the
+counts and distributions, each chart under its heading.
 
-The report runs on one machine after the build, so its cost is bounded whatever the build's
-size: every rejects table is read (two columns, counted by Arrow), but the distributions (image
-sizes, text lengths, languages) come from at most MAX_SIDECARS sidecars, evenly spaced over the
-shards (the page says so when it samples). Throughput comes from the shards' modification
-times. `flamingo report DIR` regenerates it; the shard writer calls `write_report` after the
-manifest, and a report failure is logged and written to `report_error.txt`, never raised.
+Per-sample numbers come from the parquet sidecars (`NAME-SSSSS.parquet`) and the rejects tables
+(`rejects-SSSSS.parquet`); columns differ by job (pairs: width/height/caption; m3w: texts/images;
+videos: width/height/caption), so every chart is drawn only from the columns that exist, and only
+those columns are read. The report runs on one machine after the build, so its cost is bounded
+whatever the build's size: every rejects table is read (two columns, counted by Arrow), but the
+distributions come from at most MAX_SIDECARS sidecars, evenly spaced over the shards (the page says
+so when it samples), and the galleries open a few shards. `flamingo report DIR` regenerates it;
+`run_job` calls `write_report` after the manifest, and a report failure is logged and written to
+`report_error.txt`, never raised.
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import html
-import itertools
 import json
 import logging
 import re
@@ -33,6 +37,10 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.io.shard_files import read_parquet
 from pipeline.report import charts as svg_charts
+from pipeline.report import galleries
+from pipeline.report.galleries import evenly_spaced
+from pipeline.report.page import chart, esc, page
+from pipeline.report.throughput_view import bound_sentence, throughput_section
 from schemas.manifest import MANIFEST_NAME, shard_names
 
 log = logging.getLogger(__name__)
@@ -68,7 +76,6 @@ class ReportData:
     text_lengths: list[int] = field(default_factory=list)  # characters per sample
     languages: Counter[str] = field(default_factory=Counter)
     rejects_by_stage_reason: Counter[tuple[str, str]] = field(default_factory=Counter)
-    shard_times: list[tuple[float, int]] = field(default_factory=list)  # (finished at, samples)
     sidecars_read: int = 0
     sidecars_total: int = 0
 
@@ -128,7 +135,6 @@ def _languages(table: pa.Table) -> Counter[str]:
 
 def collect(output_dir: str, manifest: dict[str, Any]) -> ReportData:
     data = ReportData()
-    name = manifest.get("name") or manifest.get("job") or "*"
     # the manifest's shards only: files an earlier run left in a reused folder are not this build
     tars = shard_names(manifest, f"{output_dir}/{MANIFEST_NAME}")
     sidecars = [FileSystems.join(output_dir, tar[: -len(".tar")] + ".parquet") for tar in tars]
@@ -152,11 +158,6 @@ def collect(output_dir: str, manifest: dict[str, Any]) -> ReportData:
                     )
                 )
             )
-    counts = dict(zip(tars, (s["count"] for s in manifest["shards"]), strict=True))
-    for meta in _match(FileSystems.join(output_dir, f"{name}-*.tar")):
-        tar = meta.path.rsplit("/", 1)[-1]
-        if tar in counts and meta.last_updated_in_seconds:
-            data.shard_times.append((float(meta.last_updated_in_seconds), counts[tar]))
     return data
 
 
@@ -174,31 +175,7 @@ def rejects_files(manifest: dict[str, Any], output_dir: str) -> list[str]:
     return [FileSystems.join(output_dir, n) for n in names]
 
 
-def evenly_spaced(items: list, limit: int) -> list:
-    """All of `items` when there are at most `limit`, else `limit` of them spread evenly, first
-    and last included."""
-    if len(items) <= limit:
-        return list(items)
-    if limit == 1:
-        return [items[0]]
-    return [items[round(i * (len(items) - 1) / (limit - 1))] for i in range(limit)]
-
-
 # -- charts ---------------------------------------------------------------------------------------
-
-
-def _throughput(shard_times: list[tuple[float, int]]) -> str:
-    points = sorted(shard_times)
-    start = points[0][0]
-    minutes = [(t - start) / 60 for t, _ in points]
-    cumulative = list(itertools.accumulate(n for _, n in points))
-    return svg_charts.step_chart(
-        "samples written over time (shard completion)",
-        minutes,
-        cumulative,
-        "minutes since first shard",
-        "samples",
-    )
 
 
 def charts(manifest: dict[str, Any], data: ReportData) -> list[tuple[str, str]]:
@@ -207,33 +184,46 @@ def charts(manifest: dict[str, Any], data: ReportData) -> list[tuple[str, str]]:
     out = []
     funnel = {"inputs": manifest.get("inputs", 0), "written": manifest.get("written", 0)}
     funnel.update({f"rejected: {k}": v for k, v in manifest.get("rejected_by_stage", {}).items()})
-    out.append(("Counts per stage", barh("inputs, rejects per stage, written", funnel)))
+    out.append(("Counts per stage", barh("inputs, rejects per stage, written", funnel, "inputs")))
     if manifest.get("rejected_by_reason"):
-        out.append(("Rejects by reason", barh("rejected inputs by reason", manifest["rejected_by_reason"])))
+        out.append(
+            ("Rejects by reason", barh("rejected inputs by reason", manifest["rejected_by_reason"], "inputs"))
+        )
     if manifest.get("image_rejected_by_reason"):
         out.append(
             (
                 "Image rejects by reason",
-                barh("rejected images by reason", manifest["image_rejected_by_reason"]),
+                barh("image slots removed from kept pages", manifest["image_rejected_by_reason"], "images"),
             )
         )
     if data.image_sizes:
         widths, heights = zip(*data.image_sizes, strict=True)
         out.append(
-            ("Image sizes", hist("image size (source)", {"width": widths, "height": heights}, "pixels"))
+            (
+                "Image sizes",
+                hist("width and height of the source images", {"width": widths, "height": heights}, "pixels"),
+            )
         )
         aspects = [w / h for w, h in data.image_sizes]
         out.append(
-            ("Aspect ratios", hist("aspect ratio (width / height)", {"aspect": aspects}, "width / height"))
+            (
+                "Aspect ratios",
+                hist(
+                    "source images by aspect ratio (wide to the right)",
+                    {"aspect": aspects},
+                    "width : height",
+                    named_ticks=svg_charts.aspect_ticks,
+                ),
+            )
         )
     if data.text_lengths:
         lengths = [max(n, 1) for n in data.text_lengths]
-        out.append(("Text lengths", hist("text length per sample", {"characters": lengths}, "characters")))
+        out.append(
+            ("Text lengths", hist("characters of text per sample", {"characters": lengths}, "characters"))
+        )
     if data.languages:
         top = dict(data.languages.most_common(TOP_LANGUAGES))
-        out.append(("Languages", barh(f"languages (top {TOP_LANGUAGES})", top, "samples")))
-    if len(data.shard_times) > 1:
-        out.append(("Throughput", _throughput(data.shard_times)))
+        out.append(("Languages", barh(f"samples per language (top {TOP_LANGUAGES})", top, "samples")))
     return out
 
 
@@ -246,35 +236,83 @@ def _table(rows: list[tuple[Any, ...]], header: tuple[str, ...]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def render_html(manifest: dict[str, Any], data: ReportData) -> str:
+def _top(counts: dict[str, int], n: int = 3) -> str:
+    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    text = ", ".join(f"{k} {v:,}" for k, v in items[:n])
+    return text + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def human_bytes(n: float) -> str:
+    """1,023 bytes, 30.5 KiB, 356.5 KiB, 5.0 GiB."""
+    if n < 1024:
+        return f"{int(n):,} bytes"
+    n /= 1024
+    for unit in ("KiB", "MiB"):
+        if n < 1024:
+            return f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} GiB"
+
+
+def summary(manifest: dict[str, Any]) -> str:
+    """The page's first paragraph: kept, dropped, top reasons, time (plain text)."""
+    inputs, written, rejected = (manifest.get(k, 0) for k in ("inputs", "written", "rejected"))
+    share = f" ({written / inputs:.1%})" if inputs else ""
+    lines = [f"Kept {written:,} of {inputs:,} inputs{share}; dropped {rejected:,}."]
+    if manifest.get("rejected_by_reason"):
+        lines.append(f"Top reasons: {_top(manifest['rejected_by_reason'])}.")
+    image = manifest.get("image_rejected_by_reason") or {}
+    if image:
+        lines.append(f"{sum(image.values()):,} image slots removed from kept pages ({_top(image)}).")
+    if manifest.get("conservation_ok") is False:
+        lines.append("Inputs are NOT all accounted for (conservation_ok is false).")
+    if manifest.get("throughput"):
+        lines.append(bound_sentence(manifest["throughput"]))
+    shards = manifest.get("num_shards", 0)
+    lines.append(
+        f"{shards:,} shard{'' if shards == 1 else 's'}, {human_bytes(manifest.get('total_bytes', 0))}."
+    )
+    return " ".join(lines)
+
+
+def render_html(manifest: dict[str, Any], data: ReportData, output_dir: str | None = None) -> str:
+    """The page; with `output_dir` (the build folder) it holds the galleries too."""
     title = f"{manifest.get('job', '?')} build: {manifest.get('name', '?')}"
-    summary = [
+    facts = [
         (k, manifest.get(k, ""))
         for k in ("created", "inputs", "written", "rejected", "conservation_ok", "num_shards", "total_bytes")
     ]
+    body = [f'<p class="summary">{esc(summary(manifest))}</p>', _table(facts, ("", ""))]
+    if output_dir is not None:
+        budget = galleries.Budget()
+        kept = galleries.kept_section(output_dir, manifest, budget)
+        if kept:
+            body += ["<h2>Kept samples</h2>", kept]
+        dropped = galleries.rejects_section(output_dir, data.rejects_by_stage_reason, budget)
+        if dropped:
+            body += ["<h2>Rejected inputs</h2>", dropped]
+        if budget.refused:
+            body.append(
+                f'<p class="warn">{budget.refused} thumbnails were left out to keep the page small.</p>'
+            )
+    body += ["<h2>Throughput</h2>", throughput_section(manifest.get("throughput"))]
     rejects = sorted(data.rejects_by_stage_reason.items(), key=lambda kv: (-kv[1], kv[0]))
-    parts = [
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
-        "<style>body{font-family:sans-serif;max-width:60em;margin:auto}td,th{padding:2px 8px;"
-        "border-bottom:1px solid #ddd;text-align:left}figure{margin:1.5em 0}"
-        "figcaption{font-weight:bold;font-size:1.2em}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        _table(summary, ("", "")),
+    body += [
         "<h2>Rejects by stage and reason</h2>",
         _table([(s, r, n) for (s, r), n in rejects], ("stage", "reason", "count"))
         if rejects
         else "<p>none</p>",
+        "<h2>Counts and distributions</h2>",
     ]
     if data.sidecars_read < data.sidecars_total:
-        parts.append(
+        body.append(
             f"<p>Image sizes, text lengths and languages below are drawn from {data.sidecars_read} "
             f"of the {data.sidecars_total} shards, evenly spaced; counts and rejects are from all.</p>"
         )
-    for heading, svg in charts(manifest, data):
-        parts.append(f"<figure>{svg}<figcaption>{html.escape(heading)}</figcaption></figure>")
+    body += [chart(heading, svg) for heading, svg in charts(manifest, data)]
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    parts.append(f"<p><small>generated {stamp} by pipeline/report/build_report.py</small></p></body></html>")
-    return "\n".join(parts)
+    body.append(f"<p><small>generated {stamp} by pipeline/report/build_report.py</small></p>")
+    return page(title, body)
 
 
 def _write_text(path: str, text: str) -> None:
@@ -285,7 +323,7 @@ def _write_text(path: str, text: str) -> None:
 def render_report(output_dir: str, manifest: dict[str, Any]) -> str:
     """Write report.html (raises on failure); returns its path."""
     path = FileSystems.join(output_dir, REPORT_NAME)
-    _write_text(path, render_html(manifest, collect(output_dir, manifest)))
+    _write_text(path, render_html(manifest, collect(output_dir, manifest), output_dir))
     error_path = FileSystems.join(output_dir, ERROR_NAME)
     if FileSystems.exists(error_path):  # a stale error from an earlier attempt no longer holds
         FileSystems.delete([error_path])

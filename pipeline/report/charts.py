@@ -1,4 +1,4 @@
-"""Small inline-SVG charts for `report.html`: horizontal bars, overlaid histograms, a step line.
+"""Small inline-SVG charts for `report.html`: horizontal bars, overlaid histograms, a timeline.
 
 Each function returns one self-contained `<svg>` element (no scripts, no external references,
 every label escaped) to paste straight into HTML. Drawing these by hand replaced matplotlib in
@@ -9,13 +9,13 @@ samples. Each bar and bin carries its number (`data-value` / `data-count`) and a
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
 import numpy as np
 
 WIDTH = 640
-PLOT_HEIGHT = 260  # histogram and step charts
+PLOT_HEIGHT = 260  # histograms
 ROW = 20  # px per bar in bar charts
 LEFT, RIGHT, TOP, BOTTOM = 58, 16, 30, 44  # plot margins: y tick labels, title, x ticks + label
 COLOURS = ("#4878a8", "#e07b39")  # first one as in the old matplotlib bars; the second for overlays
@@ -38,13 +38,42 @@ def nice_ticks(lo: float, hi: float, target: int = 5, integer: bool = False) -> 
 
 
 def log_ticks(lo: float, hi: float) -> list[float]:
-    """Powers of ten inside [lo, hi]; 2x and 5x multiples too when fewer than two decades fit."""
+    """Powers of ten inside [lo, hi]; 2x and 5x multiples too when fewer than two decades fit;
+    round linear steps inside the range when even those give fewer than three (a range inside
+    one decade, e.g. image sides 96-240 px: 100, 150, 200)."""
     decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
-    for multiples in ((1,), (1, 2, 5)):
+    for multiples, enough in (((1,), 2), ((1, 2, 5), 3)):
         ticks = [m * 10.0**k for k in decades for m in multiples if lo <= m * 10.0**k <= hi * (1 + 1e-9)]
-        if len(ticks) >= 2:
+        if len(ticks) >= enough:
             return ticks
-    return [lo, hi]
+    inside = [t for t in nice_ticks(lo, hi) if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)]
+    return inside if len(inside) >= 2 else [lo, hi]
+
+
+# Aspect ratios people name (width:height), for an aspect-ratio axis; thinned when many fit.
+ASPECT_RATIOS = (
+    (1, 4),
+    (1, 3),
+    (1, 2),
+    (2, 3),
+    (3, 4),
+    (1, 1),
+    (4, 3),
+    (3, 2),
+    (16, 9),
+    (2, 1),
+    (3, 1),
+    (4, 1),
+)
+COMMON_ASPECTS = {(1, 4), (1, 2), (3, 4), (1, 1), (4, 3), (2, 1), (4, 1)}
+
+
+def aspect_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
+    """(width / height, "W:H") for the named aspect ratios inside [lo, hi]."""
+    ticks = [(w / h, f"{w}:{h}") for w, h in ASPECT_RATIOS if lo <= w / h <= hi]
+    if len(ticks) > 7:
+        ticks = [(v, label) for v, label in ticks if tuple(map(int, label.split(":"))) in COMMON_ASPECTS]
+    return ticks
 
 
 def fmt(v: float) -> str:
@@ -63,6 +92,8 @@ def _text(x: float, y: float, s: str, anchor: str = "middle", **attrs: str) -> s
 
 
 def _svg(width: float, height: float, title: str, body: list[str]) -> str:
+    """The chart; `title` is its accessible name and a small grey subtitle (the page puts the
+    heading above the chart, in HTML)."""
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(title)}" '
@@ -72,19 +103,21 @@ def _svg(width: float, height: float, title: str, body: list[str]) -> str:
         [
             head,
             f"<title>{escape(title)}</title>",
-            _text(width / 2, 18, title, font_size="14", font_weight="bold"),
+            _text(width / 2, 16, title, font_size="12", fill="#666", **{"class": "subtitle"}),
             *body,
             "</svg>",
         ]
     )
 
 
-def _x_axis(ticks: list[float], xmap, left: float, right: float, y: float, label: str) -> list[str]:
+def _x_axis(
+    ticks: list[float], xmap, left: float, right: float, y: float, label: str, labels: list[str] | None = None
+) -> list[str]:
     out = [f'<line class="axis" x1="{left:.1f}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" stroke="#333"/>']
-    for t in ticks:
+    for i, t in enumerate(ticks):
         x = xmap(t)
         out.append(f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x:.1f}" y2="{y + 4:.1f}" stroke="#333"/>')
-        out.append(_text(x, y + 15, fmt(t), **{"class": "xtick"}))
+        out.append(_text(x, y + 15, labels[i] if labels else fmt(t), **{"class": "xtick"}))
     out.append(_text((left + right) / 2, y + 34, label, font_size="12"))
     return out
 
@@ -140,8 +173,16 @@ def histogram_edges(values: np.ndarray, log_x: bool) -> tuple[np.ndarray, bool]:
     return np.histogram_bin_edges(values, NUM_BINS), False
 
 
-def histogram(title: str, series: Mapping[str, Sequence[float]], xlabel: str, log_x: bool = True) -> str:
-    """Overlaid histograms on shared bins; a legend when there is more than one series."""
+def histogram(
+    title: str,
+    series: Mapping[str, Sequence[float]],
+    xlabel: str,
+    log_x: bool = True,
+    named_ticks: Callable[[float, float], list[tuple[float, str]]] | None = None,
+) -> str:
+    """Overlaid histograms on shared bins; a legend when there is more than one series.
+    `named_ticks(lo, hi)` gives (value, label) ticks for the x axis instead of numbers (e.g.
+    `aspect_ticks`); with fewer than two inside the range the numbers are used."""
     arrays = {k: np.asarray(v, dtype=float) for k, v in series.items()}
     arrays = {k: v[np.isfinite(v)] for k, v in arrays.items()}
     right, bottom = WIDTH - RIGHT, PLOT_HEIGHT - BOTTOM
@@ -154,6 +195,10 @@ def histogram(title: str, series: Mapping[str, Sequence[float]], xlabel: str, lo
     yticks = nice_ticks(0, max(int(c.max(initial=0)) for c in counts.values()) or 1, integer=True)
     lo, hi = (math.log10(edges[0]), math.log10(edges[-1])) if is_log else (edges[0], edges[-1])
     xticks = log_ticks(edges[0], edges[-1]) if is_log else [t for t in nice_ticks(lo, hi) if lo <= t <= hi]
+    named = named_ticks(edges[0], edges[-1]) if named_ticks else []
+    xlabels = None
+    if len(named) >= 2:
+        xticks, xlabels = [v for v, _ in named], [label for _, label in named]
 
     def xmap(v: float) -> float:
         return LEFT + (right - LEFT) * ((math.log10(v) if is_log else v) - lo) / (hi - lo)
@@ -174,7 +219,7 @@ def histogram(title: str, series: Mapping[str, Sequence[float]], xlabel: str, lo
                     f'fill="{colour}" fill-opacity="{opacity}" data-series="{escape(name)}" data-count="{k}">'
                     f"<title>{escape(name)} {fmt(a)}–{fmt(b)}: {k}</title></rect>"
                 )
-    body += _x_axis(xticks, xmap, LEFT, right, bottom, xlabel + (" (log scale)" if is_log else ""))
+    body += _x_axis(xticks, xmap, LEFT, right, bottom, xlabel + (" (log scale)" if is_log else ""), xlabels)
     if len(counts) > 1:
         for n, name in enumerate(counts):
             y = TOP + 4 + 16 * n
@@ -186,25 +231,29 @@ def histogram(title: str, series: Mapping[str, Sequence[float]], xlabel: str, lo
     return _svg(WIDTH, PLOT_HEIGHT, title, body)
 
 
-def step_chart(title: str, xs: Sequence[float], ys: Sequence[float], xlabel: str, ylabel: str) -> str:
-    """A line that holds each y from its x until the next x (matplotlib's where="post")."""
-    right, bottom = WIDTH - RIGHT, PLOT_HEIGHT - BOTTOM
-    if not xs:
-        return _svg(WIDTH, PLOT_HEIGHT, title, [_text((LEFT + right) / 2, (TOP + bottom) / 2, "no data")])
-    xticks, yticks = nice_ticks(min(0, min(xs)), max(xs)), nice_ticks(min(0, min(ys)), max(ys))
+def span_chart(title: str, rows: Sequence[tuple[str, float, float, str]], xlabel: str, x_max: float) -> str:
+    """One horizontal bar per row from its start to its end on a shared axis from 0 to `x_max`
+    (a timeline); rows are (label, start, end, note), the note printed after the bar. A span of
+    zero length is drawn 2 px wide so that it shows."""
+    shown = [label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…" for label, *_ in rows]
+    left = 12 + 7 * max((len(s) for s in shown), default=4)
+    right = WIDTH - RIGHT - 7 * max((len(note) for *_, note in rows), default=0) - 6
+    ticks = nice_ticks(0, max(x_max, max((end for _, _, end, _ in rows), default=0)) or 1)
+    height = TOP + ROW * len(rows) + BOTTOM
 
     def xmap(v: float) -> float:
-        return LEFT + (right - LEFT) * (v - xticks[0]) / (xticks[-1] - xticks[0])
+        return left + (right - left) * v / ticks[-1]
 
-    def ymap(v: float) -> float:
-        return bottom - (bottom - TOP) * (v - yticks[0]) / (yticks[-1] - yticks[0])
-
-    path = [f"M{xmap(xs[0]):.1f},{ymap(ys[0]):.1f}"]
-    for x, y in zip(xs[1:], ys[1:], strict=True):
-        path.append(f"H{xmap(x):.1f}V{ymap(y):.1f}")
-    body = _y_axis(yticks, ymap, LEFT, right, ylabel)
-    body.append(
-        f'<path class="step" d="{"".join(path)}" fill="none" stroke="{COLOURS[0]}" stroke-width="2"/>'
-    )
-    body += _x_axis(xticks, xmap, LEFT, right, bottom, xlabel)
-    return _svg(WIDTH, PLOT_HEIGHT, title, body)
+    body = []
+    for i, ((label, start, end, note), short) in enumerate(zip(rows, shown, strict=True)):
+        y, x0 = TOP + i * ROW, xmap(start)
+        w = max(xmap(end) - x0, 2.0)
+        body.append(
+            f'<rect class="span" x="{x0:.1f}" y="{y + 3:.1f}" width="{w:.1f}" height="{ROW - 6}" '
+            f'fill="{COLOURS[0]}" data-start="{start}" data-end="{end}">'
+            f"<title>{escape(label)}: {fmt(start)}–{fmt(end)} {escape(xlabel)}</title></rect>"
+        )
+        body.append(_text(left - 6, y + ROW / 2 + 4, short, "end", **{"class": "label"}))
+        body.append(_text(x0 + w + 4, y + ROW / 2 + 4, note, "start", **{"class": "value"}))
+    body += _x_axis(ticks, xmap, left, right, TOP + ROW * len(rows) + 2, xlabel)
+    return _svg(WIDTH, height, title, body)

@@ -2,28 +2,34 @@
 and read back the manifest the shard writer wrote last.
 
 A job module needs three things: `build_parser()`, its config dataclass (with `output` and
-`run` fields) and `build_pipeline(p, config, beam_args)`; `run_job` does the rest, then writes
-report.html next to the manifest (on the machine that launched the job, from the files).
+`run` fields) and `build_pipeline(p, config, beam_args)`; `run_job` does the rest: it adds the
+run's stage throughput (pipeline/runner/throughput.py, from the PipelineResult's metrics) to the
+manifest, then writes report.html next to it (on the machine that launched the job, from the files).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
-import re
 import sys
 from collections.abc import Callable
 from typing import Any
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import StandardOptions
 
 from pipeline.io.manifest import MANIFEST_NAME
 from pipeline.io.readers import InputError
-from pipeline.io.shard_files import read_json
+from pipeline.io.shard_files import read_json, write_json_atomic
 from pipeline.report.build_report import write_report
+from pipeline.runner import throughput
+from pipeline.runner.input_errors import input_errors_as_one_line
 from pipeline.runner.local_runner import runner_for
 from pipeline.runner.options import make_pipeline_options, parse_job_config
 from pipeline.runner.progress import close_bars
+from pipeline.steps.clock import now_ms
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,19 @@ class EmptyInputError(InputError):
     """The inputs hold no rows (an empty or header-only list) and --allow-empty was not given."""
 
 
+@dataclasses.dataclass(frozen=True)
+class FinishedRun:
+    """A pipeline that ran to the end: its result (metrics) and the driver's clock around it."""
+
+    result: Any  # beam.runners.runner.PipelineResult
+    runner: str
+    started_ms: int
+    finished_ms: int
+
+    def throughput(self) -> dict[str, Any]:
+        return throughput.from_result(self.result, self.started_ms, self.finished_ms, self.runner)
+
+
 def run_job(
     build_parser: Callable[[], argparse.ArgumentParser],
     config_cls: type,
@@ -41,8 +60,10 @@ def run_job(
     argv: list[str] | None,
 ) -> dict[str, Any]:
     config, beam_args = parse_job_config(build_parser(), config_cls, argv)
-    run_pipeline(config.run.profile, config.output, beam_args, lambda p: build_pipeline(p, config, beam_args))
-    manifest = read_json(f"{config.output.rstrip('/')}/{MANIFEST_NAME}")
+    run = run_pipeline(
+        config.run.profile, config.output, beam_args, lambda p: build_pipeline(p, config, beam_args)
+    )
+    manifest = record_throughput(config.output, run)
     write_report(config.output, manifest)  # never raises: a failure goes to report_error.txt
     if manifest["inputs"] == 0 and not config.run.allow_empty:
         raise EmptyInputError(
@@ -53,78 +74,37 @@ def run_job(
     return manifest
 
 
-def input_error_in(exc: BaseException) -> str | None:
-    """The message of the InputError behind a failed run (raised here, or on a worker, where Beam
-    wraps it into its own error's text), else None."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, InputError):
-            return BEAM_SUFFIX.sub("", str(exc))
-        exc = exc.__cause__ or exc.__context__
-    return None
-
-
-def _worker_input_error(text: str) -> str | None:
-    """The InputError line in the text of an error Beam raised for a worker's failure."""
-    found = INPUT_ERROR_LINE.findall(text)
-    return BEAM_SUFFIX.sub("", found[-1]).strip() if found else None
-
-
-INPUT_ERROR_LINE = re.compile(r"(?:^|\n)\S*InputError: ([^\n]+)")
-BEAM_SUFFIX = re.compile(r" \[while running '[^']*'\]$")
-
-
-class _HideInputErrorTraces(logging.Filter):
-    """Beam logs a worker's exception with its whole traceback; for an input error the one line the
-    command prints says it all."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.exc_info[1] is not None and input_error_in(record.exc_info[1]):
-            return False
-        return "InputError: " not in record.getMessage()
-
-
-class _StderrWithoutInputErrorTraces:
-    """sys.stderr, minus the tracebacks Beam's in-process workers print for an input error (they
-    `print` them before logging them; the command's one line says it all)."""
-
-    def __init__(self, stream):
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        if text.lstrip().startswith("Traceback") and "InputError: " in text:
-            return len(text)
-        return self._stream.write(text)
-
-    def __getattr__(self, name: str):
-        return getattr(self._stream, name)
-
-
 def run_pipeline(
     profile: str, output: str, beam_args: list[str], build: Callable[[beam.Pipeline], Any]
-) -> None:
+) -> FinishedRun:
     """Build (`build(p)`) and run one pipeline under the options `profile` and the Beam flags
     resolve to, on our local runner when they name FnApiRunner; progress bars are closed after."""
     options = make_pipeline_options(beam_args, profile=profile, output=output)
-    quiet = _HideInputErrorTraces()
-    handlers = logging.getLogger().handlers
-    for handler in handlers:
-        handler.addFilter(quiet)
-    stderr, sys.stderr = sys.stderr, _StderrWithoutInputErrorTraces(sys.stderr)
+    started = now_ms()
     try:
-        with beam.Pipeline(runner=runner_for(options), options=options) as p:
+        with input_errors_as_one_line(), beam.Pipeline(runner=runner_for(options), options=options) as p:
             build(p)
-    except Exception as exc:
-        message = input_error_in(exc) or _worker_input_error(str(exc))
-        if message is None:
-            raise
-        raise InputError(message) from None
     finally:
-        sys.stderr = stderr
-        for handler in handlers:
-            handler.removeFilter(quiet)
         close_bars()
+    runner = str(options.view_as(StandardOptions).runner or "default")
+    return FinishedRun(p.result, runner, started, now_ms())
+
+
+def record_throughput(output_dir: str, run: FinishedRun, builds: list[str] | None = None) -> dict[str, Any]:
+    """The build's manifest with the run's `throughput` record added, rewritten in place (atomically:
+    a reader sees the old manifest or the new one). Returns the manifest. `builds`: every build the
+    one pipeline wrote (a release step), named in the record, whose numbers cover them all."""
+    path = FileSystems.join(output_dir, MANIFEST_NAME)
+    manifest = read_json(path)
+    try:
+        manifest["throughput"] = run.throughput()
+        if builds and len(builds) > 1:
+            manifest["throughput"]["builds_in_run"] = builds
+    except NotImplementedError as exc:  # a runner whose result has no metrics API
+        log.warning("%s reports no metrics (%s); the manifest has no throughput record", run.runner, exc)
+        return manifest
+    write_json_atomic(path, manifest)
+    return manifest
 
 
 def log_summary(job: str, manifest: dict[str, Any]) -> int:

@@ -31,6 +31,7 @@ from apache_beam.metrics import Metrics
 
 from filters.chain import FilterChain
 from filters.samples import sample_key, sample_source
+from pipeline.steps.previews import PREVIEWS, preview, sample_image
 from pipeline.steps.rejects import REJECTS, reject
 from pipeline.steps.slots import image_reject_key
 from schemas import RejectReason, Stage
@@ -83,17 +84,15 @@ class _FilterDoFn(beam.DoFn):
             yield result.sample
             return
         self._inc(f"{result.filter_name}:{result.reject.reason.value}")
-        yield reject(
-            key,
-            self._source_fn(sample),
-            self._stage,
-            result.reject.reason,
-            f"{result.filter_name}: {result.reject.detail}",
-        )
+        why = (self._source_fn(sample), self._stage, result.reject.reason)
+        detail = f"{result.filter_name}: {result.reject.detail}"
+        yield reject(key, *why, detail)
+        yield from preview(key, *why, detail, sample_image(sample))
 
 
 class ApplyFilters(beam.PTransform):
-    """samples -> (kept, rejects); see the module docstring."""
+    """samples -> (kept, rejects, previews); see the module docstring (previews: pictures of a few
+    rejected images for the report, pipeline/steps/previews.py)."""
 
     def __init__(
         self,
@@ -112,4 +111,4 @@ class ApplyFilters(beam.PTransform):
     def expand(self, pcoll):
         return pcoll | "ApplyChain" >> beam.ParDo(
             _FilterDoFn(self._chain, self._stage, self._key_fn, self._source_fn)
-        ).with_outputs(REJECTS, main=KEPT)
+        ).with_outputs(REJECTS, PREVIEWS, main=KEPT)

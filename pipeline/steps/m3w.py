@@ -29,6 +29,7 @@ from filters.chain import FilterChain, load_filter_config
 from filters.defaults import default_config
 from filters.samples import ImageSample
 from pipeline.io.readers import InputError
+from pipeline.steps.previews import preview
 from pipeline.steps.rejects import REJECTS, reject, tag
 from pipeline.steps.slots import SlotDrop, image_reject_key, remove_image_slots
 from schemas import M3WSample, MediaFile, RejectReason, Stage, url_key, warc_key
@@ -200,7 +201,8 @@ class ImageOutcome:
 
 
 class FetchImages(beam.DoFn):
-    """(image URL, {want: [(doc key, pos)], where: [(warc, offset)]}) -> (doc key, (pos, outcome))."""
+    """(image URL, {want: [(doc key, pos)], where: [(warc, offset)]}) -> (doc key, (pos, outcome)),
+    and on PREVIEWS the images a filter rejected (pipeline/steps/previews.py)."""
 
     def __init__(self, mode: str, fetch_config: FetchConfig, resize: ResizeConfig, filters: str | None):
         self.mode, self.fetch_config, self.resize, self.filters = mode, fetch_config, resize, filters
@@ -219,10 +221,14 @@ class FetchImages(beam.DoFn):
         want = list(groups["want"])
         if not want:
             return
-        outcome = self._outcome(url, list(groups["where"]))
+        outcome, rejected = self._outcome(url, list(groups["where"]))
         _count("images_ok" if outcome.ok else f"images_failed_{outcome.reason.value}")
         for doc_key, pos in want:
             yield doc_key, (pos, outcome)
+        if rejected is not None:  # a picture for the report, under its first page's slot-reject key
+            page = min(doc_key for doc_key, _ in want)
+            why = (image_reject_key(page, url), url, Stage.IMAGE, outcome.reason)
+            yield from preview(*why, f"{outcome.detail} (page {page})", rejected)
 
     def _raw(self, url: str, where: list) -> tuple[bytes | None, RejectReason, str]:
         if self.mode in ("warc", "both") and where:
@@ -240,23 +246,24 @@ class FetchImages(beam.DoFn):
             return (r.content, r.reason, r.detail) if r.ok else (None, r.reason, r.detail)
         return None, RejectReason.NOT_IN_ARCHIVE, "not among the archive's image records"
 
-    def _outcome(self, url: str, where: list) -> ImageOutcome:
+    def _outcome(self, url: str, where: list) -> tuple[ImageOutcome, bytes | None]:
+        """The slot outcome, and the decoded image when a filter rejected it (for a preview only:
+        the bytes of a rejected image do not travel on to the pages)."""
         raw, reason, detail = self._raw(url, where)
         if raw is None:
-            return ImageOutcome(False, reason, detail)
+            return ImageOutcome(False, reason, detail), None
         out = self.processor.process(raw)
         if not out.ok:
-            return ImageOutcome(False, out.reason, out.detail)
+            return ImageOutcome(False, out.reason, out.detail), None
         sample = ImageSample(url=url, data=out.data, width=out.original_width, height=out.original_height)
         verdict = self.chain.apply(sample)
         if verdict.reject is not None:
-            return ImageOutcome(
-                False, verdict.reject.reason, f"{verdict.filter_name}: {verdict.reject.detail}"
-            )
+            why = f"{verdict.filter_name}: {verdict.reject.detail}"
+            return ImageOutcome(False, verdict.reject.reason, why), out.data
         info = {
             k: getattr(out, k) for k in ("sha256", "width", "height", "original_width", "original_height")
         }
-        return ImageOutcome(True, image=MediaFile(out.data, out.ext or "jpg"), info=info)
+        return ImageOutcome(True, image=MediaFile(out.data, out.ext or "jpg"), info=info), None
 
 
 class Assemble(beam.DoFn):

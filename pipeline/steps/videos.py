@@ -26,6 +26,7 @@ from crawlers.http.fetch import FetchConfig, Fetcher
 from crawlers.media.video_processor import VideoProcessor, VideoProcessorConfig
 from filters import build_chain
 from filters.samples import DecodedVideo
+from pipeline.steps.previews import PREVIEWS, preview
 from pipeline.steps.rejects import REJECTS, reject
 from pipeline.steps.video_rows import FETCHED_SCHEMES, VideoRowError, list_dir_of, local_path, parse_row
 from schemas import RejectReason, Stage, VideoSample, VideoTextPair, stable_key
@@ -104,7 +105,9 @@ class _ProcessVideo(beam.DoFn):
         if self.chain is not None:
             outcome = self.chain.apply(DecodedVideo(pair=pair, frames=result.frames))
             if outcome.reject is not None:
-                yield reject(video.key, video.url, Stage.FILTER, outcome.reject.reason, outcome.reject.detail)
+                why = (video.key, video.url, Stage.FILTER, outcome.reject.reason, outcome.reject.detail)
+                yield reject(*why)
+                yield from preview(*why, result.jpegs[0] if result.jpegs else None)
                 return
         self.written.inc()
         yield VideoSample(pair, list(result.jpegs), result.clip)
@@ -162,11 +165,12 @@ def _copy_bounded(src, out, limit: int) -> int | None:
 
 
 class ProcessVideos(beam.PTransform):
-    """(source, row) -> {"samples": VideoSample, "rejects": RejectRecord} (a DoFnOutputsTuple)."""
+    """(source, row) -> {"samples": VideoSample, "rejects": RejectRecord, "previews": the first frame
+    of each video a filter rejected (pipeline/steps/previews.py)} (a DoFnOutputsTuple)."""
 
     def __init__(self, processor_config: VideoProcessorConfig, **kwargs):
         super().__init__()
         self.dofn = _ProcessVideo(processor_config, **kwargs)
 
     def expand(self, rows):
-        return rows | "Video" >> beam.ParDo(self.dofn).with_outputs(REJECTS, main="samples")
+        return rows | "Video" >> beam.ParDo(self.dofn).with_outputs(REJECTS, PREVIEWS, main="samples")

@@ -1,40 +1,34 @@
-"""A fast smoke run of `flamingo demo`: a small sample web, the pairs job, a few training
-steps, the evaluation and both report files. (The full demo is `make demo`.)"""
+"""A fast smoke run of `flamingo demo` (tests/demo/conftest.py): a small sample web, every job, a few
+training steps, the evaluation and the report files. (The full demo is `make demo`.)"""
 
 from __future__ import annotations
 
 import json
 
-import torch
-
-from demo.run import main, run
+from demo.run import main
 
 
-def test_demo_smoke_writes_report_json_and_html(tmp_path):
-    threads = torch.get_num_threads()
-    try:
-        report = run(
-            str(tmp_path / "demo"),
-            num_steps=3,
-            jobs=("pairs", "nonexistent"),
-            num_pages=8,
-            lm_steps=5,
-            max_queries=4,
-            progress=False,
-        )
-    finally:
-        torch.set_num_threads(threads)
-    saved = json.loads((tmp_path / "demo" / "report.json").read_text())
+def test_demo_smoke_writes_report_json_and_html(demo_run):
+    out, report = demo_run
+    saved = json.loads((out / "report.json").read_text())
     assert set(saved["eval"]) >= {"accuracy", "accuracy_shuffled_images", "chance"}
     assert saved["jobs"]["nonexistent"] == {"status": "missing"}
-    pairs = saved["jobs"]["pairs"]
-    assert pairs["status"] == "ok" and pairs["written"] > 0
-    assert pairs["inputs"] == pairs["written"] + pairs["rejected"]
-    assert len(saved["train"]["loss"]) == 3 and saved["train"]["loss_by_dataset"].keys() == {"pairs"}
+    for job in ("pairs", "m3w", "videos"):
+        built = saved["jobs"][job]
+        assert built["status"] == "ok" and built["written"] > 0
+        assert built["inputs"] == built["written"] + built["rejected"]
+        assert (out / "shards" / job / "report.html").is_file()
+    assert len(saved["train"]["loss"]) == 3 and saved["train"]["loss_by_dataset"].keys() == {
+        "pairs",
+        "m3w",
+        "videos",
+    }
     assert saved["eval"]["queries"] == 4 and 0.0 <= saved["eval"]["accuracy"] <= 1.0
-    html = (tmp_path / "demo" / "report.html").read_text()
-    assert "rejects by reason" in html and "loss.png" in html
-    assert (tmp_path / "demo" / "loss.png").stat().st_size > 1000
+    # each prediction names the support examples its 4-shot prompt held
+    assert [len(e["support"]) for e in saved["eval"]["examples"]] == [4, 4, 4, 4]
+    html = (out / "report.html").read_text()
+    assert "rejects by reason" in html and 'src="data:image/png;base64,' in html  # the loss chart, inline
+    assert (out / "loss.png").stat().st_size > 1000
     assert report["eval"]["chance"] == saved["eval"]["chance"]
 
 

@@ -49,7 +49,7 @@ EXPECTED = {
 
 def test_pairs_job_is_bounded_and_accounts_for_every_row(tmp_path):
     with HttpFixture() as server:
-        install_default_routes(server, stall_seconds=30.0)  # a stall far past every bound
+        install_default_routes(server, stall_seconds=60.0)  # a stall far past every bound
         server.add_handler("/drip-headers", drip_headers(every=0.05))
         server.add_handler("/drip", drip(100_000, 0.02))
         server.add_handler("/reset-mid-body", reset_mid_body)
@@ -67,8 +67,9 @@ def test_pairs_job_is_bounded_and_accounts_for_every_row(tmp_path):
             "--runner", "FnApiRunner", "--no-progress", "--no-dedup", "--filters", _no_filters(tmp_path),
         ])  # fmt: skip
         took = time.monotonic() - start
-    # every URL ends within its own limit; with 16 threads the URLs run side by side
-    assert took < 15 + URL_TIMEOUT * 2, took
+    # every URL ends within its own limit (16 threads run them side by side); the job's time is
+    # Beam's start-up plus a few seconds, never the 60 s stall
+    assert took < 30, took
     rejects = {
         r["key"]: r["reason"] for r in pq.read_table(tmp_path / "out" / "rejects-00000.parquet").to_pylist()
     }

@@ -95,6 +95,27 @@ def test_conservation(built):
     assert (manifest["written"], manifest["rejected"]) == (ok, len(DEFAULT_ROUTES) - ok + 4)
 
 
+def test_manifest_records_each_stage_from_the_run_metrics(built):
+    tmp, _, manifest = built
+    record = manifest["throughput"]
+    assert json.loads((tmp / "out" / "manifest.json").read_text())["throughput"] == record  # on disk too
+    # no filters, no dedup here: every fetched sample passes the filter stage and is written
+    written = manifest["written"]
+    assert [(s["stage"], s["elements"]) for s in record["stages"]] == [
+        ("read", manifest["inputs"]),
+        ("fetch", written),
+        ("filter", written),
+        ("write", written),
+    ]
+    for stage in record["stages"]:
+        assert 0 <= stage["first_s"] <= stage["last_s"] <= record["wall_seconds"]
+    assert record["runner"] == "FnApiRunner" and record["bounded_by"]["step"] in {
+        s["step"] for s in record["steps"]
+    }
+    # the stall route holds a fetch for seconds: fetching is where this run spent its time
+    assert record["bounded_by"]["step"] == "FetchAndProcess"
+
+
 def test_shards_open_with_webdataset_in_img2dataset_layout(built):
     tmp, server, _ = built
     samples = list(wds.WebDataset(str(tmp / "out" / "pairs-00000.tar"), shardshuffle=False))

@@ -245,6 +245,11 @@ def test_dedup_manifests_conserve_and_record_lineage(release):
     assert got["m3w"]["name"] == "m3w" and got["m3w"]["job"] == "m3w"
     summary = json.loads((release / "dedup" / "dedup_summary.json").read_text())
     assert summary["builds"]["pairs_b"]["rejected_by_reason"] == got["pairs_b"]["rejected_by_reason"]
+    # one pipeline wrote the four builds: each manifest holds its throughput record, which says so
+    record = got["m3w"]["throughput"]
+    assert all(m["throughput"] == record for m in got.values())
+    assert record["builds_in_run"] == ["pairs_a", "pairs_b", "m3w", "videos"]
+    assert [(s["stage"], s["elements"]) for s in record["stages"]] == [("write", 3 + 1 + 2 + 2)]
 
 
 def test_dedup_rerun_is_idempotent(release):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tarfile
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -62,9 +63,13 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _charts(page: str) -> dict[str, ET.Element]:
-    """caption -> parsed inline <svg> (parsing fails on anything that is not well-formed XML)."""
-    found = re.findall(r"<figure>(<svg .*?</svg>)<figcaption>([^<]+)</figcaption></figure>", page)
-    return {caption: ET.fromstring(svg) for svg, caption in found}
+    """heading -> parsed inline <svg> of the figure right under it (parsing fails on anything that
+    is not well-formed XML); every chart has its heading first."""
+    found = re.findall(
+        r'<h3 class="chart-heading" id="[^"]*">([^<]+)</h3><figure class="chart">(<svg .*?</svg>)', page
+    )
+    assert len(found) == page.count('<figure class="chart">')
+    return {heading: ET.fromstring(svg) for heading, svg in found}
 
 
 def _marks(chart: ET.Element, cls: str) -> list[ET.Element]:
@@ -105,9 +110,14 @@ def test_report_next_to_manifest(built):
         "Aspect ratios",
         "Text lengths",
         "Languages",
-        "Throughput",
     }
-    assert page.count("<svg ") == len(charts) and "<img" not in page and "<script" not in page
+    assert page.count("<svg ") == len(charts) and "<script" not in page
+    # the summary first: kept, dropped, top reasons
+    assert "Kept 4 of 6 inputs (66.7%); dropped 2. Top reasons: aspect_ratio 1, http_404 1." in page
+    # a build run outside run_job has no throughput record, and the page says so
+    assert "This manifest has no throughput record" in page
+    # the test's shards hold ten 0xff bytes, not images: the gallery says so for each of the four
+    assert page.count("image does not decode") == 4 and "<img" not in page
     stages = charts["Counts per stage"]
     assert _labels(stages, "label") == ["inputs", "written", "rejected: fetch", "rejected: filter"]
     assert [b.get("data-value") for b in _marks(stages, "bar")] == ["6", "4", "1", "1"]
@@ -124,7 +134,6 @@ def test_report_next_to_manifest(built):
     # every aspect ratio is 2.0 (hi == lo): one linear bin holding all four
     assert [b.get("data-count") for b in _marks(charts["Aspect ratios"], "bin")] == ["4"]
     assert sum(int(b.get("data-count")) for b in _marks(charts["Text lengths"], "bin")) == 4
-    assert len(list(charts["Throughput"].iter(f"{SVG}path"))) == 1
     assert "<td>fetch</td><td>http_404</td><td>1</td>" in page
     assert "<td>filter</td><td>aspect_ratio</td><td>1</td>" in page
     assert not (out / report.ERROR_NAME).exists()
@@ -136,7 +145,6 @@ def test_collect_reads_pair_columns(built):
     assert sorted(data.image_sizes) == [(100, 50), (200, 100), (300, 150), (400, 200)]  # source sizes
     assert sorted(data.text_lengths) == [10, 11, 12, 13]
     assert data.languages == {"en": 2, "de": 2}
-    assert sum(n for _, n in data.shard_times) == 4
     assert data.rejects_by_stage_reason == {("fetch", "http_404"): 1, ("filter", "aspect_ratio"): 1}
 
 
@@ -246,7 +254,6 @@ def test_render_html_log_ticks_odd_values_and_escaping():
         image_sizes=[(1, 1)],  # a single value: hi == lo
         text_lengths=[0, 5, 50, 500, 5000],  # 0 is drawn as 1 character
         languages=Counter({"<script>&": 3}),
-        shard_times=[(100.0, 2), (100.0, 3)],  # both shards finished in the same second
     )
     manifest = {"job": "pairs", "name": "p<1>", "inputs": 5, "written": 5, "rejected_by_reason": {}}
     page = report.render_html(manifest, data)
@@ -257,7 +264,6 @@ def test_render_html_log_ticks_odd_values_and_escaping():
         "Aspect ratios",
         "Text lengths",
         "Languages",
-        "Throughput",
     }
     assert _labels(charts["Text lengths"], "xtick") == ["1", "10", "100", "1k"]
     assert sum(int(b.get("data-count")) for b in _marks(charts["Text lengths"], "bin")) == 5
@@ -276,6 +282,7 @@ def test_report_failure_is_recorded_not_raised(tmp_path, caplog):
     assert "report for" in caplog.text
     # once the cause is gone, a regeneration clears the stale error
     pq.write_table(pa.table({"key": ["k"], "caption": ["c"]}), tmp_path / "pairs-00000.parquet")
+    tarfile.open(tmp_path / "pairs-00000.tar", "w").close()  # the gallery reads the listed tar
     assert report.write_report(str(tmp_path), listed)
     assert not (tmp_path / report.ERROR_NAME).exists()
 
@@ -292,3 +299,40 @@ def test_cli_rejects_directory_without_manifest(tmp_path):
     with pytest.raises(SystemExit) as exc:
         report.main([str(tmp_path)])
     assert exc.value.code == 2
+
+
+def test_throughput_record_reads_as_a_sentence_a_table_and_two_charts():
+    from pipeline.runner.throughput import summarise
+
+    record = summarise(
+        {"read": (10, 1000, 1500), "fetch": (8, 1200, 9000), "write": (8, 9500, 9500)},
+        {"FetchAndProcess": 6000, "WriteShards": 500},
+        started_ms=0,
+        finished_ms=10_000,
+        runner="FnApiRunner",
+    )
+    record["builds_in_run"] = ["a", "b"]
+    manifest = {"job": "pairs", "name": "p", "inputs": 10, "written": 8, "rejected": 2, "throughput": record}
+    page = report.render_html(manifest, report.ReportData())
+    sentence = (
+        "10.0 s from start to end on FnApiRunner; the step with the most processing time, FetchAndProcess, "
+        "took 6.00 s of 6.50 s (92%) summed over worker threads."
+    )
+    assert page.count(sentence) == 2  # in the summary on top and in the section
+    assert "One pipeline wrote 2 builds (a, b)" in page
+    rows = re.findall(
+        r"<tr><td>(\w+)</td><td class='num'>([\d,]+)</td>.*?<td class='num'>([^<]+)</td></tr>", page
+    )
+    assert rows == [("read", "10", "20.0"), ("fetch", "8", "1.0"), ("write", "8", "— (one instant)")]
+    charts = _charts(page)
+    assert [s.get("data-end") for s in _marks(charts["Stage activity over the run"], "span")] == [
+        "1.5",
+        "9.0",
+        "9.5",
+    ]
+    assert _labels(charts["Processing time per step"], "label") == ["FetchAndProcess", "WriteShards"]
+    # when the steps were busy for under half the wall time, the page says the runner bounded the run
+    idle = summarise({}, {"Fetch": 1000}, 0, 10_000, "FnApiRunner")
+    assert "the runner starting stages and moving data between them bounds the run" in report.render_html(
+        {**manifest, "throughput": idle}, report.ReportData()
+    )

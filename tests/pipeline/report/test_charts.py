@@ -112,12 +112,38 @@ def test_histogram_edges_follow_the_old_rule():
     assert not is_log and np.allclose(np.diff(edges), 2 / S.NUM_BINS)
 
 
-def test_step_chart_holds_each_value_until_the_next_point():
-    root = _parse(S.step_chart("throughput", [0, 1.5, 4], [10, 30, 35], "minutes", "samples"))
-    d = next(root.iter(f"{NS}path")).get("d")
-    assert d.startswith("M") and d.count("H") == 2 and d.count("V") == 2
-    assert _texts(root, "ytick")[-1] == "40"
-    _parse(S.step_chart("all at once", [0, 0, 0], [1, 2, 3], "minutes", "samples"))  # zero time span
+def test_span_chart_draws_each_span_to_scale_on_a_shared_axis():
+    rows = [
+        ("read", 0.0, 2.0, "100 in 2.00 s"),
+        ("fetch", 1.0, 9.0, "90 in 8.00 s"),
+        ("write", 9.5, 9.5, "90"),
+    ]
+    root = _parse(S.span_chart("stages", rows, "seconds", 10.0))
+    spans = _rects(root, "span")
+    assert [(s.get("data-start"), s.get("data-end")) for s in spans] == [
+        ("0.0", "2.0"),
+        ("1.0", "9.0"),
+        ("9.5", "9.5"),
+    ]
+    x = [float(s.get("x")) for s in spans]
+    w = [float(s.get("width")) for s in spans]
+    assert w[1] == pytest.approx(4 * w[0], abs=0.1)  # 8 s against 2 s
+    assert x[1] - x[0] == pytest.approx(w[0] / 2, abs=0.1)  # starts 1 s later
+    assert w[2] == 2.0  # a zero-length span still shows
+    assert _texts(root, "label") == ["read", "fetch", "write"]
+    assert _texts(root, "value") == ["100 in 2.00 s", "90 in 8.00 s", "90"]
+    assert _texts(root, "xtick") == ["0", "2", "4", "6", "8", "10"]
+
+
+def test_aspect_ratio_axis_is_labelled_with_named_ratios():
+    assert S.aspect_ticks(0.7, 1.5) == [(0.75, "3:4"), (1.0, "1:1"), (4 / 3, "4:3"), (1.5, "3:2")]
+    wide = S.aspect_ticks(0.2, 5)  # too many fit: only the common ones
+    assert [label for _, label in wide] == ["1:4", "1:2", "3:4", "1:1", "4:3", "2:1", "4:1"]
+    root = _parse(S.histogram("aspect", {"a": [0.5, 1.0, 1.0, 2.0]}, "w : h", named_ticks=S.aspect_ticks))
+    assert _texts(root, "xtick") == ["1:2", "3:4", "1:1", "4:3", "2:1"]  # 8 fit 1:2..2:1: thinned
+    # with fewer than two named ratios in range, the numbers stay
+    root = _parse(S.histogram("aspect", {"a": [1.01, 1.2]}, "w : h", named_ticks=S.aspect_ticks))
+    assert all(":" not in t for t in _texts(root, "xtick"))
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -136,6 +162,8 @@ def test_nice_ticks_cover_the_range_with_round_even_steps(seed):
 def test_log_ticks_and_labels():
     assert S.log_ticks(3, 5000) == [10, 100, 1000]
     assert S.log_ticks(0.05, 0.3) == [0.05, 0.1, 0.2]  # under two decades: 1-2-5 steps
+    assert S.log_ticks(96, 240) == [100, 150, 200]  # inside one decade: round linear steps
+    assert S.log_ticks(31, 40) == [32, 34, 36, 38, 40]
     assert [S.fmt(v) for v in (0, 0.01, 0.25, 250, 1000, 2500, 1234, 10_000, 3e6)] == [
         "0",
         "0.01",
