@@ -17,6 +17,7 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.io.dataset_card import write_dataset_card
 from pipeline.io.shard_files import remove_stale_temporaries, write_json_atomic
 from schemas import Stage
 
@@ -84,8 +85,9 @@ def build_manifest(
     }
 
 
-def finalize(output_dir: str, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Check conservation, clear temporaries, write the manifest (last)."""
+def finalize(output_dir: str, manifest: dict[str, Any], members: list[str] | None = None) -> dict[str, Any]:
+    """Check conservation, clear temporaries, write the dataset card and features.json (the
+    member names `members` the samples use), then the manifest (last)."""
     if not manifest["conservation_ok"]:
         raise ConservationError(
             f"{manifest['job']} build in {output_dir}: {manifest['inputs']} inputs but "
@@ -94,6 +96,7 @@ def finalize(output_dir: str, manifest: dict[str, Any]) -> dict[str, Any]:
             "No manifest was written."
         )
     remove_stale_temporaries(output_dir)
+    write_dataset_card(output_dir, manifest, list(members or ()))
     write_json_atomic(FileSystems.join(output_dir, MANIFEST_NAME), manifest)
     log.info(
         "%s: %d inputs -> %d written in %d shards, %d rejected %s",
