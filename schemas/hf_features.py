@@ -11,7 +11,8 @@ member names its samples use (`000.jpg`, `001.png`, ... for M3W; frames for vide
 
 The `json` member follows its record (Document, VideoTextPair): fields by their type hints, so
 the declaration cannot drift from schemas/; free-form dicts (`metadata`, `extra`, a pair's input
-columns) are `Json()` (datasets >= 5), which keeps any keys instead of one struct for all.
+columns) are `Json()` (tested with datasets 5.2), which keeps any keys instead of one struct for
+all of them.
 This module writes plain dicts and never imports `datasets` (the data jobs do not depend on it).
 """
 
