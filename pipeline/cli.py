@@ -54,6 +54,11 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
         "pipeline.jobs.release:decontaminate_main",
         "drop samples matching evaluation sets -> re-written builds",
     ),
+    (
+        ("export",),
+        "pipeline.jobs.export:main",
+        "an m3w build as OBELICS parquet or MMC4 jsonl: export obelics|mmc4 BUILD OUT",
+    ),
     (("publish",), "pipeline.jobs.publish:main", "verify builds' manifests and shards, write release.json"),
     (
         ("sample", "write"),

@@ -1,7 +1,8 @@
 """FlamingoConfig: the single source of truth for a Flamingo model's shape.
 
 The base models are described either by a local directory / hub name (`lm_path`,
-`vision_path`: pretrained weights, loaded with `local_files_only` so nothing is downloaded)
+`vision_path`: pretrained weights; a hub name loads from the local cache, and from the Hub
+unless HF_HUB_OFFLINE is set: flamingo/model/hub.py)
 or by a Hugging Face config dict (`lm_config`, `vision_config`: random weights, built from
 `init_seed`, used by the presets and tests). The added parts (resampler, cross-attention)
 are always described by the fields below.

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from flamingo.model import hub
 from flamingo.model.config import FlamingoConfig
 from flamingo.model.generation import generate_tokens
 from flamingo.model.lm import (
@@ -107,6 +109,22 @@ class Flamingo(nn.Module):
         )
         self._cache_arg = cache_argument_name(self.lm)
         self.train(False)
+
+    # -- saving and loading (flamingo/model/hub.py) -----------------------------------------
+    def save_pretrained(self, directory: str | Path) -> Path:
+        """config.json + trainable.safetensors + base_models.json + README.md in `directory`."""
+        return hub.save_pretrained(self, directory)
+
+    @classmethod
+    def from_pretrained(
+        cls, name_or_path: str | Path, *, revision: str | None = None, **config_overrides: Any
+    ) -> Flamingo:
+        """A saved model from a folder or a hub name (the local cache; the Hub unless offline)."""
+        return hub.from_pretrained(cls, name_or_path, revision=revision, **config_overrides)
+
+    def push_to_hub(self, repo_id: str, **kwargs: Any) -> str:
+        """Upload `save_pretrained`'s files to `repo_id`; returns the commit URL."""
+        return hub.push_to_hub(self, repo_id, **kwargs)
 
     def train(self, mode: bool = True) -> Flamingo:
         super().train(mode)

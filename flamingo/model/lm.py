@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from flamingo.model.hub import hub_kwargs
 from flamingo.model.xattn import GatedCrossAttentionBlock, XattnInputs
 
 logger = logging.getLogger(__name__)
@@ -44,9 +45,9 @@ def build_causal_lm(
     from transformers import AutoConfig, AutoModelForCausalLM
 
     if path is not None:
-        # local_files_only: nothing is downloaded at run time; a hub name must be in the cache.
+        # a hub name: the local cache, and the network unless the Hub is offline (hub_kwargs)
         return AutoModelForCausalLM.from_pretrained(
-            path, local_files_only=True, attn_implementation=attn_implementation
+            path, attn_implementation=attn_implementation, **hub_kwargs()
         )
     kwargs = dict(config)
     model_type = kwargs.pop("model_type")

@@ -1,4 +1,4 @@
-"""Tokenizers: the LM's own (from a local directory) or a tiny word-level one built offline.
+"""Tokenizers: the LM's own (a local directory or hub name) or a tiny word-level one built offline.
 
 The tiny tokenizer serves the tiny preset and the demo (synthetic captions such as
 "a red circle on a blue background"): one token per lower-cased word or punctuation mark,
@@ -44,9 +44,12 @@ def build_tiny_tokenizer(corpus_texts: Iterable[str], *, max_length: int = 256) 
 
 
 def load_tokenizer(path: str) -> Any:
+    """The tokenizer of a local directory or hub name (the network only when the Hub is online)."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(path, local_files_only=True)
+    from flamingo.model.hub import hub_kwargs
+
+    return AutoTokenizer.from_pretrained(path, **hub_kwargs())
 
 
 def add_flamingo_tokens(tokenizer: Any, *, media_token: str, eoc_token: str) -> tuple[int, int]:

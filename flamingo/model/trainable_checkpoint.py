@@ -6,19 +6,17 @@ a checkpoint is a directory with
     trainable.safetensors  the trainable parameters by name; metadata: format, base fingerprint
 The base fingerprint (a hash of names, shapes and leading values of every frozen tensor)
 makes loading onto a different base LM / vision tower an error instead of silent garbage.
-(Trainer state - optimizer, RNG, loader positions - is flamingo.train.checkpoint's business.)
+`Flamingo.from_pretrained(directory)` (flamingo/model/hub.py) loads one back. (Trainer state -
+optimizer, RNG, loader positions - is flamingo.train.checkpoint's business.)
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from pathlib import Path
 
 import torch
-
-from flamingo.model.config import FlamingoConfig
 
 logger = logging.getLogger(__name__)
 
@@ -105,18 +103,3 @@ def save_model_checkpoint(
     (directory / CONFIG_NAME).write_text(model.config.to_json())
     save_trainable(model, directory / WEIGHTS_NAME, tensors=tensors, fingerprint=fingerprint)
     return directory
-
-
-def load_model_checkpoint(directory: str | Path, **config_overrides) -> torch.nn.Module:
-    """Rebuild the model from `config.json` (base models included) and load its trainable weights.
-
-    `config_overrides` replace config fields, e.g. `lm_path=` when the base LM moved.
-    """
-    from flamingo.model.flamingo import Flamingo
-
-    directory = Path(directory)
-    data = json.loads((directory / CONFIG_NAME).read_text())
-    data.update(config_overrides)
-    model = Flamingo(FlamingoConfig.from_dict(data))
-    load_trainable(model, directory / WEIGHTS_NAME)
-    return model

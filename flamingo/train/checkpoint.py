@@ -25,10 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from flamingo.model.trainable_checkpoint import (
-    load_model_checkpoint,
-    save_model_checkpoint,
-)
+from flamingo.model.flamingo import Flamingo
+from flamingo.model.trainable_checkpoint import save_model_checkpoint
 
 STATE_NAME = "state.pt"
 
@@ -95,4 +93,4 @@ def load_state(path: str) -> dict[str, Any]:
 
 def load_model(directory: str) -> nn.Module:
     """A Flamingo built from a checkpoint's config with its trained parameters."""
-    return load_model_checkpoint(directory)
+    return Flamingo.from_pretrained(directory)

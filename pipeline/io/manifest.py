@@ -20,6 +20,7 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.io.dataset_card import write_dataset_card
 from pipeline.io.shard_files import remove_stale_temporaries, write_json_atomic
 from schemas import Stage, digest_hex
 from schemas.keys import DIGEST_MODULUS
@@ -115,8 +116,9 @@ def build_manifest(
     }
 
 
-def finalize(output_dir: str, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Check conservation, clear temporaries, write the manifest (last)."""
+def finalize(output_dir: str, manifest: dict[str, Any], members: list[str] | None = None) -> dict[str, Any]:
+    """Check conservation, clear temporaries, write the dataset card and features.json (the
+    member names `members` the samples use), then the manifest (last)."""
     if not manifest["conservation_ok"]:
         counts = manifest["inputs"] == manifest["written"] + manifest["rejected"]
         what = (
@@ -136,6 +138,7 @@ def finalize(output_dir: str, manifest: dict[str, Any]) -> dict[str, Any]:
     failed = FileSystems.join(output_dir, FAILED_NAME)
     if FileSystems.exists(failed):  # an earlier attempt's failure no longer holds
         FileSystems.delete([failed])
+    write_dataset_card(output_dir, manifest, list(members or ()))
     write_json_atomic(FileSystems.join(output_dir, MANIFEST_NAME), manifest)
     log.info(
         "%s: %d inputs -> %d written in %d shards, %d rejected %s",

@@ -193,6 +193,10 @@ def reject_kind(record: RejectRecord) -> tuple[str, str]:
     return record.stage.value, record.reason.value
 
 
+def _union(sets) -> frozenset:
+    return frozenset().union(*sets)
+
+
 def _num_buckets(count: int, per_bucket: int) -> int:
     return max(1, math.ceil(count / per_bucket))
 
@@ -285,11 +289,18 @@ class WriteShards(beam.PTransform):
             | "RejectedKeys" >> beam.FlatMap(counted_reject_key)
             | "DigestRejected" >> beam.CombineGlobally(KeysDigest())
         )
+        # the member names samples use (the dataset card declares them all): combined per bundle,
+        # so a few names per worker reach the driver, not one per sample
+        member_names = (
+            samples
+            | "MemberNames" >> beam.Map(lambda s: frozenset(s.members))
+            | "UnionMemberNames" >> beam.CombineGlobally(_union).without_defaults()
+        )
 
         # -- manifest, last --------------------------------------------------------------------
         output_dir, job, name, config = self.output_dir, self.job, self.name, self.config
 
-        def _finalize(_, inputs_digest, rejected_digest, stats, counts, files):
+        def _finalize(_, inputs_digest, rejected_digest, stats, counts, files, names):
             m = manifest_lib.build_manifest(
                 job=job,
                 name=name,
@@ -300,7 +311,7 @@ class WriteShards(beam.PTransform):
                 reject_counts=list(counts),
                 rejects_files=list(files),
             )
-            return manifest_lib.finalize(output_dir, m)
+            return manifest_lib.finalize(output_dir, m, sorted(set().union(*names)))
 
         return (
             samples.pipeline
@@ -313,5 +324,6 @@ class WriteShards(beam.PTransform):
                 beam.pvalue.AsList(shard_stats),
                 beam.pvalue.AsList(reject_counts),
                 beam.pvalue.AsList(rejects_files),
+                beam.pvalue.AsList(member_names),
             )
         )

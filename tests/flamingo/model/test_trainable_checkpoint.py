@@ -8,7 +8,6 @@ import torch
 from flamingo.model.config import FlamingoConfig
 from flamingo.model.flamingo import Flamingo
 from flamingo.model.trainable_checkpoint import (
-    load_model_checkpoint,
     load_trainable,
     save_model_checkpoint,
     save_trainable,
@@ -26,7 +25,7 @@ def test_trainable_roundtrip_reproduces_logits(tmp_path):
     assert saved == {n for n, p in trained.named_parameters() if p.requires_grad}
     assert not any(".decoder_layer." in n or n.startswith("vision.") for n in saved)
 
-    restored = load_model_checkpoint(directory)
+    restored = Flamingo.from_pretrained(directory)
     ids = random_interleaved_ids(trained, length=10, num_images=2, seed=0)
     media = random_media(trained, 1, 2)
     with torch.no_grad():
@@ -97,6 +96,6 @@ def test_base_models_and_tokenizer_from_local_directories(tmp_path):
     # A trainable checkpoint made on the directory-loaded model loads back onto it.
     open_model(model)
     save_model_checkpoint(model, tmp_path / "ckpt")
-    restored = load_model_checkpoint(tmp_path / "ckpt")
+    restored = Flamingo.from_pretrained(tmp_path / "ckpt")
     with torch.no_grad():
         assert torch.equal(restored(ids, media).logits, model(ids, media).logits)
