@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from crawlers.http.fetch import FetchConfig
-from crawlers.media.images import ResizeConfig
+from crawlers.media.resizer import RESIZE_MODES, ResizeConfig
 from filters import build_chain
 from pipeline.dedup.deduplicate import DedupConfig, add_dedup_args, apply_dedup
 from pipeline.io.readers import FORMATS, expand_inputs, list_format, read_rows, read_webdataset_tar
@@ -44,7 +44,6 @@ from schemas import RejectReason, RejectRecord, Stage
 log = logging.getLogger(__name__)
 
 INPUT_FORMATS = ("auto", *FORMATS, "img2dataset")
-RESIZE_MODES = ("no", "keep_ratio", "center_crop", "border", "keep_ratio_largest")
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -94,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PREVIOUS_OUTPUT",
         help="fetch only rows whose reject in PREVIOUS_OUTPUT is retryable (into --output)",
     )
-    g = p.add_argument_group("images (img2dataset's Resizer options)")
+    g = p.add_argument_group("images (img2dataset's resize options and meanings; crawlers/media/resizer.py)")
     g.add_argument("--image-size", dest="resize.image_size", type=int, help="default 224")
     g.add_argument("--resize-mode", dest="resize.resize_mode", choices=RESIZE_MODES, help="default border")
     g.add_argument("--resize-only-if-bigger", dest="resize.resize_only_if_bigger", action="store_true")
