@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pyarrow.parquet as pq
 import pytest
+import webdataset as wds
 
 from crawlers import extract_document
 from crawlers.html.charset import decode_html
@@ -54,6 +55,12 @@ def test_warc_job_conserves_inputs_and_writes_consistent_samples(web, tmp_path):
     assert manifest["conservation_ok"] and manifest["inputs"] == manifest["written"] + manifest["rejected"]
     samples = _samples(out)
     assert len(samples) == manifest["written"] > 0
+    shards = sorted(str(p) for p in out.glob("m3w-*.tar"))
+    by_webdataset = {  # webdataset 1.x groups KEY.json, KEY.000.jpg, ... into one sample as we do
+        s["__key__"]: {k: v for k, v in s.items() if not k.startswith("__")}
+        for s in wds.WebDataset(shards, shardshuffle=False)
+    }
+    assert by_webdataset == samples
     for key, members in samples.items():
         doc = json.loads(members["json"])
         assert doc["key"] == key
