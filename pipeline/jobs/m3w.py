@@ -31,7 +31,7 @@ from pipeline.dedup.deduplicate import DedupConfig, add_dedup_args, apply_dedup
 from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner.launch import log_summary, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
-from pipeline.runner.progress import ShowProgress
+from pipeline.runner.progress import CountTotal, ShowProgress
 from pipeline.steps.m3w import (
     IMAGES,
     PAGES,
@@ -51,6 +51,7 @@ from pipeline.steps.slots import image_count_filter
 from schemas import DOCUMENT_SCHEMA
 
 FETCH_IMAGES = ("warc", "http", "both", "none")
+PAGES_BAR = "m3w pages"
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -87,7 +88,7 @@ def _languages(value: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = job_parser("flamingo build m3w", __doc__.split("\n\n")[0])
+    p = job_parser("flamingo build m3w", __doc__)
     src = p.add_mutually_exclusive_group()
     src.add_argument(
         "--input",
@@ -146,12 +147,15 @@ def read_pages(p: beam.Pipeline, config: M3WConfig):
         | "OncePerUrl" >> beam.FlatMapTuple(once_per_url).with_outputs(REJECTS, main="urls")
     )
     page_fetch = dataclasses.replace(config.fetch, respect_robots=True)
+    # the bar: every distinct URL (counted before the shuffle) ends as a page or a fetch reject
+    _ = urls.urls | CountTotal(PAGES_BAR)
     read = (
         urls.urls
         | "Spread" >> beam.Reshuffle()
         | "FetchPages" >> beam.ParDo(FetchPages(page_fetch)).with_outputs(PAGES, REJECTS)
     )
-    return read[PAGES], [urls[REJECTS], read[REJECTS]], p | "NoIndex" >> beam.Create([])
+    fetch_rejects = read[REJECTS] | ShowProgress(PAGES_BAR, enabled=config.run.progress, step="[rejects]")
+    return read[PAGES], [urls[REJECTS], fetch_rejects], p | "NoIndex" >> beam.Create([])
 
 
 def build_pipeline(p: beam.Pipeline, config: M3WConfig, beam_args: list[str] | None = None):
@@ -160,7 +164,7 @@ def build_pipeline(p: beam.Pipeline, config: M3WConfig, beam_args: list[str] | N
     mode = config.image_source
     text_chain, post_chain = document_chains(config.filters, config.languages)
     pages, read_rejects, index = read_pages(p, config)
-    pages = pages | ShowProgress("m3w pages", enabled=config.run.progress)
+    pages = pages | ShowProgress(PAGES_BAR, enabled=config.run.progress)
     inputs = (pages, *read_rejects) | "Inputs" >> beam.Flatten()
     docs = pages | "Extract" >> beam.ParDo(Extract(text_chain)).with_outputs(REJECTS, main="docs")
     keyed = docs.docs | "KeyDocs" >> beam.Map(lambda d: (d.key, d))

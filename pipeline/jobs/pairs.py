@@ -35,7 +35,7 @@ from pipeline.io.readers import FORMATS, expand_inputs, list_format, read_rows, 
 from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner.launch import log_summary, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
-from pipeline.runner.progress import ShowProgress
+from pipeline.runner.progress import CountTotal, ShowProgress
 from pipeline.steps.filtering import ApplyFilters
 from pipeline.steps.pairs import FetchPairs, PairInput, sample_from_webdataset, validate_row
 from pipeline.steps.rejects import REJECTS, reject, tag
@@ -74,7 +74,7 @@ class PairsConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = job_parser("flamingo build pairs", __doc__.split("\n\n")[0])
+    p = job_parser("flamingo build pairs", __doc__)
     p.add_argument(
         "--input", dest="input", help="a list file, a glob or a directory (img2dataset: its tars); required"
     )
@@ -251,11 +251,19 @@ def build_pairs(p: beam.Pipeline, config: PairsConfig) -> tuple[Any, Any, Any, A
     fetched = unique.pairs | "FetchAndProcess" >> beam.ParDo(
         FetchPairs(config.fetch, config.resize)
     ).with_outputs(REJECTS, main="samples")
-    inputs = (*row_rejects, unique.pairs, unique[REJECTS]) | "Inputs" >> beam.Flatten()
-    rejects = (fetched[REJECTS], *row_rejects, unique[REJECTS]) | "PairRejects" >> beam.Flatten()
+    # the bar: every valid row (counted as read, before the URL shuffle) ends as a sample, a fetch
+    # reject or a repeat of a URL; a retry fetches an unknown part of the rows, so it has no total
+    show = config.run.progress
+    if not config.retry_failed:
+        _ = checked.good | CountTotal("pairs")
+    samples = fetched.samples | ShowProgress("pairs", enabled=show)
+    fetch_rejects = fetched[REJECTS] | ShowProgress("pairs", enabled=show, step="[fetch rejects]")
+    show_repeats = show and not config.retry_failed
+    repeats = unique[REJECTS] | ShowProgress("pairs", enabled=show_repeats, step="[repeats]")
+    inputs = (*row_rejects, unique.pairs, repeats) | "Inputs" >> beam.Flatten()
+    rejects = (fetch_rejects, *row_rejects, repeats) | "PairRejects" >> beam.Flatten()
     # a retry's valid rows are the whole list, most of them not retried: size by what is fetched
     basis = unique.pairs if config.retry_failed else checked.good
-    samples = fetched.samples | ShowProgress("pairs", enabled=config.run.progress)
     return samples, rejects, inputs, basis
 
 

@@ -54,7 +54,7 @@ class VideosConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = job_parser("flamingo build videos", __doc__.split("\n\n")[0])
+    p = job_parser("flamingo build videos", __doc__)
     p.add_argument(
         "--input",
         dest="input",
