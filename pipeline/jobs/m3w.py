@@ -45,7 +45,7 @@ from pipeline.steps.m3w import (
     image_wants,
     list_warcs,
     once_per_url,
-    read_url_lines,
+    url_of_line,
 )
 from pipeline.steps.slots import image_count_filter
 from schemas import DOCUMENT_SCHEMA
@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="WARC / WARC.gz file glob (local, gs://, s3://); comma-separated for several",
     )
     src.add_argument(
-        "--urls", dest="urls", help="text file of page URLs, one per line, crawled live (robots.txt honoured)"
+        "--urls",
+        dest="urls",
+        help="text file(s) of page URLs, one per line (a glob; # comments), crawled live (robots.txt obeyed)",
     )
     p.add_argument(
         "--fetch-images",
@@ -141,8 +143,9 @@ def read_pages(p: beam.Pipeline, config: M3WConfig):
         return read[PAGES], [read[REJECTS]], read[IMAGES]
     urls = (
         p
-        | "UrlList" >> beam.Create([config.urls])
-        | "ReadUrls" >> beam.FlatMap(read_url_lines)
+        # Beam's text IO splits the list by byte ranges, so workers read its parts in parallel
+        | "ReadUrls" >> beam.io.ReadFromText(config.urls, coder=beam.coders.BytesCoder())
+        | "UrlOfLine" >> beam.FlatMap(url_of_line)
         | "CountUrls" >> beam.combiners.Count.PerElement()
         | "OncePerUrl" >> beam.FlatMapTuple(once_per_url).with_outputs(REJECTS, main="urls")
     )

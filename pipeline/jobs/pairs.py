@@ -31,7 +31,15 @@ from crawlers.http.fetch import FetchConfig
 from crawlers.media.resizer import RESIZE_MODES, ResizeConfig
 from filters import build_chain
 from pipeline.dedup.deduplicate import DedupConfig, add_dedup_args, apply_dedup
-from pipeline.io.readers import FORMATS, expand_inputs, list_format, read_rows, read_webdataset_tar
+from pipeline.io.readers import (
+    FORMATS,
+    ReadUnit,
+    expand_inputs,
+    list_format,
+    read_unit_rows,
+    read_units,
+    read_webdataset_tar,
+)
 from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner.launch import log_summary, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
@@ -184,11 +192,14 @@ def first_of_each_url(key: str, grouped: dict[str, list], retry: bool = False):
         )
 
 
-def read_and_validate(path: str, fmt: str | None, url_col: str, caption_col: str, allow_empty_caption: bool):
-    """Rows of one list file, each a valid pair input or, tagged REJECTS, what is wrong with it."""
+def read_and_validate(
+    unit: ReadUnit, fmt: str | None, url_col: str, caption_col: str, allow_empty_caption: bool
+):
+    """Rows of one read unit (a list file, or a parquet row group), each a valid pair input or,
+    tagged REJECTS, what is wrong with it."""
     # a txt list holds URLs only: no caption to require
-    require_caption = not allow_empty_caption and (fmt or list_format(path)) != "txt"
-    for source, row in read_rows(path, fmt):
+    require_caption = not allow_empty_caption and (fmt or list_format(unit[0])) != "txt"
+    for source, row in read_unit_rows(unit, fmt):
         out = validate_row(source, row, url_col, caption_col, require_caption)
         yield tag(out) if isinstance(out, RejectRecord) else out
 
@@ -223,6 +234,7 @@ def build_pairs(p: beam.Pipeline, config: PairsConfig) -> tuple[Any, Any, Any, A
         p
         | "Pattern" >> beam.Create([config.input])
         | "ListFiles" >> beam.FlatMap(expand_inputs)
+        | "ReadUnits" >> beam.FlatMap(read_units, fmt)  # parquet: one unit per row group
         | "SpreadFiles" >> beam.Reshuffle()
         | "ReadRows"
         >> beam.FlatMap(

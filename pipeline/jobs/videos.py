@@ -25,7 +25,7 @@ from crawlers.http.fetch import FetchConfig
 from crawlers.media.video_frames import RESIZE_MODES
 from crawlers.media.video_processor import SHORT_POLICIES, VideoProcessorConfig
 from pipeline.dedup.deduplicate import DedupConfig, add_dedup_args, apply_dedup
-from pipeline.io.readers import expand_inputs, read_rows
+from pipeline.io.readers import expand_inputs, read_unit_rows, read_units
 from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner.launch import log_summary, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
@@ -140,8 +140,9 @@ def build_pipeline(pipeline: beam.Pipeline, config: VideosConfig, beam_args: lis
         pipeline
         | "Input" >> beam.Create([config.input])
         | "ExpandInputs" >> beam.FlatMap(expand_inputs)
+        | "ReadUnits" >> beam.FlatMap(read_units)  # parquet: one unit per row group
         | "SpreadFiles" >> beam.Reshuffle()
-        | "ReadRows" >> beam.FlatMap(read_rows)
+        | "ReadRows" >> beam.FlatMap(read_unit_rows)
         | ShowProgress("videos", enabled=config.run.progress)
     )
     results = (
