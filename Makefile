@@ -44,9 +44,12 @@ bench: setup
 AIRFLOW_VENV := .venv-airflow
 airflow-venv: $(AIRFLOW_VENV)/.setup-stamp
 
+# With the Beam and Google providers, whose operator lets Airflow track and cancel a Dataflow job
+# (dags/beam_task.py); the DAGs fall back to a BashOperator where they are not installed.
 $(AIRFLOW_VENV)/.setup-stamp: Makefile
 	test -x $(AIRFLOW_VENV)/bin/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
-	$(AIRFLOW_VENV)/bin/pip install -q 'apache-airflow>=3.0,<4'
+	$(AIRFLOW_VENV)/bin/pip install -q 'apache-airflow>=3.0,<4' 'apache-airflow-providers-apache-beam>=6.1' \
+		'apache-airflow-providers-google>=10.0'
 	touch $@
 
 # Python 3.13: the package without the model side (no torch wheel for it here) plus the dev extra;

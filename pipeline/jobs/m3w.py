@@ -204,3 +204,11 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     return log_summary("m3w", run(argv))
+
+
+if __name__ == "__main__":  # `python -m pipeline.jobs.m3w`: what Airflow's Beam operator runs (dags/)
+    import sys
+
+    from pipeline.cli import main as cli_main
+
+    sys.exit(cli_main(["build", "m3w", *sys.argv[1:]]))

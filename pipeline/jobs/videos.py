@@ -177,3 +177,11 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     return log_summary("videos", run(argv))
+
+
+if __name__ == "__main__":  # `python -m pipeline.jobs.videos`: what Airflow's Beam operator runs (dags/)
+    import sys
+
+    from pipeline.cli import main as cli_main
+
+    sys.exit(cli_main(["build", "videos", *sys.argv[1:]]))
