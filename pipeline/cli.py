@@ -140,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(level)
     module_name, func_name = target.split(":")
     try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
+        func = getattr(importlib.import_module(module_name), func_name)
+        return int(func(rest) or 0)
+    except ModuleNotFoundError as exc:  # a model command on an install without the model extra
         extra = EXTRA_OF_MODULE.get((exc.name or "").split(".")[0])
         if extra is None:
             raise
@@ -150,9 +151,6 @@ def main(argv: list[str] | None = None) -> int:
             f"(no module {exc.name!r}): pip install 'flamingo-data[{extra}]'\n"
         )
         return 2
-    func = getattr(module, func_name)
-    code = func(rest)
-    return int(code or 0)
 
 
 if __name__ == "__main__":
