@@ -30,7 +30,11 @@ demo: setup
 # FLAMINGO_REQUIRE_AIRFLOW makes a missing one a failure rather than a skip; likewise
 # FLAMINGO_REQUIRE_COMPILED for the compiled extractor (tests/crawlers/html/conftest.py).
 # Then a quick data-side suite on Python 3.13 in its own venv (CI keeps 3.11 for the full suite).
-test: setup airflow-venv venv313
+# The Airflow venv installs beside the main one (it does not touch the tree; pip mostly waits on
+# downloads); the 3.13 venv after it, as both editable installs write into the tree.
+test:
+	$(MAKE) --no-print-directory -j2 setup airflow-venv
+	$(MAKE) --no-print-directory venv313
 	FLAMINGO_REQUIRE_AIRFLOW=1 FLAMINGO_REQUIRE_COMPILED=1 $(VENV)/bin/pytest -q
 	$(MAKE) --no-print-directory test313
 
@@ -48,7 +52,7 @@ airflow-venv: $(AIRFLOW_VENV)/.setup-stamp
 # (dags/beam_task.py); the DAGs fall back to a BashOperator where they are not installed.
 $(AIRFLOW_VENV)/.setup-stamp: Makefile
 	test -x $(AIRFLOW_VENV)/bin/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
-	$(AIRFLOW_VENV)/bin/pip install -q 'apache-airflow>=3.0,<4' 'apache-airflow-providers-apache-beam>=6.1' \
+	$(AIRFLOW_VENV)/bin/pip install -q --no-compile 'apache-airflow>=3.0,<4' 'apache-airflow-providers-apache-beam>=6.1' \
 		'apache-airflow-providers-google>=10.0'
 	touch $@
 
