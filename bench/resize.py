@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
+import sys
 import time
 
 import cv2
 import numpy as np
 
-from crawlers.media.images import ImageProcessor
-from crawlers.media.resizer import ResizeConfig
-from tests.crawlers.media.real_images import real_images
-from tests.crawlers.media.test_resizer_parity import img2dataset_resizer_class
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # `python bench/resize.py`
+
+from crawlers.media.images import ImageProcessor  # noqa: E402
+from crawlers.media.resizer import ResizeConfig  # noqa: E402
+from tests.crawlers.media.real_images import real_images  # noqa: E402
+from tests.crawlers.media.test_resizer_parity import img2dataset_resizer_class  # noqa: E402
 
 
 def _pixels(data: bytes) -> np.ndarray:
