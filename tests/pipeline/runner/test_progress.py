@@ -8,7 +8,6 @@ from pipeline.runner import progress
 from pipeline.runner.local_runner import LocalRunner
 from pipeline.runner.options import make_pipeline_options
 
-
 STATES: list = []  # what the bar showed as each element passed it (the runner is in-process)
 
 
