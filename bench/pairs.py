@@ -22,8 +22,10 @@ squares only, where decoding is cheap and per-request overheads dominate.
 Measured on the 2-core dev box, 2000 images, median of 3 (2026-11-29): web sources 125 vs 71
 samples/s (1.77x); 256 px sources 171 vs 130 samples/s (1.31x). The job's own gains over
 img2dataset on web photos: JPEGs decoded at reduced scale (crawlers/media/reduced_decode.py),
-albumentations transforms reused per thread, pooled keep-alive connections; its costs: Beam's
-graph construction and stage hand-offs (~2-3 s of a 15 s build).
+albumentations transforms reused per thread (since replaced by our own resizer,
+crawlers/media/resizer.py, which builds no transform objects and hands pixels over without a BMP
+round trip: bench/resize.py), pooled keep-alive connections; its costs: Beam's graph
+construction and stage hand-offs (~2-3 s of a 15 s build).
 """
 
 from __future__ import annotations

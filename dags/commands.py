@@ -10,8 +10,23 @@ decontamination and publish steps rewrite their outputs atomically from their in
 
 from __future__ import annotations
 
+import shlex
+
 JOBS = ("m3w", "pairs", "videos")
 PROFILES = ("local", "dataflow", "spark", "flink")
+# The runner each profile names (pipeline/runner/profiles.py); the Beam provider's operator passes
+# it as --runner, and knows a Dataflow job (to track and cancel it) by DataflowRunner.
+RUNNERS = {
+    "local": "FnApiRunner",
+    "dataflow": "DataflowRunner",
+    "spark": "SparkRunner",
+    "flink": "FlinkRunner",
+}
+# Which operator runs a build: "beam" (the Beam provider's, which tracks and cancels a Dataflow job),
+# "bash" (`flamingo build` in a BashOperator), or "auto": beam where the provider is installed.
+OPERATOR_ENV = "FLAMINGO_AIRFLOW_OPERATOR"
+OPERATORS = ("auto", "beam", "bash")
+PYTHON_ENV = "FLAMINGO_PYTHON"  # the interpreter of the venv with flamingo-data (beam operator form)
 FLAMINGO = "${FLAMINGO_BIN:-flamingo}"  # the console script; override where it is not on PATH
 
 # The CLI subcommands the DAGs call (see pipeline/cli.py COMMANDS): release steps need all of them.
@@ -62,3 +77,37 @@ def publish_command() -> str:
 def cli_words() -> list[tuple[str, ...]]:
     """Every CLI subcommand some DAG runs (the test checks each is in the CLI's table)."""
     return [*BUILD_WORDS.values(), REPORT_WORDS, DEDUP_WORDS, DECONTAMINATE_WORDS, PUBLISH_WORDS]
+
+
+def job_module(job: str) -> str:
+    """The module the Beam operator runs with `python -m` for a build job."""
+    if job not in JOBS:
+        raise ValueError(f"unknown job {job!r}; valid jobs: {', '.join(JOBS)}")
+    return f"pipeline.jobs.{job}"
+
+
+def runner_expr(profile_expr: str = "params.profile") -> str:
+    """Jinja that renders the runner of the profile named by `profile_expr`."""
+    return "{{ " + repr(RUNNERS) + "[" + profile_expr + "] }}"
+
+
+def parse_extra_args(text: str) -> dict[str, str | bool]:
+    """Beam flags typed as one string (`--region europe-west4 --use_public_ips --x=1`) as the option
+    dict the Beam provider's operator turns back into `--key=value` (True: a bare flag)."""
+    options: dict[str, str | bool] = {}
+    words = shlex.split(text or "")
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if not word.startswith("--") or word == "--":
+            raise ValueError(f"extra_args: expected a --flag, got {word!r} in {text!r}")
+        name, eq, value = word[2:].partition("=")
+        if eq:
+            options[name] = value
+        elif i + 1 < len(words) and not words[i + 1].startswith("--"):
+            options[name] = words[i + 1]
+            i += 1
+        else:
+            options[name] = True
+        i += 1
+    return options

@@ -1,5 +1,9 @@
 """Shared Airflow DAG settings and the one-job build DAG (used by build_m3w/pairs/videos.py).
 
+A build task is the Beam provider's operator where Airflow's Beam and Google providers are installed
+(Airflow then tracks and cancels a Dataflow job: dags/beam_task.py), else `flamingo build` in a
+BashOperator; $FLAMINGO_AIRFLOW_OPERATOR=beam|bash|auto (default auto) chooses.
+
 Retries and timeouts: fetch-heavy builds fail mostly for transient reasons (preempted workers,
 a cluster hiccup), so two retries five minutes apart; a task that runs past its timeout is
 killed rather than holding a slot forever. A retried build resumes: finished shards are skipped.
@@ -8,11 +12,13 @@ killed rather than holding a slot forever. A retried build resumes: finished sha
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import os
 
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG, Param
 
-from dags.commands import PROFILES, build_command, report_command
+from dags.commands import OPERATOR_ENV, OPERATORS, PROFILES, build_command, report_command
 
 DEFAULT_ARGS = {
     "owner": "flamingo-data",
@@ -35,8 +41,25 @@ def common_params(output: str) -> dict[str, Param]:
     }
 
 
-def build_task(job: str, *, input_expr: str, output_expr: str, task_id: str | None = None) -> BashOperator:
-    """A task running `flamingo build JOB`; the expressions are Jinja over the DAG's params."""
+def build_operator() -> str:
+    """ "beam" or "bash": the form build tasks take (see the module docstring)."""
+    choice = os.environ.get(OPERATOR_ENV, "auto")
+    if choice not in OPERATORS:
+        raise ValueError(f"{OPERATOR_ENV}={choice!r}; valid values: {', '.join(OPERATORS)}")
+    if choice == "auto":
+        found = all(
+            importlib.util.find_spec(p) for p in ("airflow.providers.apache.beam", "airflow.providers.google")
+        )
+        return "beam" if found else "bash"
+    return choice
+
+
+def build_task(job: str, *, input_expr: str, output_expr: str, task_id: str | None = None):
+    """A task running the build JOB; the expressions are Jinja over the DAG's params."""
+    if build_operator() == "beam":
+        from dags.beam_task import beam_build_task
+
+        return beam_build_task(job, input_expr=input_expr, output_expr=output_expr, task_id=task_id)
     return BashOperator(
         task_id=task_id or f"build_{job}",
         bash_command=build_command(job),

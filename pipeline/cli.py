@@ -13,11 +13,22 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
-import logging
 import sys
 from pathlib import Path
 
+from pipeline.runner.logs import LEVELS, configure_logging
+
 JOBS_PACKAGE = "pipeline.jobs"
+# modules of the optional extras (pyproject.toml): a command that needs one says which extra to install
+EXTRA_OF_MODULE = {
+    "torch": "model",
+    "transformers": "model",
+    "safetensors": "model",
+    "tokenizers": "model",
+    "webdataset": "model",
+    "braceexpand": "model",
+    "matplotlib": "demo",
+}
 
 
 def build_jobs() -> list[tuple[str, str]]:
@@ -82,6 +93,7 @@ def _usage() -> str:
     for words, _, help_text in COMMANDS:
         lines.append(f"  {' '.join(words):<15} {help_text}")
     lines.append("")
+    lines.append("options: --version; --log-level DEBUG|INFO|WARNING|ERROR (default INFO, Beam's at WARNING)")
     lines.append("Run `flamingo COMMAND --help` for a command's options.")
     return "\n".join(lines)
 
@@ -93,21 +105,57 @@ def _resolve(argv: list[str]) -> tuple[str, list[str]] | None:
     return None
 
 
+def version() -> str:
+    """The installed distribution's version ("unknown" when run from a tree that was never installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("flamingo-data")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _pop_log_level(argv: list[str]) -> tuple[str | None, list[str]]:
+    """`--log-level LEVEL` (or `=LEVEL`) anywhere in argv, and argv without it."""
+    for i, arg in enumerate(argv):
+        if arg == "--log-level" and i + 1 < len(argv):
+            return argv[i + 1], argv[:i] + argv[i + 2 :]
+        if arg.startswith("--log-level="):
+            return arg.split("=", 1)[1], argv[:i] + argv[i + 1 :]
+    return None, argv
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    level, argv = _pop_log_level(list(sys.argv[1:] if argv is None else argv))
+    if level is not None and level.upper() not in LEVELS:
+        sys.stderr.write(f"flamingo: unknown log level {level!r}; valid levels: {', '.join(LEVELS)}\n")
+        return 2
     if not argv or argv[0] in ("-h", "--help", "help"):
         sys.stdout.write(_usage() + "\n")
+        return 0
+    if argv[0] in ("--version", "-V"):
+        sys.stdout.write(f"flamingo-data {version()}\n")
         return 0
     found = _resolve(argv)
     if found is None:
         sys.stderr.write(f"flamingo: unknown command {' '.join(argv[:2])!r}\n\n{_usage()}\n")
         return 2
     target, rest = found
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(level)
     module_name, func_name = target.split(":")
-    func = getattr(importlib.import_module(module_name), func_name)
-    code = func(rest)
-    return int(code or 0)
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+        return int(func(rest) or 0)
+    except ModuleNotFoundError as exc:  # a model command on an install without the model extra
+        extra = EXTRA_OF_MODULE.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        sys.stderr.write(
+            f"flamingo {' '.join(argv[: len(argv) - len(rest)])}: needs the {extra!r} extra "
+            f"(no module {exc.name!r}): pip install 'flamingo-data[{extra}]'\n"
+        )
+        return 2
 
 
 if __name__ == "__main__":

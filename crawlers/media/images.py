@@ -1,12 +1,13 @@
 """Decode, normalise, resize and re-encode one image, with a reason for every failure.
 
-Resizing and encoding are img2dataset's `Resizer`, so `resize_mode` and the size checks mean
-exactly what they mean there. In front of it, Pillow does what the Resizer (OpenCV) does not:
-EXIF orientation, CMYK / palette / 16-bit modes, alpha onto white, the first frame of
-animations, and the decompression-bomb guard, all before any pixel is decoded.
-Fast path: a plain RGB/greyscale JPEG/PNG/WebP without orientation goes to the Resizer as is
-(no double decode); everything else is normalised by Pillow and handed over as BMP. A plain
-JPEG at least 4x the target size is decoded by libjpeg at 1/2-1/8 scale first
+Resizing and encoding are our own `Resizer` (crawlers/media/resizer.py), which gives the pixels,
+sizes and checks of img2dataset's, so `resize_mode` and the size checks mean exactly what they
+mean there. In front of it, Pillow does what OpenCV's decoder does not: EXIF orientation, CMYK /
+palette / 16-bit modes, alpha onto white, the first frame of animations, and the
+decompression-bomb guard, all before any pixel is decoded. Fast path: a plain RGB/greyscale
+JPEG/PNG/WebP without orientation is decoded by OpenCV straight to the array the Resizer takes
+(as img2dataset decodes it); everything else is decoded by Pillow and handed over as an array. A
+plain JPEG at least 4x the target size is decoded by libjpeg at 1/2-1/8 scale
 (crawlers/media/reduced_decode.py: same modes and checks, not bit-identical; `reduced_decode=False`
 turns it off).
 
@@ -19,88 +20,25 @@ EXIF rotation), where img2dataset reports the stored orientation.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
-import importlib.util
 import io
 import json
 import logging
-import math
-import os
-import sys
-import threading
 
+import cv2
 import exifread
+import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from crawlers.media.decode_budget import process_budget
 from crawlers.media.reduced_decode import decode_reduced, reduction
+from crawlers.media.resizer import BAD_ASPECT, TOO_LARGE, TOO_SMALL, ResizeConfig, Resizer
 from schemas.reasons import RejectReason
 
 log = logging.getLogger(__name__)
 
 
-def _load_resizer_module():
-    """img2dataset's resizer.py, loaded on its own.
-
-    `import img2dataset.resizer` runs the package's __init__, which imports its writer, then
-    webdataset, then torch: 10 s and a torch import in a data job that must not have one. The
-    resizer module itself needs only OpenCV, albumentations and numpy.
-    """
-    # albumentations asks PyPI for a newer version at import time: a stall on offline workers
-    os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
-    name = "img2dataset_resizer"
-    if name in sys.modules:
-        return sys.modules[name]
-    package = importlib.util.find_spec("img2dataset")
-    if package is None or not package.submodule_search_locations:
-        raise ImportError("img2dataset is not installed (pip install img2dataset)")
-    path = os.path.join(list(package.submodule_search_locations)[0], "resizer.py")
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    # Resizer.__call__ wraps every call in SuppressStdoutStderr, which os.dup2()s fds 1 and 2 to
-    # /dev/null: process-wide state, so overlapping calls from threads can leave stdout pointing at
-    # /dev/null, and it forces one resize at a time. It only hides libjpeg's "corrupt data"
-    # warnings; in this private copy of the module it is a no-op, and resizes run in parallel.
-    module.SuppressStdoutStderr = contextlib.nullcontext
-    module.A = ReusedTransforms(module.A)
-    return module
-
-
-class ReusedTransforms:
-    """albumentations as our copy of the Resizer sees it: each transform built once per thread.
-
-    The Resizer builds its LongestMaxSize / PadIfNeeded / SmallestMaxSize / CenterCrop for every
-    image; construction validates its arguments (pydantic) and seeds two random generators,
-    ~0.1-0.25 ms each, all of it holding the GIL (about a tenth of the job's GIL time on the
-    pairs bench). With p=1.0 these transforms are deterministic; a transform object keeps the
-    last call's params on itself, so instances are per thread, never shared. Outputs are
-    byte-identical (tests/crawlers/media/test_images.py).
-    """
-
-    def __init__(self, module):
-        self._module = module
-        self._local = threading.local()
-
-    def __getattr__(self, name: str):
-        factory = getattr(self._module, name)
-        if not isinstance(factory, type):
-            return factory
-
-        def build(*args, **kwargs):
-            cache = self._local.__dict__.setdefault("transforms", {})
-            key = (name, repr(args), repr(sorted(kwargs.items())))
-            if key not in cache:
-                cache[key] = factory(*args, **kwargs)
-            return cache[key]
-
-        return build
-
-
-Resizer = _load_resizer_module().Resizer
 logging.getLogger("exifread").setLevel(logging.ERROR)  # it warns on every PNG/GIF without EXIF
 
 Image.init()  # register every plugin now: open(formats=...) fails on names not yet loaded
@@ -109,29 +47,10 @@ _FAST_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 _ORIENTATION = 0x0112
 
 _RESIZER_ERRORS = {
-    "image too small": RejectReason.IMAGE_TOO_SMALL,
-    "image area too large": RejectReason.IMAGE_TOO_LARGE,
-    "aspect ratio too large": RejectReason.ASPECT_RATIO,
+    TOO_SMALL: RejectReason.IMAGE_TOO_SMALL,
+    TOO_LARGE: RejectReason.IMAGE_TOO_LARGE,
+    BAD_ASPECT: RejectReason.ASPECT_RATIO,
 }
-
-
-@dataclasses.dataclass(kw_only=True)
-class ResizeConfig:
-    image_size: int = 224
-    resize_mode: str = "border"  # no, keep_ratio, center_crop, border, keep_ratio_largest
-    resize_only_if_bigger: bool = False
-    upscale_interpolation: str = "lanczos"
-    downscale_interpolation: str = "area"
-    encode_format: str = "jpg"  # jpg, png, webp
-    encode_quality: int = 95  # png: compression level 0-9
-    min_image_size: int = 0
-    max_aspect_ratio: float = math.inf
-    max_image_area: float = math.inf
-    max_decode_pixels: int = Image.MAX_IMAGE_PIXELS or 89_478_485  # Pillow's default bomb limit
-    # pixels decoding at once in one worker process, over all its threads (crawlers/media/decode_budget.py)
-    decode_budget_pixels: int = 2 * (Image.MAX_IMAGE_PIXELS or 89_478_485)
-    extract_exif: bool = True
-    reduced_decode: bool = True  # large JPEGs decoded at 1/2-1/8 scale (crawlers/media/reduced_decode.py)
 
 
 @dataclasses.dataclass
@@ -180,21 +99,15 @@ def _to_rgb(im: Image.Image) -> Image.Image:
 
 
 class ImageProcessor:
+    """Raw bytes -> `ProcessedImage`; one instance serves many threads (no per-image state)."""
+
     def __init__(self, config: ResizeConfig | None = None):
-        self.config = c = config or ResizeConfig()
-        self._resizer = Resizer(
-            image_size=c.image_size,
-            resize_mode=c.resize_mode,
-            resize_only_if_bigger=c.resize_only_if_bigger,
-            upscale_interpolation=c.upscale_interpolation,
-            downscale_interpolation=c.downscale_interpolation,
-            encode_quality=c.encode_quality,
-            encode_format=c.encode_format,
-            min_image_size=c.min_image_size,
-            max_image_area=c.max_image_area,
-            max_aspect_ratio=c.max_aspect_ratio,
-        )
-        self._budget = process_budget(c.decode_budget_pixels)
+        self.config = config or ResizeConfig()
+        self._resizer = Resizer(self.config)
+        self._budget = process_budget(self.config.decode_budget_pixels)
+        # OpenCV's own thread pool would split each resize across cores that the job's fetch threads
+        # already fill; img2dataset sets the same before every image. Process-wide, so set here once.
+        cv2.setNumThreads(1)
 
     def process(self, raw: bytes) -> ProcessedImage:
         out = ProcessedImage(ok=False, sha256=hashlib.sha256(raw).hexdigest())
@@ -219,25 +132,27 @@ class ImageProcessor:
                 )
             with self._budget.hold(w * h):  # decode to encode: the pixels this image holds
                 try:
-                    stream, scale = self._stream_for_resizer(im, raw)
+                    pixels, scale = self.decode(im, raw)
                 except Image.DecompressionBombError as exc:
                     return self._fail(out, RejectReason.DECOMPRESSION_BOMB, str(exc))
                 except (OSError, ValueError, SyntaxError, EOFError) as exc:
                     reason = RejectReason.TRUNCATED if "truncated" in str(exc) else RejectReason.UNDECODABLE
                     return self._fail(out, reason, f"{type(exc).__name__}: {exc}")
-                data, width, height, ow, oh, err = self._resizer(stream)
-        if err is not None:
-            return self._fail(out, _RESIZER_ERRORS.get(err, RejectReason.UNDECODABLE), err)
-        if scale > 1:  # the Resizer saw the reduced decode; the source is w x h (orientation 1)
-            ow, oh = w, h
-        out.ok, out.data, out.ext = True, data, self.config.encode_format
-        out.width, out.height, out.original_width, out.original_height = width, height, ow, oh
+                resized = self._resizer(pixels)
+                del pixels
+        if resized.error is not None:
+            reason = _RESIZER_ERRORS.get(resized.error, RejectReason.UNDECODABLE)
+            return self._fail(out, reason, resized.error)
+        ow, oh = (w, h) if scale > 1 else (resized.original_width, resized.original_height)
+        out.ok, out.data, out.ext = True, resized.data, self.config.encode_format
+        out.width, out.height, out.original_width, out.original_height = resized.width, resized.height, ow, oh
         if self.config.extract_exif:
             out.exif = _exif_json(raw)
         return out
 
-    def _stream_for_resizer(self, im: Image.Image, raw: bytes) -> tuple[io.BytesIO, int]:
-        """The bytes the Resizer decodes, and the scale they were reduced by (1: full size)."""
+    def decode(self, im: Image.Image, raw: bytes) -> tuple[np.ndarray, int]:
+        """The pixels the Resizer takes (BGR or grey, uint8) and the scale they were reduced by
+        (1: full size; >1: a reduced JPEG decode, whose source is w x h with orientation 1)."""
         orientation = (
             im.getexif().get(_ORIENTATION, 1) if im.format in ("JPEG", "MPO", "WEBP", "PNG", "TIFF") else 1
         )
@@ -252,19 +167,26 @@ class ImageProcessor:
         complete = im.format != "JPEG" or raw.rstrip(b"\0\r\n ").endswith(b"\xff\xd9")
         if plain and complete and im.format == "JPEG" and self.config.reduced_decode:
             scale = reduction(im.width, im.height, self.config)
-            stream = decode_reduced(raw, im.mode, scale) if scale > 1 else None
-            if stream is not None:
-                return stream, scale
+            pixels = decode_reduced(raw, im.mode, scale) if scale > 1 else None
+            if pixels is not None:
+                return pixels, scale
         if plain and complete:
-            return io.BytesIO(raw), 1
+            # img2dataset's own decode (IMREAD_UNCHANGED: greyscale stays one channel)
+            pixels = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_UNCHANGED)
+            if pixels is None:  # img2dataset's verdict on a file its decoder refuses
+                raise ValueError("OpenCV cannot decode it")
+            if pixels.dtype == np.uint8:
+                return pixels, 1
+            # a 16-bit PNG (Pillow opens it as 8-bit RGB): Pillow decodes it below, as img2dataset cannot
         im.seek(0)  # animations: the first frame
         im.load()
         rgb = _to_rgb(ImageOps.exif_transpose(im))
-        buf = io.BytesIO()
-        rgb.save(buf, "BMP")  # uncompressed: the cheapest lossless hand-over to OpenCV
-        return buf, 1
+        return cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR), 1
 
     @staticmethod
     def _fail(out: ProcessedImage, reason: RejectReason, detail: str) -> ProcessedImage:
         out.reason, out.detail = reason, detail[:500]
         return out
+
+
+__all__ = ["DECODABLE_FORMATS", "ImageProcessor", "ProcessedImage", "ResizeConfig"]

@@ -13,18 +13,19 @@ image. Outputs are not bit-identical to a full decode: pixels differ by the DCT-
 averaging, and keep_ratio/center_crop/keep_ratio_largest output sides can differ by one pixel
 from rounding (border pads to the same square).
 
-The Resizer's own checks (min_image_size, max_image_area, max_aspect_ratio) would see the
-reduced size, so a reduction is only chosen when every check gives the same verdict on the
+The resizer's checks (min_image_size, max_image_area, max_aspect_ratio; crawlers/media/resizer.py)
+would see the reduced size, so a reduction is only chosen when every check gives the same verdict on the
 reduced size as on the full one, and the caller reports the full size as the original.
 """
 
 from __future__ import annotations
 
-import io
 import math
 
 import cv2
 import numpy as np
+
+from crawlers.media.resizer import size_error
 
 REDUCING_GAP = 2.0  # Pillow's thumbnail() default
 SCALES = (8, 4, 2)  # what libjpeg's scaled IDCT offers (OpenCV's IMREAD_REDUCED_* flags)
@@ -39,13 +40,9 @@ _FLAGS = {
 }
 
 
-def _verdict(w: int, h: int, config) -> tuple[bool, bool, bool]:
-    """img2dataset Resizer's three size checks, as it computes them (True = rejected)."""
-    return (
-        min(w, h) < config.min_image_size,
-        w * h > config.max_image_area,
-        max(w, h) / min(w, h) > config.max_aspect_ratio,
-    )
+def _verdict(w: int, h: int, config) -> str | None:
+    """The resizer's size checks on a w x h decode (None: all pass)."""
+    return size_error(h, w, config)
 
 
 def reduction(width: int, height: int, config) -> int:
@@ -62,16 +59,12 @@ def reduction(width: int, height: int, config) -> int:
     return 1
 
 
-def decode_reduced(raw: bytes, mode: str, k: int) -> io.BytesIO | None:
-    """A complete RGB ("RGB") or greyscale ("L") JPEG decoded at 1/k size, as BMP for the Resizer.
+def decode_reduced(raw: bytes, mode: str, k: int) -> np.ndarray | None:
+    """A complete RGB ("RGB") or greyscale ("L") JPEG decoded at 1/k size: BGR or grey pixels.
 
     OpenCV rather than Pillow: both run libjpeg-turbo, but OpenCV releases the GIL for the
-    whole decode and encode, where Pillow's chunked load loop and BMP writer hold it between
-    chunks (16 fetch threads got 1.6 cores through Pillow, 1.9 through OpenCV). None if OpenCV
-    cannot decode it (the caller then takes the full-size path and its error handling).
+    whole decode, where Pillow's chunked load loop holds it between chunks (16 fetch threads got
+    1.6 cores through Pillow, 1.9 through OpenCV). None if OpenCV cannot decode it (the caller
+    then takes the full-size path and its error handling).
     """
-    img = cv2.imdecode(np.frombuffer(raw, np.uint8), _FLAGS[mode, k])
-    if img is None:
-        return None
-    ok, bmp = cv2.imencode(".bmp", img)
-    return io.BytesIO(bmp.tobytes()) if ok else None
+    return cv2.imdecode(np.frombuffer(raw, np.uint8), _FLAGS[mode, k])

@@ -95,7 +95,9 @@ class DedupNearDocuments(beam.PTransform):
 
         def banded(kv):
             key, sig = kv
-            bands = hasher.band_keys(np.frombuffer(sig, dtype=np.uint32))[0]
+            # the uint64 keys' bits as int64: Beam on Python 3.13 infers int keys from this function
+            # and codes them with VarIntCoder, which holds signed 64-bit values only
+            bands = hasher.band_keys(np.frombuffer(sig, dtype=np.uint32))[0].view(np.int64)
             return [((i, int(b)), (key, sig)) for i, b in enumerate(bands)]
 
         edges = (

@@ -148,6 +148,36 @@ def read_rows(path: str, fmt: str | None = None) -> Iterator[tuple[str, dict[str
     yield from _READERS[fmt](path)
 
 
+# A list file in parts that workers read separately: a parquet file by row group (one large file
+# then spreads over the workers), any other file whole (row_group None).
+ReadUnit = tuple[str, int | None]
+
+
+def read_units(path: str, fmt: str | None = None) -> list[ReadUnit]:
+    """(path, row group) for each row group of a plain parquet file; [(path, None)] for other files."""
+    fmt = _ALIASES.get(fmt, fmt) if fmt else list_format(path)
+    if fmt != "parquet" or path.lower().endswith(".gz"):
+        return [(path, None)]
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        num_row_groups = pq.ParquetFile(f).metadata.num_row_groups  # the footer only
+    return [(path, i) for i in range(num_row_groups)] or [(path, None)]
+
+
+def read_unit_rows(unit: ReadUnit, fmt: str | None = None) -> Iterator[tuple[str, dict[str, Any] | RowError]]:
+    """The rows of one read unit; sources number rows within the whole file, as `read_rows` does."""
+    path, row_group = unit
+    if row_group is None:
+        yield from read_rows(path, fmt)
+        return
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        parquet = pq.ParquetFile(f)
+        n = sum(parquet.metadata.row_group(i).num_rows for i in range(row_group))
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, row_groups=[row_group]):
+            for row in batch.to_pylist():
+                n += 1
+                yield f"{path}:{n}", row
+
+
 def _read_parquet(path: str):
     gz = path.lower().endswith(".gz")
     # Parquet needs random access: a gzipped file is inflated into memory first

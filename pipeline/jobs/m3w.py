@@ -31,7 +31,7 @@ from pipeline.dedup.deduplicate import DedupConfig, add_dedup_args, apply_dedup
 from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner.launch import job_main, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
-from pipeline.runner.progress import ShowProgress
+from pipeline.runner.progress import CountTotal, ShowProgress
 from pipeline.steps.clock import StageClock
 from pipeline.steps.m3w import (
     IMAGES,
@@ -46,13 +46,14 @@ from pipeline.steps.m3w import (
     image_wants,
     list_warcs,
     once_per_url,
-    read_url_lines,
+    url_of_line,
 )
 from pipeline.steps.previews import PREVIEWS, WriteRejectPreviews
 from pipeline.steps.slots import image_count_filter
 from schemas import DOCUMENT_SCHEMA
 
 FETCH_IMAGES = ("warc", "http", "both", "none")
+PAGES_BAR = "m3w pages"
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -90,7 +91,7 @@ def _languages(value: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = job_parser("flamingo build m3w", __doc__.split("\n\n")[0])
+    p = job_parser("flamingo build m3w", __doc__)
     src = p.add_mutually_exclusive_group()
     src.add_argument(
         "--input",
@@ -98,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="WARC / WARC.gz file glob (local, gs://, s3://); comma-separated for several",
     )
     src.add_argument(
-        "--urls", dest="urls", help="text file of page URLs, one per line, crawled live (robots.txt honoured)"
+        "--urls",
+        dest="urls",
+        help="text file(s) of page URLs, one per line (a glob; # comments), crawled live (robots.txt obeyed)",
     )
     p.add_argument(
         "--fetch-images",
@@ -149,18 +152,22 @@ def read_pages(p: beam.Pipeline, config: M3WConfig):
         return read[PAGES], [read[REJECTS]], read[IMAGES]
     urls = (
         p
-        | "UrlList" >> beam.Create([config.urls])
-        | "ReadUrls" >> beam.FlatMap(read_url_lines)
+        # Beam's text IO splits the list by byte ranges, so workers read its parts in parallel
+        | "ReadUrls" >> beam.io.ReadFromText(config.urls, coder=beam.coders.BytesCoder())
+        | "UrlOfLine" >> beam.FlatMap(url_of_line)
         | "CountUrls" >> beam.combiners.Count.PerElement()
         | "OncePerUrl" >> beam.FlatMapTuple(once_per_url).with_outputs(REJECTS, main="urls")
     )
     page_fetch = dataclasses.replace(config.fetch, respect_robots=True)
+    # the bar: every distinct URL (counted before the shuffle) ends as a page or a fetch reject
+    _ = urls.urls | CountTotal(PAGES_BAR)
     read = (
         urls.urls
         | "Spread" >> beam.Reshuffle()
         | "FetchPages" >> beam.ParDo(FetchPages(page_fetch)).with_outputs(PAGES, REJECTS)
     )
-    return read[PAGES], [urls[REJECTS], read[REJECTS]], p | "NoIndex" >> beam.Create([])
+    fetch_rejects = read[REJECTS] | ShowProgress(PAGES_BAR, enabled=config.run.progress, step="[rejects]")
+    return read[PAGES], [urls[REJECTS], fetch_rejects], p | "NoIndex" >> beam.Create([])
 
 
 def build_pipeline(p: beam.Pipeline, config: M3WConfig, beam_args: list[str] | None = None):
@@ -170,7 +177,7 @@ def build_pipeline(p: beam.Pipeline, config: M3WConfig, beam_args: list[str] | N
     text_chain, post_chain = document_chains(config.filters, config.languages)
     pages, read_rejects, index = read_pages(p, config)
     _ = (pages, *read_rejects) | StageClock("read")
-    pages = pages | ShowProgress("m3w pages", enabled=config.run.progress)
+    pages = pages | ShowProgress(PAGES_BAR, enabled=config.run.progress)
     inputs = (pages, *read_rejects) | "Inputs" >> beam.Flatten()
     docs = pages | "Extract" >> beam.ParDo(Extract(text_chain)).with_outputs(REJECTS, main="docs")
     _ = docs.docs | StageClock("extract")
@@ -217,3 +224,11 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     return job_main("m3w", run, argv)
+
+
+if __name__ == "__main__":  # `python -m pipeline.jobs.m3w`: what Airflow's Beam operator runs (dags/)
+    import sys
+
+    from pipeline.cli import main as cli_main
+
+    sys.exit(cli_main(["build", "m3w", *sys.argv[1:]]))

@@ -28,22 +28,24 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from crawlers.http.fetch import FetchConfig
-from crawlers.media.images import ResizeConfig
+from crawlers.media.resizer import RESIZE_MODES, ResizeConfig
 from crawlers.shard_tar import MAX_MEMBER_BYTES
 from filters import build_chain
 from pipeline.dedup.deduplicate import DedupConfig, add_dedup_args, apply_dedup
 from pipeline.io.readers import (
     FORMATS,
+    ReadUnit,
     expand_inputs,
     list_format,
-    read_rows,
+    read_unit_rows,
+    read_units,
     read_webdataset_tar,
     source_order,
 )
 from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner.launch import job_main, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
-from pipeline.runner.progress import ShowProgress
+from pipeline.runner.progress import CountTotal, ShowProgress
 from pipeline.steps.clock import StageClock
 from pipeline.steps.filtering import ApplyFilters
 from pipeline.steps.pairs import FetchPairs, PairInput, sample_from_webdataset, validate_row
@@ -54,7 +56,6 @@ from schemas import PairSample, RejectReason, RejectRecord, Stage
 log = logging.getLogger(__name__)
 
 INPUT_FORMATS = ("auto", *FORMATS, "img2dataset")
-RESIZE_MODES = ("no", "keep_ratio", "center_crop", "border", "keep_ratio_largest")
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -86,7 +87,7 @@ class PairsConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = job_parser("flamingo build pairs", __doc__.split("\n\n")[0])
+    p = job_parser("flamingo build pairs", __doc__)
     p.add_argument(
         "--input", dest="input", help="a list file, a glob or a directory (img2dataset: its tars); required"
     )
@@ -105,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PREVIOUS_OUTPUT",
         help="fetch only rows whose reject in PREVIOUS_OUTPUT is retryable (into --output)",
     )
-    g = p.add_argument_group("images (img2dataset's Resizer options)")
+    g = p.add_argument_group("images (img2dataset's resize options and meanings; crawlers/media/resizer.py)")
     g.add_argument("--image-size", dest="resize.image_size", type=int, help="default 224")
     g.add_argument("--resize-mode", dest="resize.resize_mode", choices=RESIZE_MODES, help="default border")
     g.add_argument("--resize-only-if-bigger", dest="resize.resize_only_if_bigger", action="store_true")
@@ -202,11 +203,14 @@ def first_of_each_url(key: str, grouped: dict[str, list], retry: bool = False):
         )
 
 
-def read_and_validate(path: str, fmt: str | None, url_col: str, caption_col: str, allow_empty_caption: bool):
-    """Rows of one list file, each a valid pair input or, tagged REJECTS, what is wrong with it."""
+def read_and_validate(
+    unit: ReadUnit, fmt: str | None, url_col: str, caption_col: str, allow_empty_caption: bool
+):
+    """Rows of one read unit (a list file, or a parquet row group), each a valid pair input or,
+    tagged REJECTS, what is wrong with it."""
     # a txt list holds URLs only: no caption to require
-    require_caption = not allow_empty_caption and (fmt or list_format(path)) != "txt"
-    for source, row in read_rows(path, fmt):
+    require_caption = not allow_empty_caption and (fmt or list_format(unit[0])) != "txt"
+    for source, row in read_unit_rows(unit, fmt):
         out = validate_row(source, row, url_col, caption_col, require_caption)
         yield tag(out) if isinstance(out, RejectRecord) else out
 
@@ -271,6 +275,7 @@ def build_pairs(p: beam.Pipeline, config: PairsConfig) -> tuple[Any, Any, Any, A
         p
         | "Pattern" >> beam.Create([config.input])
         | "ListFiles" >> beam.FlatMap(expand_inputs)
+        | "ReadUnits" >> beam.FlatMap(read_units, fmt)  # parquet: one unit per row group
         | "SpreadFiles" >> beam.Reshuffle()
         | "ReadRows"
         >> beam.FlatMap(
@@ -300,11 +305,19 @@ def build_pairs(p: beam.Pipeline, config: PairsConfig) -> tuple[Any, Any, Any, A
     fetched = unique.pairs | "FetchAndProcess" >> beam.ParDo(
         FetchPairs(config.fetch, config.resize)
     ).with_outputs(REJECTS, main="samples")
-    inputs = (*row_rejects, unique.pairs, unique[REJECTS]) | "Inputs" >> beam.Flatten()
-    rejects = (fetched[REJECTS], *row_rejects, unique[REJECTS]) | "PairRejects" >> beam.Flatten()
+    # the bar: every valid row (counted as read, before the URL shuffle) ends as a sample, a fetch
+    # reject or a repeat of a URL; a retry fetches an unknown part of the rows, so it has no total
+    show = config.run.progress
+    if not config.retry_failed:
+        _ = checked.good | CountTotal("pairs")
+    samples = fetched.samples | ShowProgress("pairs", enabled=show)
+    fetch_rejects = fetched[REJECTS] | ShowProgress("pairs", enabled=show, step="[fetch rejects]")
+    show_repeats = show and not config.retry_failed
+    repeats = unique[REJECTS] | ShowProgress("pairs", enabled=show_repeats, step="[repeats]")
+    inputs = (*row_rejects, unique.pairs, repeats) | "Inputs" >> beam.Flatten()
+    rejects = (fetch_rejects, *row_rejects, repeats) | "PairRejects" >> beam.Flatten()
     # a retry's valid rows are the whole list, most of them not retried: size by what is fetched
     basis = unique.pairs if config.retry_failed else checked.good
-    samples = fetched.samples | ShowProgress("pairs", enabled=config.run.progress)
     _ = fetched.samples | StageClock("fetch")
     return samples, rejects, inputs, basis
 
@@ -335,3 +348,11 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     return job_main("pairs", run, argv)
+
+
+if __name__ == "__main__":  # `python -m pipeline.jobs.pairs`: what Airflow's Beam operator runs (dags/)
+    import sys
+
+    from pipeline.cli import main as cli_main
+
+    sys.exit(cli_main(["build", "pairs", *sys.argv[1:]]))

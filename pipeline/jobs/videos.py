@@ -25,7 +25,7 @@ from crawlers.http.fetch import FetchConfig
 from crawlers.media.video_frames import RESIZE_MODES
 from crawlers.media.video_processor import SHORT_POLICIES, VideoProcessorConfig
 from pipeline.dedup.deduplicate import DedupConfig, add_dedup_args, apply_dedup
-from pipeline.io.readers import expand_inputs, read_rows, source_order
+from pipeline.io.readers import expand_inputs, read_unit_rows, read_units, source_order
 from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner.launch import job_main, run_job
 from pipeline.runner.options import RunConfig, add_common_args, job_parser, resolved_config
@@ -60,7 +60,7 @@ class VideosConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = job_parser("flamingo build videos", __doc__.split("\n\n")[0])
+    p = job_parser("flamingo build videos", __doc__)
     p.add_argument(
         "--input",
         dest="input",
@@ -174,8 +174,9 @@ def build_pipeline(pipeline: beam.Pipeline, config: VideosConfig, beam_args: lis
         pipeline
         | "Input" >> beam.Create([config.input])
         | "ExpandInputs" >> beam.FlatMap(expand_inputs)
+        | "ReadUnits" >> beam.FlatMap(read_units)  # parquet: one unit per row group
         | "SpreadFiles" >> beam.Reshuffle()
-        | "ReadRows" >> beam.FlatMap(read_rows)
+        | "ReadRows" >> beam.FlatMap(read_unit_rows)
         | ShowProgress("videos", enabled=config.run.progress)
     )
     keyed = rows | "KeyRows" >> beam.MapTuple(
@@ -223,3 +224,11 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     return job_main("videos", run, argv)
+
+
+if __name__ == "__main__":  # `python -m pipeline.jobs.videos`: what Airflow's Beam operator runs (dags/)
+    import sys
+
+    from pipeline.cli import main as cli_main
+
+    sys.exit(cli_main(["build", "videos", *sys.argv[1:]]))

@@ -4,8 +4,9 @@ A job's parser declares its own flags with `dest` set to the path of the config 
 fill (`--image-size` -> "resize.image_size") and no defaults of their own: the job's config
 dataclass holds every default once. `parse_job_config` merges, in order, the dataclass
 defaults, an optional `--config job.yaml`, and the flags given on the command line; whatever
-the parser does not know is handed to Beam untouched, so any runner flag (`--runner`,
-`--project`, `--temp_location`, `--direct_num_workers`, ...) works on every job.
+the parser does not know is handed to Beam, so any runner flag (`--runner`, `--project`,
+`--temp_location`, `--direct_num_workers`, ...) works on every job; a flag that is not one of
+Beam's options either is an error with a "did you mean" hint (pipeline/runner/beam_flags.py).
 
 The local default runner is named explicitly and is the in-process FnApiRunner: Beam's default
 (Prism) downloads a binary, which fails offline, and DirectRunner tries Prism first on every run
@@ -22,11 +23,14 @@ from typing import Any, TypeVar
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from pipeline.runner.beam_flags import check_beam_args, common_beam_flags_help
+from pipeline.runner.logs import LEVELS, configure_logging
 from pipeline.runner.profiles import DEFAULT_PROFILE, PROFILES, expand_profile
 from schemas.config import ConfigError, build_config, load_yaml, set_path, to_plain
 
 DEFAULT_RUNNER = "FnApiRunner"
 CONFIG_FILE = "config_file"  # the parser's dest for --config: not a config field itself
+LOG_LEVEL = "log_level"  # the parser's dest for --log-level: applied at once, not a config field
 
 C = TypeVar("C")
 
@@ -46,13 +50,29 @@ class RunConfig:
             )
 
 
-def job_parser(prog: str, description: str) -> argparse.ArgumentParser:
-    """A parser whose flags fill config fields: no defaults (the config dataclass has them)."""
-    return argparse.ArgumentParser(
+class JobArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line: a job's full usage is 40 flags long."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n(`{self.prog} --help` lists every flag)\n")
+
+
+def job_parser(prog: str, doc: str) -> argparse.ArgumentParser:
+    """A parser whose flags fill config fields: no defaults (the config dataclass has them).
+
+    `doc` is the job module's docstring: its first paragraph describes the job, the rest (the
+    local and Dataflow examples) is shown after the flags, with the common Beam flags. No
+    abbreviations: `--image` must not quietly mean `--image-size`.
+    """
+    description, _, examples = doc.strip().partition("\n\n")
+    epilog = "\n\n".join(part for part in (examples.strip(), common_beam_flags_help()) if part)
+    return JobArgumentParser(
         prog=prog,
         description=description,
+        epilog=epilog,
         argument_default=argparse.SUPPRESS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
 
 
@@ -72,6 +92,13 @@ def add_run_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         dest="run.allow_empty",
         action="store_true",
         help="an input list without rows builds an empty dataset instead of failing",
+    )
+    g.add_argument(
+        "--log-level",
+        dest=LOG_LEVEL,
+        type=str.upper,
+        choices=LEVELS,
+        help="default INFO for this project's messages and WARNING for Beam's; a level given applies to both",
     )
     g.add_argument(
         "--profile",
@@ -111,10 +138,14 @@ def parse_job_config(
     config_cls: type[C],
     argv: list[str] | None,
 ) -> tuple[C, list[str]]:
-    """(the job's config: defaults <- --config YAML <- flags, the Beam flags); a bad value is a
-    usage error (exit 2) that names the field."""
+    """(the job's config: defaults <- --config YAML <- flags, the Beam flags); a bad value, or a
+    flag that is neither the job's nor one of Beam's options, is a usage error (exit 2) that names
+    it (pipeline/runner/beam_flags.py)."""
     namespace, beam_args = parser.parse_known_args(argv)
+    check_beam_args(parser, beam_args)
     given = vars(namespace)
+    if LOG_LEVEL in given:
+        configure_logging(given.pop(LOG_LEVEL))
     try:
         data = load_yaml(given.pop(CONFIG_FILE, None))
         for path, value in given.items():

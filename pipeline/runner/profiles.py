@@ -20,9 +20,10 @@ local     FnApiRunner (the in-process runner DirectRunner delegates to, named di
 dataflow  DataflowRunner. `--project` from $GOOGLE_CLOUD_PROJECT, `--region` from
           $FLAMINGO_DATAFLOW_REGION (default us-central1), temp/staging under the output bucket
           (`gs://BUCKET/_flamingo_beam/{temp,staging}`), and `--setup_file=<repo>/pyproject.toml`
-          so workers install this project (Beam builds the sdist with `python -m build`, so
-          `pip install build` on the submitting machine; no setup.py is needed). Without a source
-          checkout, pass `--requirements_file` or `--sdk_container_image` instead.
+          so workers install this project (Beam's stager builds the sdist with `python -m build
+          --no-isolation`, which needs build, setuptools, wheel and Cython in the submitting venv:
+          the dev extra; tests/test_packaging.py stages and installs it as a worker does). Without
+          a source checkout, pass `--sdk_container_image` (docker/Dockerfile) instead.
 spark     SparkRunner with `--spark_master_url` ($FLAMINGO_SPARK_MASTER, default local[4]) and
           workers as Docker containers (`--environment_type=DOCKER`); on a cluster without Docker
           use `--environment_type=PROCESS --environment_config='{"command": "/path/boot"}'`. With

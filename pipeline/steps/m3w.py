@@ -343,13 +343,11 @@ def list_warcs(pattern: str) -> list[str]:
     return sorted(set(paths))  # overlapping globs name a file once
 
 
-def read_url_lines(path: str) -> list[str]:
-    try:
-        with FileSystems.open(path, compression_type=CompressionTypes.AUTO) as fh:
-            lines = fh.read().decode("utf-8", "replace").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read the URL list {path}: {exc}") from None
-    return [u.strip() for u in lines if u.strip() and not u.lstrip().startswith("#")]
+def url_of_line(line: bytes) -> list[str]:
+    """The URL on one line of a URL list (read as bytes: a bad byte must not fail the read); [] for a
+    blank line or a # comment."""
+    url = line.decode("utf-8", "replace").strip()
+    return [url] if url and not url.startswith("#") else []
 
 
 def once_per_url(url: str, count: int):

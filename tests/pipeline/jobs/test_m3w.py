@@ -8,15 +8,19 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import apache_beam as beam
 import pyarrow.parquet as pq
 import pytest
+import webdataset as wds
 
 from crawlers import extract_document
 from crawlers.html.charset import decode_html
 from crawlers.warc import WarcPage, iter_warc
 from demo.sample import serve_site, write_sample_web
 from pipeline.jobs import m3w
-from pipeline.steps.m3w import TEXT_FILTERS, document_chains
+from pipeline.runner.local_runner import LocalRunner
+from pipeline.runner.options import make_pipeline_options
+from pipeline.steps.m3w import TEXT_FILTERS, document_chains, url_of_line
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +58,12 @@ def test_warc_job_conserves_inputs_and_writes_consistent_samples(web, tmp_path):
     assert manifest["conservation_ok"] and manifest["inputs"] == manifest["written"] + manifest["rejected"]
     samples = _samples(out)
     assert len(samples) == manifest["written"] > 0
+    shards = sorted(str(p) for p in out.glob("m3w-*.tar"))
+    by_webdataset = {  # webdataset 1.x groups KEY.json, KEY.000.jpg, ... into one sample as we do
+        s["__key__"]: {k: v for k, v in s.items() if not k.startswith("__")}
+        for s in wds.WebDataset(shards, shardshuffle=False)
+    }
+    assert by_webdataset == samples
     for key, members in samples.items():
         doc = json.loads(members["json"])
         assert doc["key"] == key
@@ -96,7 +106,8 @@ def test_url_mode_crawls_the_live_site(web, tmp_path):
     paths = (web / "urls.txt").read_text().split()[:4]
     with serve_site(web / "site") as base:
         urls = tmp_path / "urls.txt"
-        urls.write_text("".join(base.rstrip("/") + p + "\n" for p in paths))
+        # comments and blank lines are not inputs
+        urls.write_text("# the sample site\n\n" + "".join(base.rstrip("/") + p + "\n" for p in paths))
         out = tmp_path / "out"
         manifest = m3w.run(
             [
@@ -135,3 +146,24 @@ def test_document_chains_keep_configured_language_settings(tmp_path):
     text, _ = document_chains(str(cfg), ["en", "de"])
     lang = text.filters[0]
     assert text.names[0] == "language" and lang.min_score == 0.9 and list(lang.languages) == ["en", "de"]
+
+
+def test_url_list_is_read_by_text_io_in_splits(tmp_path):
+    """`--urls` is read with Beam's text IO, whose source splits a file by byte ranges (one split per
+    worker bundle) instead of one worker reading the whole list; every line lands in one split."""
+    lines = [f"http://h{i % 7}.test/page/{i}" for i in range(2000)] + ["", "# a comment", "\xff\xfe"]
+    path = tmp_path / "urls.txt"
+    path.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+    config = m3w.M3WConfig(urls=str(path), output=str(tmp_path / "out"))
+    p = beam.Pipeline(runner=LocalRunner(), options=make_pipeline_options([]))
+    m3w.read_pages(p, config)
+    reads = [t for t in p.to_runner_api().components.transforms.values() if t.unique_name == "ReadUrls"]
+    assert len(reads) == 1  # the job's graph reads the list with ReadFromText
+    source = beam.io.ReadFromText(str(path), coder=beam.coders.BytesCoder())._source
+    bundles = list(source.split(desired_bundle_size=8192))
+    assert len(bundles) >= 5
+    got = []
+    for b in bundles:
+        for line in b.source.read(b.source.get_range_tracker(b.start_position, b.stop_position)):
+            got += url_of_line(line)
+    assert sorted(got) == sorted(lines[:2000] + ["\ufffd\ufffd"])  # the bad bytes decoded, not fatal
