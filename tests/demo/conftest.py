@@ -1,5 +1,6 @@
-"""One small demo run shared by the demo tests: a small sample web, all three build jobs (and a
-job that does not exist), a few training steps, the evaluation and every report."""
+"""The demo tests share two fixtures: one small demo run (a small sample web, all three build
+jobs and a job that does not exist, a few training steps, the evaluation and every report) and the
+sample web written once."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 import torch
 
 from demo.run import run
+from demo.sample import write_sample_web
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +28,10 @@ def demo_run(tmp_path_factory):
     finally:
         torch.set_num_threads(threads)
     return out, report
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory):
+    """The sample web written once (seed 0): its folder and what write_sample_web returned."""
+    out = tmp_path_factory.mktemp("sample")
+    return out, write_sample_web(out, seed=0)
