@@ -159,7 +159,7 @@ def read_units(path: str, fmt: str | None = None) -> list[ReadUnit]:
     if fmt != "parquet" or path.lower().endswith(".gz"):
         return [(path, None)]
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        num_row_groups = pq.ParquetFile(f).metadata.num_row_groups  # the footer only
+        num_row_groups = _open_parquet(path, f).metadata.num_row_groups  # the footer only
     return [(path, i) for i in range(num_row_groups)] or [(path, None)]
 
 
@@ -170,12 +170,21 @@ def read_unit_rows(unit: ReadUnit, fmt: str | None = None) -> Iterator[tuple[str
         yield from read_rows(path, fmt)
         return
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        parquet = pq.ParquetFile(f)
+        parquet = _open_parquet(path, f)
         n = sum(parquet.metadata.row_group(i).num_rows for i in range(row_group))
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, row_groups=[row_group]):
             for row in batch.to_pylist():
                 n += 1
                 yield f"{path}:{n}", row
+
+
+def _open_parquet(path: str, source) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(source)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(
+            f"{path} is not a parquet file ({exc}); give a .parquet list, or name its format"
+        ) from None
 
 
 def _read_parquet(path: str):
@@ -186,12 +195,7 @@ def _read_parquet(path: str):
     ) as f:
         source = io.BytesIO(f.read()) if gz else f
         n = 0
-        try:
-            parquet = pq.ParquetFile(source)
-        except (pa.ArrowException, OSError) as exc:
-            raise InputError(
-                f"{path} is not a parquet file ({exc}); give a .parquet list, or name its format"
-            ) from None
+        parquet = _open_parquet(path, source)
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
             for row in batch.to_pylist():
                 n += 1
