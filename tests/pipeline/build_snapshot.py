@@ -10,7 +10,9 @@ Left out, because they legitimately differ between two runs of the same job on t
 - the manifest's `config.beam_args` and `config.output`: the runner flags are what differs between
   the runs compared, and each run writes to its own folder;
 - the dataset card's build time (`on 2026-01-01T00:00:00+00:00`), which it takes from `created`;
-- `report.html`, which renders the manifest's throughput record and timings.
+- `report.html`, which renders the manifest's throughput record and timings;
+- with `same_install=False` only, the manifest's `versions` (the libraries installed where the
+  manifest was written), for builds made by two different installs of this package.
 """
 
 from __future__ import annotations
@@ -39,16 +41,16 @@ def _tar(path: Path) -> dict[str, Any]:
     return {"sha256": _sha256(path.read_bytes()), "members": members}
 
 
-def _manifest(path: Path) -> dict[str, Any]:
+def _manifest(path: Path, same_install: bool) -> dict[str, Any]:
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    for key in UNTIMED_MANIFEST_KEYS:
+    for key in UNTIMED_MANIFEST_KEYS if same_install else (*UNTIMED_MANIFEST_KEYS, "versions"):
         manifest.pop(key, None)
     for key in ("beam_args", "output"):
         manifest.get("config", {}).pop(key, None)
     return manifest
 
 
-def snapshot(build: Path) -> dict[str, Any]:
+def snapshot(build: Path, same_install: bool = True) -> dict[str, Any]:
     """{file name: its comparable content} for every file of the build folder."""
     out: dict[str, Any] = {}
     for path in sorted(build.iterdir()):
@@ -56,7 +58,7 @@ def snapshot(build: Path) -> dict[str, Any]:
         if name in NOT_COMPARED_FILES:
             out[name] = "not compared"
         elif name == "manifest.json":
-            out[name] = _manifest(path)
+            out[name] = _manifest(path, same_install)
         elif name.endswith(".tar"):
             out[name] = _tar(path)
         elif name.endswith(".parquet"):

@@ -6,7 +6,7 @@ worker pool (`worker_pool_main`, which starts one SDK worker process per worker 
 asks for). Both listen on ports the OS assigned; both are stopped, with their workers, when the
 context ends, even when the test failed.
 
-The pool starts its workers with a bare `python` (Beam 2.77, worker_pool_main.StartWorker), so
+The pool starts its workers with a bare `python` (Beam 2.78, worker_pool_main.StartWorker), so
 the venv's bin folder goes first on the PATH the pool inherits: that `python` must be the one that
 has this project and Beam installed.
 """
@@ -33,10 +33,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def venv_env() -> dict[str, str]:
-    """This environment with the running interpreter's bin folder first on PATH."""
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+def venv_env(python: str) -> dict[str, str]:
+    """This environment with `python`'s bin folder first on PATH, and no PYTHON*/VIRTUAL_ENV
+    variables (a PYTHONPATH would let workers import what `python` does not have installed)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env["PATH"] = f"{Path(python).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
 
 
@@ -82,16 +83,16 @@ def _spawn(args: list[str], log: Path, env: dict[str, str], cwd: Path) -> subpro
 
 
 @contextlib.contextmanager
-def portable_services(work_dir: Path) -> Iterator[list[str]]:
+def portable_services(work_dir: Path, python: str = sys.executable) -> Iterator[list[str]]:
     """A job server and an EXTERNAL worker pool; yields the Beam flags that send a job to them.
 
     The job server writes the port it bound (`--port 0`) to a file; the pool takes a port picked
     by `free_port` (it has no port file), retried once should another process take it first.
     Their logs are `work_dir/job_server.log` and `work_dir/worker_pool.log`. The processes run
-    from `work_dir`, so workers can import this project only as installed, not from the cwd.
+    from `work_dir`, so workers can import this project only as installed, not from the cwd;
+    `python` (default: this one) runs both, and the pool's workers, from its venv.
     """
-    env, started = venv_env(), []
-    python = str(Path(sys.executable))
+    env, started = venv_env(python), []
     try:
         port_file = work_dir / "job_server.port"
         job_log = work_dir / "job_server.log"
