@@ -148,6 +148,8 @@ class DataflowProfile(Profile):
 
 
 ENVIRONMENT_TYPES = ("DOCKER", "PROCESS", "EXTERNAL", "LOOPBACK")  # Beam's PortableOptions names
+# options that already say how Docker workers get this package (an image, a staged sdist)
+WORKER_PACKAGE_GIVEN = {"setup_file", "sdk_container_image", "environment_config"}
 
 
 class PortableClusterProfile(Profile):
@@ -210,16 +212,7 @@ class PortableClusterProfile(Profile):
             )
         out = [f"--environment_type={environment}"]
         pyproject = REPO_ROOT / "pyproject.toml"
-        if (
-            environment == "DOCKER"
-            and pyproject.is_file()
-            and not explicit.keys()
-            & {
-                "setup_file",
-                "sdk_container_image",
-                "environment_config",
-            }
-        ):
+        if environment == "DOCKER" and pyproject.is_file() and not explicit.keys() & WORKER_PACKAGE_GIVEN:
             out.append(f"--setup_file={pyproject}")  # Beam's image plus this package, installed at boot
         return out
 
