@@ -15,9 +15,13 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import (
     DirectOptions,
     GoogleCloudOptions,
+    PortableOptions,
     SetupOptions,
     StandardOptions,
 )
+from apache_beam.runners.portability.flink_runner import FlinkJarJobServer
+from apache_beam.runners.portability.spark_runner import SparkJarJobServer
+from apache_beam.transforms.environments import Environment, ExternalEnvironment
 
 from pipeline.io.shard_writer import ShardConfig, WriteShards
 from pipeline.runner import options as options_lib
@@ -105,6 +109,99 @@ def test_common_args_parse_profile_and_options_apply_it(monkeypatch):
     assert options_lib.parse_job_config(parser, Holder, ["--output", "o"])[0].run.profile == "local"
     with pytest.raises(SystemExit):
         options_lib.parse_job_config(parser, Holder, ["--output", "o", "--profile", "yarn"])
+
+
+def _options(profile: str, args: list[str], env: dict[str, str]):
+    return options_lib.make_pipeline_options(expand_profile(profile, args, env=env))
+
+
+def test_spark_and_flink_with_a_local_master_run_workers_in_loopback():
+    assert expand_profile("spark", [], env={}) == [
+        "--runner=SparkRunner",
+        "--spark_master_url=local[4]",
+        "--environment_type=LOOPBACK",
+    ]
+    assert expand_profile("flink", [], env={}) == [
+        "--runner=FlinkRunner",
+        "--flink_master=[auto]",
+        "--environment_type=LOOPBACK",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("profile", "server_cls", "master"),
+    [("spark", SparkJarJobServer, "spark://master:7077"), ("flink", FlinkJarJobServer, "flink-jm:8081")],
+)
+def test_cluster_profile_takes_a_local_job_server_jar_and_an_external_worker_pool(
+    profile, server_cls, master, tmp_path
+):
+    jar = tmp_path / f"beam-runners-{profile}-job-server.jar"
+    jar.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip: only its path is used here
+    env = {f"FLAMINGO_{profile.upper()}_JOB_SERVER_JAR": str(jar)}
+    pool = ["--environment_type=EXTERNAL", "--environment_config=pool-host:50000"]
+    opts = _options(profile, [f"--{PROFILES[profile].master_option}={master}", *pool], env)
+    assert opts.view_as(PortableOptions).environment_type == "EXTERNAL"
+    assert opts.view_as(SetupOptions).setup_file is None  # the pool's own Python has the package
+    # what Beam itself makes of these options: the jar on disk (no Maven download) run against the
+    # master, and workers asked of the pool at its address
+    server = server_cls(opts)
+    assert server.path_to_jar() == str(jar)
+    assert master in server.java_arguments("1", "2", "3", str(tmp_path))
+    environment = Environment.from_options(opts.view_as(PortableOptions))
+    assert isinstance(environment, ExternalEnvironment) and environment.url == "pool-host:50000"
+
+
+def test_cluster_master_defaults_to_docker_workers_that_install_this_package():
+    opts = _options("flink", ["--flink_master=flink-jm:8081"], {})
+    assert opts.view_as(PortableOptions).environment_type == "DOCKER"
+    assert opts.view_as(SetupOptions).setup_file == str(REPO_ROOT / "pyproject.toml")
+    image = ["--sdk_container_image=registry/flamingo-worker:0.1.0"]
+    opts = _options("spark", ["--spark_master_url=spark://m:7077", *image], {})
+    assert opts.view_as(PortableOptions).environment_type == "DOCKER"
+    assert opts.view_as(SetupOptions).setup_file is None  # the image has it (docker/Dockerfile)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--environment_type=EXTERNAL"], "needs --environment_config"),
+        (["--environment_type", "PROCESS"], "needs --environment_config"),
+        (["--environment_type=docker"], "valid: DOCKER, PROCESS, EXTERNAL, LOOPBACK"),
+        (["--spark_job_server_jar=/nowhere/job-server.jar"], "is not a file"),
+    ],
+)
+def test_cluster_profile_names_what_is_wrong(args, message):
+    with pytest.raises(ProfileError, match=message):
+        expand_profile("spark", args, env={})
+
+
+def test_external_pool_address_must_be_the_environment_config():
+    """Beam 2.78 cannot build an EXTERNAL environment from --environment_option alone, so the
+    profile asks for --environment_config instead of letting the submission fail in Beam."""
+    only_option = ["--environment_type=EXTERNAL", "--environment_option=external_service_address=h:5"]
+    raw = options_lib.make_pipeline_options(["--runner=FlinkRunner", *only_option])
+    with pytest.raises(TypeError):
+        Environment.from_options(raw.view_as(PortableOptions))
+    with pytest.raises(ProfileError, match="needs --environment_config"):
+        expand_profile("flink", only_option, env={})
+    process = ["--environment_type=PROCESS", "--environment_option=process_command=/opt/apache/beam/boot"]
+    assert "--environment_type=PROCESS" in expand_profile("flink", process, env={})
+
+
+def test_job_command_line_accepts_the_job_server_jar_flag(tmp_path):
+    jar = tmp_path / "job-server.jar"
+    jar.write_bytes(b"")
+    parser = options_lib.add_common_args(options_lib.job_parser("test", ""))
+    config, beam_args = options_lib.parse_job_config(
+        parser, Holder, ["--output", "o", "--profile", "spark", "--spark_job_server_jar", str(jar)]
+    )
+    opts = options_lib.make_pipeline_options(beam_args, profile=config.run.profile, output=config.output)
+    flags = opts.get_all_options()
+    assert (flags["runner"], flags["spark_job_server_jar"], flags["environment_type"]) == (
+        "SparkRunner",
+        str(jar),
+        "LOOPBACK",
+    )
 
 
 def test_without_profile_only_the_runner_is_defaulted():
