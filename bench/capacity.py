@@ -1,0 +1,301 @@
+"""The capacity model: what building the paper's datasets on Dataflow costs, from bench/scale.py's runs.
+
+    python -m bench.capacity            # docs/scale.md from docs/scale.json (what --model-only does)
+
+Measured inputs (docs/scale.json, written by `python -m bench.scale`): per job, the CPU seconds
+of the whole process tree per input, output bytes per written sample, the written fraction and the
+step that took the most processing time. The largest measured size of each job is used, in
+the `multi_processing` mode where it was measured (the shape of a worker: separate SDK processes).
+
+Stated assumptions (ASSUMPTIONS below; each is a knob, not a measurement):
+- one Dataflow vCPU does the work of one core of the bench machine (a shared 2-core box; cloud
+  vCPUs are hyperthreads, so this is optimistic by up to ~1.5x where the box had its core to itself);
+- M3W pages: the measured m3w CPU per page covers its page and the images it carried in the WARC;
+  the paper's 185M images are 4.3 per page, so the images beyond the bench's per-page count are
+  charged at the pairs job's CPU per image (fetch, decode, resize, encode);
+- fetching: an image or clip waits `fetch_latency_s` on the network; a worker keeps
+  `fetch_threads_per_vcpu` requests in flight per vCPU, so fetch bounds a worker at
+  threads / latency items per second per vCPU;
+- politeness: `per_host_interval_s` between requests to one host bounds the wall time of the
+  build by its largest host (`largest_host_share` of the images), never its worker-hours;
+- VTP: the videos job is not in the scale bench; a clip is charged `vtp_cpu_s_per_clip`
+  (see the note in the table) and `vtp_output_bytes_per_clip`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+ASSUMPTIONS = {
+    "vcpus_per_worker": 4,  # n1-standard-4, Dataflow's batch default machine type
+    "fetch_latency_s": 0.5,  # median time to fetch one web image (connect + TLS + body); web, not loopback
+    "fetch_threads_per_vcpu": 16,  # the jobs' default --thread-count per SDK process
+    "per_host_interval_s": 1.0,  # the m3w job's default politeness (FetchConfig.per_host_interval)
+    "largest_host_share": 0.001,  # share of all images on the busiest host (an assumption; CDNs are larger)
+    "vtp_fetch_latency_s": 2.0,  # one clip: a few MB over the web
+    "vtp_cpu_s_per_clip": 1.0,  # probe + decode 8 frames at 1 fps + encode: see bench/videos.py
+    "vtp_output_bytes_per_clip": 8 * 12_000,  # 8 JPEG frames at 224 px, ~12 KB each
+}
+PAPER = {  # the Flamingo paper (appendix A.3): what each job would build
+    "m3w": {"name": "M3W", "items": 43_000_000, "images": 185_000_000, "unit": "pages"},
+    "pairs": {"name": "LTIP", "items": 312_000_000, "images": 312_000_000, "unit": "pairs"},
+    "videos": {"name": "VTP", "items": 27_000_000, "images": 0, "unit": "clips"},
+}
+COMMAND = "python -m bench.scale"
+
+
+def run_line(r: dict) -> str:
+    return (
+        f"{r['job']:>5} {r['size']:>6} {r['mode']:<16} {r['docs_per_s']:>8.1f} docs/s  "
+        f"cpu {r['cpu_s']:>8.1f} s  peak RSS {r['peak_rss_mb']:>7.1f} MB  "
+        f"written {r['written']}/{r['inputs']}  "
+        f"bounded by {r['bounded_by']}"
+    )
+
+
+def runs_table(runs: list[dict]) -> str:
+    rows = [
+        "| job | inputs | mode | docs/s | CPU s | CPU ms / input | peak RSS MB (job process / workers) "
+        "| written | output MB | most processing time |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in runs:
+        rows.append(
+            f"| {r['job']} | {r['size']:,} | {r['mode']} | {r['docs_per_s']:.1f} | {r['cpu_s']:.0f} | "
+            f"{1000 * r['cpu_s'] / max(r['inputs'], 1):.1f} | {r['peak_rss_mb']:.0f} ({_split_rss(r)}) "
+            f"| {r['written']:,} | "
+            f"{r['output_bytes'] / 1e6:.1f} | {r['bounded_by'] or '-'} |"
+        )
+    return "\n".join(rows)
+
+
+def _split_rss(r: dict) -> str:
+    return f"{r.get('peak_root_rss_mb', 0):.0f} / {r.get('peak_worker_rss_mb', 0):.0f}"
+
+
+def memory_growth(runs: list[dict]) -> list[str]:
+    """Per (job, mode): peak RSS at the largest size over the smallest, the flatness check."""
+    lines = []
+    for job in sorted({r["job"] for r in runs}):
+        for mode in sorted({r["mode"] for r in runs if r["job"] == job}):
+            rs = sorted((r for r in runs if r["job"] == job and r["mode"] == mode), key=lambda r: r["size"])
+            if len(rs) < 2:
+                continue
+            ratio = rs[-1]["peak_rss_mb"] / rs[0]["peak_rss_mb"]
+            verdict = "flat (within 20%)" if ratio <= 1.2 else "grows"
+            line = (
+                f"- {job}, {mode}: {rs[0]['peak_rss_mb']:.0f} MB at {rs[0]['size']:,} -> "
+                f"{rs[-1]['peak_rss_mb']:.0f} MB at {rs[-1]['size']:,} ({ratio:.2f}x): {verdict}"
+            )
+            if rs[-1].get("peak_worker_rss_mb") and rs[0].get("peak_worker_rss_mb"):
+                w = rs[-1]["peak_worker_rss_mb"] / rs[0]["peak_worker_rss_mb"]
+                line += (
+                    f"; the SDK workers alone {rs[0]['peak_worker_rss_mb']:.0f} -> "
+                    f"{rs[-1]['peak_worker_rss_mb']:.0f} MB ({w:.2f}x)"
+                )
+            lines.append(line)
+    return lines
+
+
+def basis(runs: list[dict], job: str) -> tuple[dict, dict] | None:
+    """(smallest, largest) run of a job's model: multi_processing where it has two sizes or more
+    (the shape of a worker: separate SDK processes), else in_process; (run, run) for one size."""
+    for mode in ("multi_processing", "in_process"):
+        rs = sorted((r for r in runs if r["job"] == job and r["mode"] == mode), key=lambda r: r["size"])
+        if len(rs) >= 2:
+            return rs[0], rs[-1]
+    rs = sorted((r for r in runs if r["job"] == job), key=lambda r: r["size"])
+    return (rs[-1], rs[-1]) if rs else None
+
+
+def marginal(small: dict, large: dict, field: str, per: str = "inputs") -> float:
+    """d field / d per between two sizes: the cost of one more input, start-up excluded (the
+    average over the run where only one size was measured)."""
+    if large[per] > small[per]:
+        return (large[field] - small[field]) / (large[per] - small[per])
+    return large[field] / max(large[per], 1)
+
+
+STEP_REMEDIES = {  # what moves the busiest step (names: the jobs' top-level transforms)
+    "Extract": "HTML extraction: ship the compiled passes (crawlers/html/*.pyx) in the worker image",
+    "FetchImages": "image decode + resize: reduced-scale JPEG decode, one resize pass per image",
+    "FetchAndProcess": "fetch + decode + resize: more threads per vCPU while fetch-bound, else decode cost",
+    "Filter": "the filter chain: judge the resizer's decoded pixels instead of decoding again",
+    "Dedup": "signatures + the components' rounds: fewer rounds where the residual stays empty",
+    "WriteShards": "tar + parquet encoding: bigger shards, fewer parquet row groups",
+}
+
+
+def model(runs: list[dict], a: dict = ASSUMPTIONS) -> list[dict]:
+    """One row per paper dataset: vCPU-hours, worker-hours, output bytes, the bound and why."""
+    rows = []
+    pairs = basis(runs, "pairs")
+    pair_cpu = marginal(*pairs, "cpu_s") if pairs else None
+    for job, paper in PAPER.items():
+        b = basis(runs, job)
+        if job == "videos":
+            cpu_per_item = a["vtp_cpu_s_per_clip"]
+            out_per_item, written_frac, source = a["vtp_output_bytes_per_clip"], 1.0, "assumed (no scale run)"
+            step = "-"
+        elif b is None or (job == "m3w" and pair_cpu is None):
+            continue
+        else:
+            small, large = b
+            cpu_per_item = marginal(small, large, "cpu_s")
+            if job == "m3w":  # images beyond the bench's per page, at the pairs job's cost each
+                extra = max(paper["images"] / paper["items"] - large["input_images"] / large["inputs"], 0.0)
+                cpu_per_item += extra * pair_cpu
+            out_per_item = large["output_bytes"] / max(large["written"], 1)
+            written_frac = large["written"] / large["inputs"]
+            sizes = f"{small['size']:,}-{large['size']:,}" if small is not large else f"{large['size']:,}"
+            source = f"{job} {sizes}, {large['mode']}"
+            step = large["bounded_by"] or "-"
+        fetched = paper["images"] or paper["items"]
+        latency = a["vtp_fetch_latency_s"] if job == "videos" else a["fetch_latency_s"]
+        cpu_h = paper["items"] * cpu_per_item / 3600
+        fetch_vcpu_h = fetched * latency / a["fetch_threads_per_vcpu"] / 3600
+        vcpu_h = max(cpu_h, fetch_vcpu_h)
+        rows.append(
+            {
+                "dataset": paper["name"],
+                "job": job,
+                "items": paper["items"],
+                "unit": paper["unit"],
+                "basis": source,
+                "cpu_s_per_item": cpu_per_item,
+                "cpu_vcpu_hours": cpu_h,
+                "fetch_vcpu_hours": fetch_vcpu_h,
+                "vcpu_hours": vcpu_h,
+                "worker_hours": vcpu_h / a["vcpus_per_worker"],
+                "output_tb": paper["items"] * written_frac * out_per_item / 1e12,
+                "bound": "CPU" if cpu_h >= fetch_vcpu_h else "fetch wait",
+                "step": step,
+                "polite_days": fetched * a["largest_host_share"] * a["per_host_interval_s"] / 86400,
+            }
+        )
+    return rows
+
+
+def remedies(rows: list[dict]) -> list[str]:
+    out = []
+    for r in rows:
+        if r["bound"] == "fetch wait":
+            why = "fetch wait: more fetch threads per vCPU (I/O, not CPU) until CPU bounds"
+        else:
+            why = STEP_REMEDIES.get(r["step"], "CPU: profile the busiest step")
+        out.append(f"- {r['dataset']}: bound by {r['bound']}, busiest step {r['step']}; to move it: {why}.")
+    return out
+
+
+def model_table(rows: list[dict]) -> str:
+    out = [
+        "| dataset | size | measured basis | CPU s / item | vCPU-h (CPU) | vCPU-h (fetch wait) | worker-h "
+        "| output TB | bound by | busiest step | busiest host alone (days) |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---|---|---:|",
+    ]
+    for r in rows:
+        out.append(
+            f"| {r['dataset']} | {r['items'] / 1e6:,.0f}M {r['unit']} | {r['basis']} "
+            f"| {r['cpu_s_per_item']:.3f} "
+            f"| {r['cpu_vcpu_hours']:,.0f} | {r['fetch_vcpu_hours']:,.0f} | {r['worker_hours']:,.0f} "
+            f"| {r['output_tb']:.1f} | {r['bound']} | {r['step']} | {r['polite_days']:.1f} |"
+        )
+    return "\n".join(out)
+
+
+README_BEGIN = "<!-- scale:begin (generated by python -m bench.scale; do not edit) -->"
+README_END = "<!-- scale:end -->"
+
+
+def readme_block(runs: list[dict], a: dict = ASSUMPTIONS) -> str:
+    """The README's scale section body: the capacity table and where it comes from."""
+    rows = model(runs, a)
+    lines = [
+        README_BEGIN,
+        "| dataset | size | vCPU-hours | worker-hours | output TB | bound by |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['dataset']} | {r['items'] / 1e6:,.0f}M {r['unit']} | {r['vcpu_hours']:,.0f} "
+            f"| {r['worker_hours']:,.0f} | {r['output_tb']:.1f} | {r['bound']} ({r['step']}) |"
+        )
+    machines = "; ".join(sorted({r.get("machine", "?") for r in runs}))
+    lines += [
+        "",
+        f"From `{COMMAND}` on {machines} (sizes, modes and the assumptions: docs/scale.md).",
+        README_END,
+    ]
+    return "\n".join(lines)
+
+
+def update_readme(text: str, block: str) -> str:
+    start, end = text.index(README_BEGIN), text.index(README_END) + len(README_END)
+    return text[:start] + block + text[end:]
+
+
+def render(runs: list[dict], a: dict = ASSUMPTIONS) -> str:
+    machines = sorted({r.get("machine", "?") for r in runs})
+    dates = sorted({r.get("measured", "?") for r in runs})
+    assumptions = "\n".join(f"- `{k}` = {v}" for k, v in a.items())
+    growth = "\n".join(memory_growth(runs)) or "- one size per job and mode: nothing to compare"
+    rows = model(runs, a)
+    return f"""# Scale: measured behaviour and a capacity model
+
+Generated by `{COMMAND}` (bench/scale.py, bench/capacity.py) from docs/scale.json; do not edit by
+hand. Measured on: {"; ".join(machines)}, on {", ".join(dates)}. Only the sizes in the table were
+measured: the defaults (m3w 1k/5k/20k pages, pairs 2k/10k/40k images) take hours on this box.
+
+## Runs
+
+{runs_table(runs)}
+
+docs/s: inputs over the build's wall clock, start-up included (a small build is mostly start-up).
+CPU: user + system seconds of the job's whole process tree. Peak RSS: the tree's summed resident
+memory, sampled every 0.2 s. Output: the shards' tar and parquet bytes. Most processing time: the
+manifest's `throughput.bounded_by` (the runner's execution-time metric per top-level step).
+
+## Memory as the input grows
+
+{growth}
+
+## Capacity on Dataflow
+
+{model_table(rows)}
+
+CPU s / item: the marginal CPU seconds of one more input between the smallest and the largest
+measured size (start-up excluded), of the mode named in the basis; for M3W plus the paper's
+images per page beyond the bench pages' at the pairs job's marginal CPU per image. vCPU-h (CPU):
+items x that. vCPU-h (fetch wait): items fetched x latency / fetch threads per vCPU, the vCPU
+time spent holding fetch threads. The larger of the two is what the build pays; worker-h = that /
+vCPUs per worker. Busiest host alone: the wall-clock floor that politeness puts on the build,
+however many workers run. Output TB: items x the written fraction x bytes per written sample
+measured; it stays in the bucket's region unless the trainer reads it from elsewhere (GCS egress
+is priced per GB by destination; ingress from the web is not charged).
+
+Assumptions (bench/capacity.py `ASSUMPTIONS`; change them there and rerun
+`python -m bench.scale --model-only`):
+
+{assumptions}
+
+What bounds each job, and what would change it:
+
+{chr(10).join(remedies(rows))}
+"""
+
+
+def main() -> int:
+    from bench.scale import DOC, RESULTS, load_results, save
+
+    if not os.path.exists(RESULTS):
+        print(f"no {RESULTS}: run python -m bench.scale first", file=sys.stderr)
+        return 1
+    save(RESULTS, DOC, [])
+    print(json.dumps(model(load_results(RESULTS)), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
