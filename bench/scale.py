@@ -134,6 +134,7 @@ def measure(cmd: list[str], output: str) -> dict:
     waited = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     with open(os.path.join(output, "manifest.json")) as f:
         manifest = json.load(f)
+    manifest.setdefault("rejected_by_reason", {})
     out_bytes = sum(
         os.path.getsize(os.path.join(d, n))
         for d, _, names in os.walk(output)
@@ -159,18 +160,35 @@ def measure(cmd: list[str], output: str) -> dict:
 
 
 # -- the two jobs ---------------------------------------------------------------------------------
-def run_m3w(size: int, mode: str, tmp: str) -> dict:
+def _warcs(size: int, tmp: str) -> tuple[str, dict]:
+    """The WARC files of `size` pages (written once per sitting) and their counts."""
     warcs = os.path.join(tmp, f"warcs-{size}")
     if not os.path.isdir(warcs):
         inputs = write_warcs(warcs, size)
         with open(os.path.join(warcs, "counts.json"), "w") as f:
             json.dump(inputs, f)
     with open(os.path.join(warcs, "counts.json")) as f:
-        inputs = json.load(f)
+        return warcs, json.load(f)
+
+
+def run_m3w(size: int, mode: str, tmp: str) -> dict:
+    warcs, inputs = _warcs(size, tmp)
     out = os.path.join(tmp, f"m3w-{size}-{mode}")
     cmd = [sys.executable, "-m", "pipeline.jobs.m3w", "--input", os.path.join(warcs, "*.warc.gz")]
     cmd += ["--output", out, "--fetch-images", "warc", "--no-progress", "--runner", "FnApiRunner"]
     rec = measure(cmd + MODES[mode], out)
+    shutil.rmtree(out, ignore_errors=True)
+    rec["input_bytes"] = inputs["html_bytes"] + inputs["image_bytes"]
+    rec["input_images"] = inputs["images"]
+    return rec
+
+
+def run_control(size: int, mode: str, tmp: str) -> dict:
+    """Beam alone over the m3w run's WARC files (bench/scale_control.py): the runner's share."""
+    warcs, inputs = _warcs(size, tmp)
+    out = os.path.join(tmp, f"control-{size}-{mode}")
+    cmd = [sys.executable, "-m", "bench.scale_control", "--input", os.path.join(warcs, "*.warc.gz")]
+    rec = measure([*cmd, "--output", out, "--runner", "FnApiRunner", *MODES[mode]], out)
     shutil.rmtree(out, ignore_errors=True)
     rec["input_bytes"] = inputs["html_bytes"] + inputs["image_bytes"]
     rec["input_images"] = inputs["images"]
@@ -192,7 +210,12 @@ def run_pairs(size: int, mode: str, tmp: str, threads: int) -> dict:
 
 
 def run_one(job: str, size: int, mode: str, tmp: str, threads: int) -> dict:
-    rec = run_m3w(size, mode, tmp) if job == "m3w" else run_pairs(size, mode, tmp, threads)
+    if job == "m3w":
+        rec = run_m3w(size, mode, tmp)
+    elif job == "control":  # after m3w of the same size, whose WARC files it reads
+        rec = run_control(size, mode, tmp)
+    else:
+        rec = run_pairs(size, mode, tmp, threads)
     rec.update(job=job, size=size, mode=mode, machine=machine(), measured=dt.date.today().isoformat())
     return rec
 
@@ -244,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pairs-sizes", type=_sizes, default=[2000, 10000, 40000], help="images")
     p.add_argument("--modes", default=",".join(MODES), help=f"comma-separated of {', '.join(MODES)}")
     p.add_argument("--threads", type=int, default=16)
+    p.add_argument(
+        "--control",
+        action="store_true",
+        help="also Beam alone over the m3w sizes' WARC bytes (the runner's share)",
+    )
     p.add_argument("--results", default=RESULTS, help="JSON the runs are merged into")
     p.add_argument("--doc", default=DOC, help="the capacity model page written from the results")
     p.add_argument("--model-only", action="store_true", help="write --doc from --results; run nothing")
@@ -256,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.model_only:
         tmp = tempfile.mkdtemp(prefix="bench-scale-")
         try:
-            for job, sizes in (("m3w", args.m3w_sizes), ("pairs", args.pairs_sizes)):
+            control = args.m3w_sizes if args.control else []
+            for job, sizes in (("m3w", args.m3w_sizes), ("control", control), ("pairs", args.pairs_sizes)):
                 for size in sizes:
                     for mode in modes:
                         rec = run_one(job, size, mode, tmp, args.threads)
