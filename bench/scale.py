@@ -3,6 +3,7 @@ in-process and with two worker processes; then the capacity model (docs/scale.md
 
     python -m bench.scale                                  # m3w 1k/5k/20k pages, pairs 2k/10k/40k images
     python -m bench.scale --m3w-sizes 250,1000 --pairs-sizes 500,2000 --modes in_process
+    python -m bench.scale --jobs control --m3w-sizes 250,1000   # Beam alone over the same WARC bytes
     python -m bench.scale --model-only                     # docs/scale.md from docs/scale.json again
 
 Each build runs as its own process (`python -m pipeline.jobs.JOB ... --runner FnApiRunner`, and
@@ -39,7 +40,7 @@ import threading
 import time
 
 from bench import capacity
-from bench.scale_inputs import ImageServer, write_pairs_csv, write_warcs
+from bench.scale_inputs import ImageServer, image_cpu_seconds, write_pairs_csv, write_warcs
 
 MODES = {
     "in_process": [],
@@ -212,7 +213,7 @@ def run_pairs(size: int, mode: str, tmp: str, threads: int) -> dict:
 def run_one(job: str, size: int, mode: str, tmp: str, threads: int) -> dict:
     if job == "m3w":
         rec = run_m3w(size, mode, tmp)
-    elif job == "control":  # after m3w of the same size, whose WARC files it reads
+    elif job == "control":  # the m3w size's WARC files, Beam alone
         rec = run_control(size, mode, tmp)
     else:
         rec = run_pairs(size, mode, tmp, threads)
@@ -221,11 +222,16 @@ def run_one(job: str, size: int, mode: str, tmp: str, threads: int) -> dict:
 
 
 # -- results --------------------------------------------------------------------------------------
-def load_results(path: str = RESULTS) -> list[dict]:
+def load_all(path: str = RESULTS) -> dict:
+    """The results file: {"runs": [...], "image_cpu_s": {...} where measured}."""
     if not os.path.exists(path):
-        return []
+        return {"runs": []}
     with open(path) as f:
-        return json.load(f)["runs"]
+        return json.load(f)
+
+
+def load_results(path: str = RESULTS) -> list[dict]:
+    return load_all(path)["runs"]
 
 
 def merge(old: list[dict], new: list[dict]) -> list[dict]:
@@ -235,20 +241,25 @@ def merge(old: list[dict], new: list[dict]) -> list[dict]:
     return [by_key[k] for k in sorted(by_key)]
 
 
-def save(results_path: str, doc_path: str, runs: list[dict]) -> list[dict]:
-    """Merge `runs` into the results file and write the capacity page from all of them."""
-    results = merge(load_results(results_path), runs)
+def save(results_path: str, doc_path: str, runs: list[dict], image_cpu: dict | None = None) -> list[dict]:
+    """Merge `runs` (and the image probe) into the results file; write the capacity page and the
+    README's table from all of them."""
+    data = load_all(results_path)
+    data["runs"] = results = merge(data["runs"], runs)
+    if image_cpu:
+        data["image_cpu_s"] = image_cpu
     os.makedirs(os.path.dirname(results_path) or ".", exist_ok=True)
     with open(results_path, "w") as f:
-        json.dump({"runs": results}, f, indent=1, sort_keys=True)
+        json.dump(data, f, indent=1, sort_keys=True)
         f.write("\n")
+    probe = data.get("image_cpu_s")
     with open(doc_path, "w") as f:
-        f.write(capacity.render(results))
+        f.write(capacity.render(results, image_cpu=probe))
     if doc_path == DOC and os.path.exists(README):  # the README's section follows the page it cites
         with open(README, encoding="utf-8") as f:
             text = f.read()
         with open(README, "w", encoding="utf-8") as f:
-            f.write(capacity.update_readme(text, capacity.readme_block(results)))
+            f.write(capacity.update_readme(text, capacity.readme_block(results, image_cpu=probe)))
     return results
 
 
@@ -268,9 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--modes", default=",".join(MODES), help=f"comma-separated of {', '.join(MODES)}")
     p.add_argument("--threads", type=int, default=16)
     p.add_argument(
-        "--control",
-        action="store_true",
-        help="also Beam alone over the m3w sizes' WARC bytes (the runner's share)",
+        "--jobs",
+        default="m3w,pairs",
+        help="comma-separated of m3w, control (Beam alone over the m3w sizes' WARC bytes), pairs",
     )
     p.add_argument("--results", default=RESULTS, help="JSON the runs are merged into")
     p.add_argument("--doc", default=DOC, help="the capacity model page written from the results")
@@ -282,10 +293,15 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown modes {sorted(unknown)}; valid: {', '.join(MODES)}")
     if not args.model_only:
+        probe = {k: round(v, 5) for k, v in image_cpu_seconds().items()}
+        probe.update(machine=machine(), measured=dt.date.today().isoformat())
+        print(f"image decode + resize + encode, CPU s per image: {probe}", flush=True)
+        save(args.results, args.doc, [], image_cpu=probe)
         tmp = tempfile.mkdtemp(prefix="bench-scale-")
         try:
-            control = args.m3w_sizes if args.control else []
-            for job, sizes in (("m3w", args.m3w_sizes), ("control", control), ("pairs", args.pairs_sizes)):
+            jobs = set(args.jobs.split(","))
+            plan = (("m3w", args.m3w_sizes), ("control", args.m3w_sizes), ("pairs", args.pairs_sizes))
+            for job, sizes in ((j, sizes) for j, sizes in plan if j in jobs):
                 for size in sizes:
                     for mode in modes:
                         rec = run_one(job, size, mode, tmp, args.threads)

@@ -1,9 +1,10 @@
 """Inputs for bench/scale.py, made in code: WARC files of realistic pages with their images, and a
 pairs URL list served by a loopback image server in its own process.
 
-Every image is distinct (its own seeded noise under a gradient, so pHash and sha256 differ), so
-the dedup stages keep what a crawl of distinct pages would keep and the writer sees every sample:
-the scale bench measures the build, not how much of it dedup throws away.
+Every image is its own (seeded noise over a gradient: sha256 always differs), so the writer sees
+nearly every sample and the bench measures the build, not what dedup throws away; a few per
+cent look alike to pHash, as web photos do (the pairs job dropped 30 of 2000 as perceptual
+duplicates in `python -m bench.scale --pairs-sizes 2000`).
 
 - m3w: `write_warcs(dir, num_pages)` writes bench/realistic_pages.py's pages (40-80 KB of
   HTML each, three markup styles) as WARC responses under https://news.example/, each followed by
@@ -147,3 +148,25 @@ def write_pairs_csv(path: str, base: str, num_images: int) -> None:
         f.write("url,caption\n")
         for i in range(num_images):
             f.write(f"{base}/img/{i}.jpg,photo number {i} of the scale bench\n")
+
+
+def image_cpu_seconds(num: int = 24) -> dict[str, float]:
+    """CPU seconds per image of the jobs' decode + resize + encode (ImageProcessor, defaults), for
+    the bench's images and for web-size photos (bench/pairs.py's WEB_SIZES, 400-1600 px): what
+    the capacity model adds per image where the web's images are bigger than the bench's."""
+    import time
+
+    from bench.pairs import WEB_SIZES, make_images
+    from crawlers.media.images import ImageProcessor
+    from crawlers.media.resizer import ResizeConfig
+
+    processor = ImageProcessor(ResizeConfig())
+    sets = {"bench": [distinct_jpeg(i) for i in range(num)], "web": make_images(num, sizes=WEB_SIZES)}
+    out = {}
+    for name, images in sets.items():
+        processor.process(images[0])  # warm-up
+        start = time.process_time()
+        for raw in images:
+            processor.process(raw)
+        out[name] = (time.process_time() - start) / num
+    return out

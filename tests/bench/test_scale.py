@@ -103,8 +103,15 @@ def test_capacity_model_uses_the_marginal_cost_and_names_the_bound():
     assert rows["LTIP"]["output_tb"] == pytest.approx(312e6 * 10_000 / 1e12)
     # m3w: 0.1 s per page with 3 images; the paper's 185/43 per page adds the rest at 0.03 each
     assert rows["M3W"]["cpu_s_per_item"] == pytest.approx(0.1 + (185 / 43 - 3) * 0.03)
-    assert rows["M3W"]["output_tb"] == pytest.approx(43e6 * 0.5 * 40_000 / 1e12)
+    assert rows["M3W"]["output_tb"] == pytest.approx(
+        43e6 * 40_000 / 1e12
+    )  # the paper's count is what was kept
     assert rows["VTP"]["basis"].startswith("assumed")
+    # web-size photos cost 3 ms more CPU each than the bench's: every image is charged that too
+    probe = {"bench": 0.002, "web": 0.005}
+    heavier = {r["dataset"]: r for r in capacity.model(RUNS, image_cpu=probe)}
+    assert heavier["LTIP"]["cpu_s_per_item"] == pytest.approx(0.033)
+    assert heavier["M3W"]["cpu_s_per_item"] == pytest.approx(0.1 + (185 / 43 - 3) * 0.033 + 3 * 0.003)
     page = capacity.render(RUNS)
     assert "m3w, multi_processing: 800 MB at 1,000 -> 900 MB at 3,000 (1.12x): flat (within 20%)" in page
     assert "pairs, in_process" not in page.split("## Memory")[1].split("##")[0]  # one size: no ratio
@@ -122,10 +129,11 @@ def test_readme_scale_table_is_the_one_the_stored_runs_give():
     path = ROOT / RESULTS
     if not path.exists():
         pytest.fail(f"{RESULTS} is missing: run python -m bench.scale (or --model-only)")
-    runs = json.loads(path.read_text())["runs"]
+    data = json.loads(path.read_text())
+    runs, probe = data["runs"], data.get("image_cpu_s")
     block = readme[
         readme.index(capacity.README_BEGIN) : readme.index(capacity.README_END) + len(capacity.README_END)
     ]
-    assert block == capacity.readme_block(runs)
-    assert (ROOT / "docs" / "scale.md").read_text() == capacity.render(runs)
+    assert block == capacity.readme_block(runs, image_cpu=probe)
+    assert (ROOT / "docs" / "scale.md").read_text() == capacity.render(runs, image_cpu=probe)
     assert os.path.basename(RESULTS) == "scale.json"
