@@ -38,7 +38,10 @@ ASSUMPTIONS = {
     "per_host_interval_s": 1.0,  # the m3w job's default politeness (FetchConfig.per_host_interval)
     "largest_host_share": 0.001,  # share of all images on the busiest host (an assumption; CDNs are larger)
     "vtp_fetch_latency_s": 2.0,  # one clip: a few MB over the web
-    "vtp_cpu_s_per_clip": 1.0,  # probe + decode 8 frames at 1 fps + encode: see bench/videos.py
+    # probe + seek + decode 8 frames at 1 fps + crop + encode, one 20 s 640x360 clip: 0.77 s wall in
+    # `python -m bench.videos --num-videos 4 --repeats 3` (job mode, 1.30 videos/s, 2-core box,
+    # 2026-12-07); ffmpeg may keep both cores busy, so charged as 2 x 0.77 CPU seconds
+    "vtp_cpu_s_per_clip": 1.54,
     "vtp_output_bytes_per_clip": 8 * 12_000,  # 8 JPEG frames at 224 px, ~12 KB each
 }
 PAPER = {  # the Flamingo paper (appendix A.3): what each job would build
@@ -79,6 +82,28 @@ def _split_rss(r: dict) -> str:
     return f"{r.get('peak_root_rss_mb', 0):.0f} / {r.get('peak_worker_rss_mb', 0):.0f}"
 
 
+def _per_input_mb(rs: list[dict]) -> float | None:
+    grown = rs[-1].get("input_bytes", 0) - rs[0].get("input_bytes", 0)
+    return (rs[-1]["peak_rss_mb"] - rs[0]["peak_rss_mb"]) * 2**20 / grown if grown > 0 else None
+
+
+def runner_share(runs: list[dict]) -> list[str]:
+    """m3w's memory growth per input MB beside Beam alone's over the same bytes, per mode."""
+    lines = []
+    for mode in sorted({r["mode"] for r in runs}):
+        per = {}
+        for job in ("m3w", "control"):
+            rs = sorted((r for r in runs if r["job"] == job and r["mode"] == mode), key=lambda r: r["size"])
+            per[job] = _per_input_mb(rs) if len(rs) >= 2 else None
+        if per["m3w"] is not None and per["control"] is not None:
+            verdict = "no more than" if per["m3w"] <= per["control"] else "more than"
+            lines.append(
+                f"- {mode}: m3w grows {per['m3w']:.1f} MB per MB of input, {verdict} Beam alone over "
+                f"the same WARC bytes ({per['control']:.1f} MB per MB)"
+            )
+    return lines
+
+
 def memory_growth(runs: list[dict]) -> list[str]:
     """Per (job, mode): peak RSS at the largest size over the smallest, the flatness check."""
     lines = []
@@ -93,9 +118,8 @@ def memory_growth(runs: list[dict]) -> list[str]:
                 f"- {job}, {mode}: {rs[0]['peak_rss_mb']:.0f} MB at {rs[0]['size']:,} -> "
                 f"{rs[-1]['peak_rss_mb']:.0f} MB at {rs[-1]['size']:,} ({ratio:.2f}x): {verdict}"
             )
-            grown_input = rs[-1].get("input_bytes", 0) - rs[0].get("input_bytes", 0)
-            if grown_input > 0:
-                per = (rs[-1]["peak_rss_mb"] - rs[0]["peak_rss_mb"]) * 2**20 / grown_input
+            per = _per_input_mb(rs)
+            if per is not None:
                 line += f"; {per:.1f} MB more per MB of input"
             if rs[-1].get("peak_worker_rss_mb") and rs[0].get("peak_worker_rss_mb"):
                 w = rs[-1]["peak_worker_rss_mb"] / rs[0]["peak_worker_rss_mb"]
@@ -152,7 +176,7 @@ def model(runs: list[dict], a: dict = ASSUMPTIONS, image_cpu: dict | None = None
         if job == "videos":
             cpu_per_item = a["vtp_cpu_s_per_clip"]
             out_per_item, source = a["vtp_output_bytes_per_clip"], "assumed (no scale run)"
-            step = "-"
+            step = "not measured"
         elif b is None or (job == "m3w" and pair_cpu is None):
             continue
         else:
@@ -236,12 +260,21 @@ def readme_block(runs: list[dict], a: dict = ASSUMPTIONS, image_cpu: dict | None
     for r in rows:
         lines.append(
             f"| {r['dataset']} | {r['items'] / 1e6:,.0f}M {r['unit']} | {r['vcpu_hours']:,.0f} "
-            f"| {r['worker_hours']:,.0f} | {r['output_tb']:.1f} | {r['bound']} ({r['step']}) |"
+            f"| {r['worker_hours']:,.0f} | {r['output_tb']:.1f} | {r['bound']}; busiest step {r['step']} |"
         )
     machines = "; ".join(sorted({r.get("machine", "?") for r in runs}))
+    sizes = ", ".join(
+        f"{job} {', '.join(f'{n:,}' for n in sorted({r['size'] for r in runs if r['job'] == job}))}"
+        for job in sorted({r["job"] for r in runs})
+    )
     lines += [
         "",
-        f"From `{COMMAND}` on {machines} (sizes, modes and the assumptions: docs/scale.md).",
+        f"From `{COMMAND}` on {machines}; sizes measured: {sizes} (the modes, the assumptions and "
+        "the memory table: docs/scale.md). Peak memory grows with the input on the local "
+        "FnApiRunner, which holds every stage's output; per MB of input, the job's growth beside "
+        "Beam alone over the same bytes:",
+        "",
+        *runner_share(runs),
         README_END,
     ]
     return "\n".join(lines)
@@ -257,6 +290,7 @@ def render(runs: list[dict], a: dict = ASSUMPTIONS, image_cpu: dict | None = Non
     dates = sorted({r.get("measured", "?") for r in runs})
     assumptions = "\n".join(f"- `{k}` = {v}" for k, v in a.items())
     growth = "\n".join(memory_growth(runs)) or "- one size per job and mode: nothing to compare"
+    share = "\n".join(runner_share(runs)) or "- no control rows to compare with"
     rows = model(runs, a, image_cpu)
     probe = (
         f"Web-size images: the bench's images are {IMAGE_NOTE}; decode + resize + encode took "
@@ -285,6 +319,10 @@ manifest's `throughput.bounded_by` (the runner's execution-time metric per top-l
 ## Memory as the input grows
 
 {growth}
+
+The job against the runner (`control`):
+
+{share}
 
 Why it grows on this machine: the local FnApiRunner keeps every PCollection between fused stages
 in the runner's own buffers, and hands each stage's whole input to the workers as one bundle per

@@ -1,6 +1,7 @@
 """The scale bench's control: Beam alone over the same WARC bytes, to tell the runner's memory from ours.
 
     python -m bench.scale_control --input 'warcs/*.warc.gz' --output out/control --runner FnApiRunner
+    python -m bench.scale_control        # 250 generated pages in a temporary folder
 
 Reads every response record of the WARC files (page and image bytes), shuffles them once into
 buckets of about 100 records (GroupByKey, as the shard writer groups samples) and counts them:
@@ -16,11 +17,14 @@ import glob
 import json
 import os
 import sys
+import tempfile
 import zlib
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from warcio.archiveiterator import ArchiveIterator
+
+from bench.scale_inputs import write_warcs
 
 RECORDS_PER_BUCKET = 100
 
@@ -48,9 +52,22 @@ def _add(pairs) -> tuple[int, int]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--input", required=True)
-    p.add_argument("--output", required=True)
+    p.add_argument("--input", help="WARC glob (default: 250 generated realistic pages)")
+    p.add_argument("--output", help="default: a temporary folder")
     args, beam_args = p.parse_known_args(argv)
+    if args.input is None or args.output is None:  # `make bench` runs every bench module bare
+        with tempfile.TemporaryDirectory(prefix="bench-control-") as tmp:
+            write_warcs(os.path.join(tmp, "warcs"), 250)
+            code = main(
+                [
+                    "--input", args.input or os.path.join(tmp, "warcs", "*.warc.gz"),
+                    "--output", args.output or os.path.join(tmp, "out"),
+                    *(beam_args or ["--runner", "FnApiRunner"]),
+                ]
+            )  # fmt: skip
+            with open(os.path.join(args.output or os.path.join(tmp, "out"), "manifest.json")) as f:
+                print(f.read())
+            return code
     paths = sorted(glob.glob(args.input))
     num_buckets = max(1, sum(1 for _ in paths) * 1000 // RECORDS_PER_BUCKET)
     os.makedirs(args.output, exist_ok=True)
