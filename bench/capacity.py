@@ -311,6 +311,9 @@ measured: the defaults (m3w 1k/5k/20k pages, pairs 2k/10k/40k images) take hours
 
 {runs_table(runs)}
 
+Modes: `in_process` is the jobs' default local profile (FnApiRunner, `multi_threading`, one
+worker thread per core, one process); `multi_processing` adds `--direct_running_mode=
+multi_processing --direct_num_workers=2` (two SDK worker processes).
 docs/s: inputs over the build's wall clock, start-up included (a small build is mostly start-up).
 CPU: user + system seconds of the job's whole process tree. Peak RSS: the tree's summed resident
 memory, sampled every 0.2 s. Output: the shards' tar and parquet bytes. Most processing time: the

@@ -7,7 +7,9 @@ in-process and with two worker processes; then the capacity model (docs/scale.md
     python -m bench.scale --model-only                     # docs/scale.md from docs/scale.json again
 
 Each build runs as its own process (`python -m pipeline.jobs.JOB ... --runner FnApiRunner`, and
-for `multi_processing` also `--direct_running_mode=multi_processing --direct_num_workers=2`):
+for `multi_processing` also `--direct_running_mode=multi_processing --direct_num_workers=2`;
+`in_process` is the jobs' default local profile: FnApiRunner in `multi_threading` mode with one
+worker thread per core, all in the job's process):
 - peak RSS: the whole process tree's resident memory (the job and every worker it starts),
   summed from /proc every 0.2 s; the maximum of those sums;
 - CPU seconds: user + system of the tree (getrusage of the waited child and its waited
@@ -119,6 +121,13 @@ class TreeSampler(threading.Thread):
         self.join()
 
 
+class BuildFailed(RuntimeError):
+    @property
+    def last_line(self) -> str:
+        lines = [line for line in str(self).splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+
 def measure(cmd: list[str], output: str) -> dict:
     """Run one build command; its wall, CPU and peak RSS, and what its manifest says."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -131,7 +140,7 @@ def measure(cmd: list[str], output: str) -> dict:
     sampler.stop()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
+        raise BuildFailed(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
     waited = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     with open(os.path.join(output, "manifest.json")) as f:
         manifest = json.load(f)
@@ -304,7 +313,11 @@ def main(argv: list[str] | None = None) -> int:
             for job, sizes in ((j, sizes) for j, sizes in plan if j in jobs):
                 for size in sizes:
                     for mode in modes:
-                        rec = run_one(job, size, mode, tmp, args.threads)
+                        try:
+                            rec = run_one(job, size, mode, tmp, args.threads)
+                        except BuildFailed as exc:  # said and skipped: the other sizes still run
+                            print(f"{job} {size} {mode}: FAILED, not recorded: {exc.last_line}", flush=True)
+                            continue
                         print(capacity.run_line(rec), flush=True)
                         save(args.results, args.doc, [rec])  # as each run ends: a long sitting keeps its part
         finally:
