@@ -6,11 +6,18 @@ component by min-label propagation with pointer jumping, a fixed number of round
 the Beam graph (a pipeline cannot loop): each round sets `label(v) = min(label(u) for u in
 N(v) + v)` and then `label(v) = label(label(v))`. The jump makes labels travel exponentially far
 per round, and the dedup stages feed it star edges (each LSH bucket is already merged to its
-minimum), so components have a small diameter and a handful of rounds converge. A node whose
-label still moves in a final propagation is counted (`components/unconverged_nodes`) and
-logged: raise `rounds` if it is ever non-zero (no movement means a fixed point, where both ends
-of every edge agree). Min is commutative and associative, so the result does not depend on
-bundle splits, worker counts or input order.
+minimum), so components have a small diameter and a handful of rounds converge.
+
+What the rounds leave is resolved exactly, not guessed: a final propagation finds every edge
+whose two ends still carry different labels (the residual), and the residual's label pairs
+(`label(u)`, `label(v)`) are merged by one union-find. Every label is a node of its own
+component and the labels of one component stay connected through those pairs (the image of a
+connected graph under the labelling is connected), so `find(label(v))` is the component's
+smallest node for every v: the result is exact whatever the rounds, and the rounds only decide
+how small the residual is. The residual goes to one worker, so its size is counted
+(`components/residual_edges`, `components/relabelled_nodes`, read into the manifest's
+`throughput.counters`) and logged: raise `rounds` if it is ever large. Min is commutative and
+associative, so the result does not depend on bundle splits, worker counts or input order.
 
     labels = edges | ConnectedComponents(rounds=4)   # edges: PCollection[(u, v)] -> (node, label)
 """
@@ -49,35 +56,72 @@ def local_components(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str
 
 
 MAX_PAIRWISE = 512  # bucket members compared all-pairs; bigger buckets are clustered around pivots
+MAX_PIVOTS = 64  # pivots in a hot bucket before what is left is split (where a split is given)
+
+Split = Callable[[np.ndarray, int], "list[np.ndarray] | None"]
 
 
 def link_bucket(
-    keys: list[str], close: Callable[[int, np.ndarray], np.ndarray], max_pairwise: int = MAX_PAIRWISE
+    keys: list[str],
+    close: Callable[[int, np.ndarray], np.ndarray],
+    max_pairwise: int = MAX_PAIRWISE,
+    split: Split | None = None,
+    max_pivots: int = MAX_PIVOTS,
 ):
     """Star edges (member, smallest member of its local component) for one LSH bucket.
 
     `keys` are sorted; `close(i, js)` says which members `js` are duplicates of member `i`.
     Up to `max_pairwise` members every pair is compared (O(m^2) time, O(m) memory). A larger
     bucket (a template shared by thousands of pages) is clustered greedily: the smallest
-    unassigned member is a pivot and takes every unassigned member close to it, so the cost is
-    O(m x clusters); a link between two non-pivots can then be missed here, but other bands
-    usually recover it. Both modes depend only on the sorted keys: deterministic.
+    unassigned member is a pivot and takes every unassigned member close to it, so a hot bucket
+    of near copies costs one pass; a link between two non-pivots can then be missed here, but
+    other bands usually recover it. A hot bucket of many distinct pages (boilerplate that shares
+    a band but not the page) would take a pivot per page, O(m^2): given `split(indices, level)`
+    (sub-buckets by another band's key; None when there is none left), what `max_pivots`
+    pivots did not take is split and each part linked the same way (`components/hot_bucket_splits`).
+    Every mode depends only on the sorted keys: deterministic.
     """
     m = len(keys)
-    edges = []
-    if m <= max_pairwise:
-        for i in range(m - 1):
-            js = np.arange(i + 1, m)
-            edges.extend((keys[i], keys[j]) for j in js[close(i, js)].tolist())
-    else:
-        Metrics.counter("components", "large_buckets").inc()
-        log.info("LSH bucket of %d members: clustering around pivots", m)
-        unassigned = np.arange(m)
-        while len(unassigned) > 1:
+    edges: list[tuple[str, str]] = []
+
+    def all_pairs(idx: np.ndarray) -> None:
+        for a in range(len(idx) - 1):
+            rest = idx[a + 1 :]
+            edges.extend((keys[idx[a]], keys[j]) for j in rest[close(int(idx[a]), rest)].tolist())
+
+    def pivots(idx: np.ndarray, level: int) -> None:
+        unassigned, taken = idx, 0
+        while len(unassigned) > 1 and (split is None or taken < max_pivots):
             pivot, rest = unassigned[0], unassigned[1:]
             hit = close(int(pivot), rest)
             edges.extend((keys[pivot], keys[j]) for j in rest[hit].tolist())
-            unassigned = rest[~hit]
+            unassigned, taken = rest[~hit], taken + 1
+        if len(unassigned) < 2:
+            return
+        parts = split(unassigned, level)
+        if parts is None:  # no key left to split by: finish with pivots
+            pivots_without_split(unassigned)
+            return
+        Metrics.counter("components", "hot_bucket_splits").inc()
+        for part in parts:
+            if len(part) <= max_pairwise:
+                all_pairs(part)
+            else:
+                pivots(part, level + 1)
+
+    def pivots_without_split(idx: np.ndarray) -> None:
+        while len(idx) > 1:
+            hit = close(int(idx[0]), idx[1:])
+            edges.extend((keys[idx[0]], keys[j]) for j in idx[1:][hit].tolist())
+            idx = idx[1:][~hit]
+
+    if m <= max_pairwise:
+        all_pairs(np.arange(m))
+    else:
+        Metrics.counter("components", "large_buckets").inc()
+        Metrics.counter("components", "large_bucket_members").inc(m)
+        log.info("LSH bucket of %d members: clustering around pivots", m)
+        pivots(np.arange(m), 0)
     roots = local_components(keys, edges)
     return [(n, r) for n, r in roots.items() if n != r]
 
@@ -99,21 +143,51 @@ def _min_label(element):
     return node, min(label for label, _ in offers)
 
 
+RESIDUAL = "residual"
+
+
 class _FinalMin(beam.DoFn):
-    """The last propagation: a label that still moves means the rounds did not reach a fixed point."""
+    """The last propagation: a node's label, and a residual edge (own label, a neighbour's label)
+    for every neighbour whose label differs (the rounds did not reach a fixed point there)."""
 
     def __init__(self):
-        self._unconverged = Metrics.counter("components", "unconverged_nodes")
+        self._residual = Metrics.counter("components", "residual_edges")
 
     def process(self, element):
         node, offers = element
         offers = list(offers)
         own = min(label for label, is_self in offers if is_self)
-        best = min(label for label, _ in offers)
-        if best != own:
-            self._unconverged.inc()
-            log.warning("connected components not converged at %s (%s -> %s): raise rounds", node, own, best)
-        yield node, best
+        for other in sorted({label for label, is_self in offers if not is_self and label != own}):
+            self._residual.inc()
+            yield beam.pvalue.TaggedOutput(RESIDUAL, (own, other))
+        yield node, own
+
+
+def _resolve_residual(element) -> dict[str, str]:
+    """Union-find over every residual label pair: label -> the smallest label of its group."""
+    _, pairs = element
+    pairs = sorted(set(pairs))
+    nodes = sorted({n for p in pairs for n in p})
+    roots = local_components(nodes, pairs)
+    if roots:
+        log.warning(
+            "connected components: %d label pairs left after the rounds, resolved on one worker "
+            "(raise rounds if this is large)",
+            len(pairs),
+        )
+    return roots
+
+
+class _Relabel(beam.DoFn):
+    def __init__(self):
+        self._relabelled = Metrics.counter("components", "relabelled_nodes")
+
+    def process(self, node_label, roots):
+        node, label = node_label
+        final = roots.get(label, label)
+        if final != label:
+            self._relabelled.inc()
+        yield node, final
 
 
 def _jump(element):
@@ -149,10 +223,19 @@ class ConnectedComponents(beam.PTransform):
                 | f"Round{r}JumpJoin" >> beam.CoGroupByKey()
                 | f"Round{r}Jump" >> beam.FlatMap(_jump)
             )
-        return (
+        final = (
             {"adj": adj, "label": labels}
             | "FinalJoin" >> beam.CoGroupByKey()
             | "FinalPropagate" >> beam.FlatMap(_propagate)
             | "FinalGroup" >> beam.GroupByKey()
-            | "FinalMin" >> beam.ParDo(_FinalMin())
+            | "FinalMin" >> beam.ParDo(_FinalMin()).with_outputs(RESIDUAL, main="labels")
+        )
+        roots = (
+            final[RESIDUAL]
+            | "ResidualToOne" >> beam.Map(lambda pair: (None, pair))
+            | "GroupResidual" >> beam.GroupByKey()
+            | "ResolveResidual" >> beam.Map(_resolve_residual)
+        )
+        return final.labels | "Relabel" >> beam.ParDo(
+            _Relabel(), beam.pvalue.AsSingleton(roots, default_value={})
         )

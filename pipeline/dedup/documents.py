@@ -21,7 +21,7 @@ import numpy as np
 from filters.minhash import MinHasher
 from filters.samples import sample_key, sample_source
 from pipeline.dedup.base import ApplyDrops, DedupByHash, normalized_text_hash, sample_text
-from pipeline.dedup.components import ConnectedComponents, link_bucket
+from pipeline.dedup.components import MAX_PAIRWISE, ConnectedComponents, link_bucket
 from pipeline.dedup.images import components_to_drops, image_id
 from schemas import M3WSample, RejectReason, Stage
 
@@ -58,13 +58,46 @@ class _Signatures(beam.DoFn):
             yield key, sig.tobytes()
 
 
-def jaccard_edges(members: list[tuple[str, bytes]], threshold: float) -> list[tuple[str, str]]:
-    """Star edges within one LSH bucket between members with estimated Jaccard >= threshold."""
+def band_split(sigs: np.ndarray, band: int, rows: int):
+    """`split` for link_bucket: member indices grouped by the key of band `band + 1 + level`
+    (the bands after the bucket's own, in turn); None once every other band was used."""
+    num_bands = sigs.shape[1] // rows
+
+    def split(idx: np.ndarray, level: int) -> list[np.ndarray] | None:
+        if level >= num_bands - 1:
+            return None
+        j = (band + 1 + level) % num_bands
+        groups: dict[bytes, list[int]] = {}
+        for i, value in zip(idx.tolist(), sigs[idx, j * rows : (j + 1) * rows], strict=True):
+            groups.setdefault(value.tobytes(), []).append(i)
+        return [np.array(g) for _, g in sorted(groups.items())]
+
+    return split
+
+
+def jaccard_edges(
+    members: list[tuple[str, bytes]],
+    threshold: float,
+    band: int = 0,
+    rows: int = 0,
+    max_pairwise: int = MAX_PAIRWISE,
+) -> list[tuple[str, str]]:
+    """Edges within one LSH bucket between members with estimated Jaccard >= threshold.
+
+    A hot bucket (over `max_pairwise` members) is clustered around pivots, and what the first
+    pivots leave (distinct pages that share a boilerplate band) is split by the following bands'
+    keys (`band_split`, `rows` values per band) so that it costs what its parts cost (see
+    link_bucket). Counted: `components/large_buckets`, `components/hot_bucket_splits`."""
     members = sorted(set(members))
     if len(members) < 2:
         return []
     sigs = np.stack([np.frombuffer(s, dtype=np.uint32) for _, s in members])
-    return link_bucket([k for k, _ in members], lambda i, js: (sigs[js] == sigs[i]).mean(axis=1) >= threshold)
+    return link_bucket(
+        [k for k, _ in members],
+        lambda i, js: (sigs[js] == sigs[i]).mean(axis=1) >= threshold,
+        max_pairwise,
+        split=band_split(sigs, band, rows) if rows else None,
+    )
 
 
 class DedupNearDocuments(beam.PTransform):
@@ -79,15 +112,17 @@ class DedupNearDocuments(beam.PTransform):
         key_fn=sample_key,
         source_fn=sample_source,
         rounds: int = 4,
+        max_pairwise: int = MAX_PAIRWISE,
         label=None,
     ):
         super().__init__(label)
         self._hasher = MinHasher(num_perm=num_perm, ngram=ngram, num_bands=num_bands, seed=seed)
-        self._threshold, self._rounds = threshold, rounds
+        self._threshold, self._rounds, self._max_pairwise = threshold, rounds, max_pairwise
         self._text_fn, self._key_fn, self._source_fn = text_fn, key_fn, source_fn
 
     def expand(self, samples):
         hasher, threshold, text_fn, key_fn = self._hasher, self._threshold, self._text_fn, self._key_fn
+        rows, max_pairwise = self._hasher.rows, self._max_pairwise
 
         def keyed_text(s):
             text = text_fn(s)
@@ -107,7 +142,8 @@ class DedupNearDocuments(beam.PTransform):
             | "MinHash" >> beam.ParDo(_Signatures(hasher))
             | "BandKeys" >> beam.FlatMap(banded)
             | "GroupByBand" >> beam.GroupByKey()
-            | "BucketEdges" >> beam.FlatMap(lambda kv: jaccard_edges(list(kv[1]), threshold))
+            | "BucketEdges"
+            >> beam.FlatMap(lambda kv: jaccard_edges(list(kv[1]), threshold, kv[0][0], rows, max_pairwise))
             | "DistinctEdges" >> beam.Distinct()
         )
         labels = edges | "Components" >> ConnectedComponents(self._rounds)

@@ -12,6 +12,10 @@ Two sources, both read from the PipelineResult on the driver once the run is ove
   top-level transform of the graph ("FetchAndProcess", "WriteShards", ...), over every worker
   thread. Time a DoFn spends waiting on the network counts: it is what the run waited on.
 
+Counters of dedup's graph work (namespace "components": hot LSH buckets split, edges and nodes
+the connected components' rounds left to the exact residual step) go to `counters`, so what a
+build did at scale is in its manifest, not only in the log.
+
 The stage that bounded the run is the step with the most processing time where the runner
 reports it; elsewhere (Dataflow's metrics API does not carry these counters) it is the stage with
 the longest active span, and the record says which rule named it. Stages that run side by side
@@ -59,6 +63,20 @@ def read_clocks(metrics_results) -> dict[str, tuple[int, int, int]]:
         else:
             out[name] = (d.count, d.min, d.max)
     return out
+
+
+COUNTER_NAMESPACES = ("components",)  # dedup's graph work: hot LSH buckets, the components' residual
+
+
+def read_counters(metrics_results, namespaces=COUNTER_NAMESPACES) -> dict[str, int]:
+    """{"namespace/name": value} of the user counters in `namespaces`, summed over steps."""
+    out: dict[str, int] = {}
+    for r in metrics_results.query(MetricsFilter())["counters"]:
+        if r.key.metric.namespace not in namespaces:
+            continue
+        name = f"{r.key.metric.namespace}/{r.key.metric.name}"
+        out[name] = out.get(name, 0) + int(_value(r) or 0)
+    return dict(sorted(out.items()))
 
 
 def read_step_msecs(result) -> dict[str, int]:
@@ -139,4 +157,7 @@ def summarise(
 
 def from_result(result, started_ms: int, finished_ms: int, runner: str) -> dict[str, Any]:
     """The `throughput` record of a finished run; empty parts where the runner reports nothing."""
-    return summarise(read_clocks(result.metrics()), read_step_msecs(result), started_ms, finished_ms, runner)
+    metrics = result.metrics()
+    record = summarise(read_clocks(metrics), read_step_msecs(result), started_ms, finished_ms, runner)
+    record["counters"] = read_counters(metrics)
+    return record
