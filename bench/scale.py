@@ -1,7 +1,8 @@
 """Scale behaviour: docs/s, CPU seconds and peak RSS of the m3w and pairs jobs as the input grows,
 in-process and with two worker processes; then the capacity model (docs/scale.md) from them.
 
-    python -m bench.scale                                  # m3w 1k/5k/20k pages, pairs 2k/10k/40k images
+    python -m bench.scale                                  # m3w 250/1k/4k pages, pairs 500/2k/8k images
+    python -m bench.scale --full                           # m3w 1k/5k/20k, pairs 2k/10k/40k (hours here)
     python -m bench.scale --m3w-sizes 250,1000 --pairs-sizes 500,2000 --modes in_process
     python -m bench.scale --jobs control --m3w-sizes 250,1000   # Beam alone over the same WARC bytes
     python -m bench.scale --model-only                     # docs/scale.md from docs/scale.json again
@@ -283,8 +284,10 @@ def _sizes(value: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--m3w-sizes", type=_sizes, default=[1000, 5000, 20000], help="pages, comma-separated")
-    p.add_argument("--pairs-sizes", type=_sizes, default=[2000, 10000, 40000], help="images")
+    # the default sizes are what `make bench` can run in well under an hour on 2 cores
+    p.add_argument("--m3w-sizes", type=_sizes, default=[250, 1000, 4000], help="pages, comma-separated")
+    p.add_argument("--pairs-sizes", type=_sizes, default=[500, 2000, 8000], help="images")
+    p.add_argument("--full", action="store_true", help="m3w 1k/5k/20k pages and pairs 2k/10k/40k images")
     p.add_argument("--modes", default=",".join(MODES), help=f"comma-separated of {', '.join(MODES)}")
     p.add_argument("--threads", type=int, default=16)
     p.add_argument(
@@ -296,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--doc", default=DOC, help="the capacity model page written from the results")
     p.add_argument("--model-only", action="store_true", help="write --doc from --results; run nothing")
     args = p.parse_args(argv)
+    if args.full:
+        args.m3w_sizes, args.pairs_sizes = [1000, 5000, 20000], [2000, 10000, 40000]
     logging.basicConfig(level=logging.WARNING)
     modes = [m for m in args.modes.split(",") if m]
     unknown = set(modes) - set(MODES)
