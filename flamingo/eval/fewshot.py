@@ -102,7 +102,7 @@ def _shuffled(items: list[LabeledImage], rng: Random) -> list[LabeledImage]:
 
 
 @torch.no_grad()
-def _candidate_logprobs(model, prompt: str, media: torch.Tensor, candidates: list[str]) -> torch.Tensor:
+def candidate_logprobs(model, prompt: str, media: torch.Tensor, candidates: list[str]) -> torch.Tensor:
     """Sum of log p(candidate tokens + <|endofchunk|> | prompt, media) for each candidate."""
     tok = model.tokenizer
     prompt_ids = tok(prompt, add_special_tokens=False)["input_ids"]
@@ -140,7 +140,7 @@ RETRIEVALS = {"rices": _rices_shots, "random": _random_shots}
 
 def _rank_answer(model, prompt: str, media: torch.Tensor, candidates: list[str], max_new_tokens: int) -> str:
     """The candidate with the highest log-likelihood after the prompt."""
-    return candidates[int(_candidate_logprobs(model, prompt, media, candidates).argmax())]
+    return candidates[int(candidate_logprobs(model, prompt, media, candidates).argmax())]
 
 
 def _generate_answer(
