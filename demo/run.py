@@ -41,8 +41,9 @@ EXTRA_WORDS = "cross moving up down output"
 NAMING_WORDS = " ".join((*SYLLABLES, "-", "again"))
 # λ_m: M3W 1.0 as in the paper (M3W 1.0, ALIGN 0.2, LTIP 0.2, VTP 0.03 at scale): its pages are
 # what teaches in-context use. Pairs packed 8 to a sequence and M3W windows of up to 8 images: the
-# tiny model reads prompts with as many images as it trained on and no more (measured: with pack 4,
-# 1-2 shots score 0.50 and 4 shots 0.18; with pack 8, 4 shots 0.675 and 8 shots, 9 images, 0.20).
+# tiny model reads prompts with as many images as it trained on and no more (measured: with pack 4
+# and a 48-token LM, 1-2 shots 0.50 and 4 shots 0.18; with pack 8, 4 shots 0.675 and 8 shots, a
+# prompt of 9 images, 0.20).
 # M3W's p_next (the chance
 # that a page's text attaches to the next image, paper 0.5) is 0: the sample web captions each
 # figure below its picture, and a caption moved to the next picture binds a name to the wrong one.
