@@ -40,19 +40,18 @@ EXTRA_WORDS = "cross moving up down output"
 # ...and of the kids' corner (demo/sample/quiz.py): the syllables of its invented names, "-", "again".
 NAMING_WORDS = " ".join((*SYLLABLES, "-", "again"))
 # λ_m: M3W 1.0 as in the paper (M3W 1.0, ALIGN 0.2, LTIP 0.2, VTP 0.03 at scale): its pages are
-# what teaches in-context use. Pairs packed 8 to a sequence and M3W windows of up to 8 images: the
-# tiny model reads prompts with as many images as it trained on and no more (measured: with pack 4
-# and a 48-token LM, 1-2 shots 0.50 and 4 shots 0.18; with pack 8, 4 shots 0.675 and 8 shots, a
-# prompt of 9 images, 0.20).
-# M3W's p_next (the chance
-# that a page's text attaches to the next image, paper 0.5) is 0: the sample web captions each
-# figure below its picture, and a caption moved to the next picture binds a name to the wrong one.
+# what teaches in-context use. Pairs packed 10 to a sequence and M3W windows of up to 10 images:
+# the tiny model reads prompts with as many images as it trained on and no more (measured: with
+# pack 8, 4 shots 0.675 but 8 shots, a prompt of 9 images, 0.20; with pack 10, 8 shots 0.65).
+# M3W's p_next (the chance that a page's text attaches to the next image, paper 0.5) is 0: the
+# sample web captions each figure below its picture, and a caption moved to the next picture binds
+# a name to the wrong one.
 DATASETS = {
     "pairs": dict(
-        kind="pairs", weight=1.0, batch_size=4, pack=8, template="Output: {caption}", max_length=32
+        kind="pairs", weight=1.0, batch_size=4, pack=10, template="Output: {caption}", max_length=32
     ),
     "m3w": dict(
-        kind="m3w", weight=1.0, batch_size=4, max_length=128, options={"max_images": 8, "p_next": 0.0}
+        kind="m3w", weight=1.0, batch_size=4, max_length=128, options={"max_images": 10, "p_next": 0.0}
     ),
     "videos": dict(kind="videos", weight=0.1, batch_size=2, template="Output: {caption}", max_length=32),
 }
