@@ -47,6 +47,66 @@ def plot_losses(report: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def plot_shots_curve(ev: dict[str, Any], path: Path) -> bool:
+    """Accuracy against shots (mean ± spread over seeds), RICES and random support, with the
+    images-shuffled control and chance; False when the report has no curve."""
+    detail = ev.get("shots_curve_detail")
+    if not detail:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.5), dpi=100)
+    for name, curve in detail.items():
+        shots = [int(k) for k in curve["mean"]]
+        ax.errorbar(
+            shots, list(curve["mean"].values()), yerr=list(curve["spread"].values()), capsize=3, label=name
+        )
+        control = curve["shuffled_images"]
+        if control["mean"] is not None:
+            ax.errorbar(
+                [control["shots"]],
+                [control["mean"]],
+                yerr=[control["spread"]],
+                fmt="x",
+                capsize=3,
+                label=f"{name}, images shuffled",
+            )
+    ax.axhline(ev["chance"], color="gray", linestyle=":", label="chance")
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xticks(shots, [str(k) for k in shots])
+    ax.set_xlabel("shots (support examples in the prompt)")
+    ax.set_ylabel("accuracy")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return True
+
+
+def _binding_section(binding: dict[str, Any] | None) -> str:
+    if not binding:
+        return "<p>not measured</p>"
+    spread = binding.get("spread", {})
+    rows = [
+        [title, f"{binding[key]:.3f}", f"{spread[key]:.3f}" if key in spread else ""]
+        for key, title in (
+            ("accuracy", "with the named support pictures"),
+            ("zero_shot", "zero-shot (query picture only)"),
+            ("shuffled_support", "support pictures shuffled across names"),
+            ("chance", "chance (1 / names)"),
+        )
+    ]
+    return (
+        f"<p>{html.escape(binding.get('measure', ''))}; {binding['episodes']} held-out episodes, names "
+        f"never seen in training; mean over seeds {binding.get('seeds')}.</p>"
+        + _table(rows, ["measure", "accuracy", "spread"])
+    )
+
+
 def _table(rows: list[list[Any]], header: list[str]) -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
@@ -127,6 +187,15 @@ def write_report(out: Path, report: dict[str, Any]) -> Path:
     plot_losses(report, out / "loss.png")
     loss_uri = "data:image/png;base64," + base64.b64encode((out / "loss.png").read_bytes()).decode("ascii")
     pairs_dir = report["jobs"].get("pairs", {}).get("dir")
+    curve = plot_shots_curve(report["eval"], out / "shots.png")
+    binding_html = _binding_section(report["eval"].get("binding"))
+    curve_html = (
+        '<img src="data:image/png;base64,'
+        + base64.b64encode((out / "shots.png").read_bytes()).decode("ascii")
+        + '" alt="accuracy against shots">'
+        if curve
+        else "<p>not measured</p>"
+    )
     train, timings = report["train"], report.get("timings_s", {})
     sample = report.get("sample_web", {})
     sample_rows = [[k, v] for k, v in sample.items() if not isinstance(v, dict)]
@@ -141,6 +210,8 @@ def write_report(out: Path, report: dict[str, Any]) -> Path:
 {train.get("lm_pretrain_seconds", "?")} s); loss {train["loss"][0]:.3f} → {train["loss"][-1]:.3f};
 skipped samples {html.escape(str(train.get("data_errors", {})))}.</p><img src="{loss_uri}" alt="loss curves">
 <h2>4. Few-shot captioning on held-out images</h2>{_eval_section(report["eval"], pairs_dir)}
+<h2>5. In-context learning: accuracy against shots</h2>{curve_html}
+<h2>6. Fast binding: invented names only the context gives</h2>{binding_html}
 <h2>Timings (s)</h2>{_table(sorted(timings.items()), ["stage", "seconds"])}
 </body></html>"""
     path = out / "report.html"

@@ -11,7 +11,9 @@
 5. evaluate few-shot captioning (4 RICES shots) on the held-out images: each query's
    candidate captions (the eval split's distinct captions) are ranked by the model's
    likelihood; accuracy = fraction whose top caption is the truth. The same with images
-   shuffled across examples, and chance (1 / #candidates), say whether the model reads images.
+   shuffled across examples, and chance (1 / #candidates), say whether the model reads images;
+6. in-context learning (demo/icl.py): the same accuracy at 0, 1, 2, 4, 8 shots, RICES and random
+   support, over seeds, and the fast-binding task (invented names only the prompt gives).
 Writes OUTPUT/report.json and OUTPUT/report.html (see demo/report.py).
 """
 
@@ -27,21 +29,35 @@ import time
 from pathlib import Path
 from typing import Any
 
+from demo.sample.quiz import SYLLABLES
+
 log = logging.getLogger(__name__)
 
 JOBS = ("pairs", "m3w", "videos")
 IMAGE_SIZE = 64  # what the jobs store; the tiny model reads 32 x 32 (JPEG draft decode halves it)
 # Words of the sample web's caption grammar and prompt that the tiny preset's corpus lacks.
 EXTRA_WORDS = "cross moving up down output"
-# λ_m: the captioning signal comes from pairs; M3W and video add interleaved/temporal data.
-# (The paper uses M3W 1.0, ALIGN 0.2, LTIP 0.2, VTP 0.03 at scale.)
+# ...and of the kids' corner (demo/sample/quiz.py): the syllables of its invented names, "-", "again".
+NAMING_WORDS = " ".join((*SYLLABLES, "-", "again"))
+# λ_m: M3W 1.0 as in the paper (M3W 1.0, ALIGN 0.2, LTIP 0.2, VTP 0.03 at scale): its pages are
+# what teaches in-context use. Pairs packed 10 to a sequence and M3W windows of up to 10 images:
+# the tiny model reads prompts with as many images as it trained on and no more (measured: with
+# pack 8, 4 shots 0.675 but 8 shots, a prompt of 9 images, 0.20; with pack 10, 8 shots 0.65).
+# M3W's p_next (the chance that a page's text attaches to the next image, paper 0.5) is 0: the
+# sample web captions each figure below its picture, and a caption moved to the next picture binds
+# a name to the wrong one.
 DATASETS = {
     "pairs": dict(
-        kind="pairs", weight=1.0, batch_size=4, pack=4, template="Output: {caption}", max_length=32
+        kind="pairs", weight=1.0, batch_size=4, pack=10, template="Output: {caption}", max_length=32
     ),
-    "m3w": dict(kind="m3w", weight=0.2, batch_size=4, max_length=128, options={"max_images": 5}),
+    "m3w": dict(
+        kind="m3w", weight=1.0, batch_size=4, max_length=128, options={"max_images": 10, "p_next": 0.0}
+    ),
     "videos": dict(kind="videos", weight=0.1, batch_size=2, template="Output: {caption}", max_length=32),
 }
+# The demo LM's pretraining: windows as long as an 8-shot prompt (positions past the pretraining
+# length would be untrained in the frozen LM), and copy rows that grow induction heads first.
+LM_PRETRAINING = dict(seq_len=160, batch_size=16, copy_fraction=0.25)  # copy_steps: lm_steps // 3
 
 
 def _job_args(job: str, sample: Path, live: dict[str, Path], out: Path) -> list[str]:
@@ -62,7 +78,9 @@ def _job_args(job: str, sample: Path, live: dict[str, Path], out: Path) -> list[
         return ["--input", str(live["pairs"]), "--allow-private", *common]
     if job == "videos":
         return ["--input", str(live["videos"]), "--allow-private", "--num-frames", "4", *common]
-    return ["--input", str(sample / "sample.warc.gz"), "--fetch-images", "warc", *common]
+    # The articles and the kids' corner (picture series, naming quizzes), crawled apart.
+    warcs = ",".join(str(sample / name) for name in ("sample.warc.gz", "series.warc.gz", "quiz.warc.gz"))
+    return ["--input", warcs, "--fetch-images", "warc", *common]
 
 
 def build_shards(sample: Path, shards: Path, jobs: tuple[str, ...] = JOBS) -> dict[str, dict[str, Any]]:
@@ -116,9 +134,12 @@ def train_and_eval(
     progress: bool = True,
     lm_steps: int = 300,
     max_queries: int | None = None,
+    icl_seeds: tuple[int, ...] | None = None,
+    max_episodes: int | None = None,
 ) -> dict[str, Any]:
     import torch
 
+    from demo.icl import SEEDS, evaluate_in_context
     from demo.lm import pretrain_lm, shard_texts
     from flamingo.eval.fewshot import evaluate, load_csv, load_pairs
     from flamingo.model.config import DEFAULT_TINY_CORPUS, FlamingoConfig
@@ -136,15 +157,17 @@ def train_and_eval(
     if not any(d["name"] == "pairs" for d in datasets):
         raise RuntimeError(f"the demo needs pair shards to learn captioning; jobs: {jobs}")
     t_lm = time.perf_counter()
-    corpus = (*DEFAULT_TINY_CORPUS, EXTRA_WORDS)
+    corpus = (*DEFAULT_TINY_CORPUS, EXTRA_WORDS, NAMING_WORDS)
     tiny = FlamingoConfig.preset("tiny")
     lm_dir = pretrain_lm(
-        shard_texts({d["name"]: d["urls"] for d in datasets}),
+        shard_texts([(d["kind"], d["urls"]) for d in datasets]),
         out / "lm",
         corpus=corpus,
         lm_config=tiny.lm_config,
         steps=lm_steps,
         seed=seed,
+        copy_steps=lm_steps // 3,
+        **LM_PRETRAINING,
     )
     lm_seconds = time.perf_counter() - t_lm
     model = Flamingo(tiny.replace(lm_config=None, lm_path=lm_dir, tokenizer_path=lm_dir, init_seed=seed))
@@ -175,6 +198,14 @@ def train_and_eval(
     # The paper's zero-shot trick (two text-only examples, then the query image), ranked alike.
     zero_shot = evaluate(model, support, queries, shots=0, method="rank", seed=seed)
     eval_seconds = time.perf_counter() - t0
+    icl = evaluate_in_context(
+        model,
+        support,
+        queries,
+        eval_csv.parent / "binding" / "episodes.jsonl",
+        seeds=icl_seeds or SEEDS,
+        max_episodes=max_episodes,
+    )
     return {
         "train": {
             "steps": result.steps,
@@ -202,6 +233,7 @@ def train_and_eval(
             f"{shots}-shot RICES prompt '<image>Output: caption<|endofchunk|>'",
             "examples": real.predictions[:8],
             "query_dir": str(eval_csv.parent),  # the examples' keys are image paths relative to it
+            **icl,
         },
     }
 
@@ -261,6 +293,10 @@ def main(argv: list[str] | None = None) -> int:
         f"accuracy {e['accuracy']:.3f}, "
         f"shuffled images {e['accuracy_shuffled_images']:.3f}, chance {e['chance']:.3f}, "
         f"generation exact match {e['generation_exact_match']:.3f}",
+        "shots curve (RICES, mean over seeds): "
+        + ", ".join(f"{k}: {v:.3f}" for k, v in e["shots_curve"].items())
+        + f"; binding {e['binding']['accuracy']:.3f} (zero-shot {e['binding']['zero_shot']:.3f}, "
+        f"shuffled support {e['binding']['shuffled_support']:.3f}, chance {e['binding']['chance']:.3f})",
         f"time: {t['total']:.0f} s; report: {Path(args.output) / 'report.html'}",
     ]
     sys.stdout.write("\n".join(lines) + "\n")

@@ -10,7 +10,9 @@ Layout under OUT_DIR (every file a pure function of the seed and num_pages):
     pairs.csv videos.csv  url,caption with root-relative URLs (see `write_lists` for absolute ones)
     urls.txt              page URLs (root-relative), including private pages and one missing page
     eval/eval.csv eval/images/eNNNN.jpg   held-out captioned images for few-shot evaluation
+    eval/binding/episodes.jsonl eval/binding/images/   held-out naming episodes (demo/sample/quiz.py)
     sample.warc.gz        the public site as crawled under http://sample.flamingo.test/
+    series.warc.gz quiz.warc.gz   the kids' corner (site/kids/, demo/sample/kids.py), crawled apart
     sample.json           counts and the expected outcome of every pairs.csv row
 """
 
@@ -25,6 +27,7 @@ from random import Random
 
 from demo.sample import lists, media
 from demo.sample.headers import SiteHeaders
+from demo.sample.kids import write_kids_corner
 from demo.sample.pages import render_index, render_page
 from demo.sample.plan import (
     BANNER_PATH,
@@ -208,7 +211,9 @@ def write_sample_web(out_dir: str | Path, seed: int = 0, num_pages: int = 50) ->
         seed=seed,
         revisit_path=next(p.path for p in plan.pages if not p.private),
     )
+    kids = write_kids_corner(out, seed, {scene.caption for _, scene, _, _ in eval_items}, data_uri)
     summary = _summary(plan, seed, num_pages, pair_rows, video_rows, codec, warc_counts)
+    summary["counts"]["kids"] = kids
     (out / "sample.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     summary["paths"] = {name: str(out / rel) for name, rel in summary["files"].items()}
     logger.info(
@@ -242,6 +247,9 @@ def _summary(
             "urls": "urls.txt",
             "eval_csv": "eval/eval.csv",
             "summary": "sample.json",
+            "series_warc": "series.warc.gz",
+            "quiz_warc": "quiz.warc.gz",
+            "binding_episodes": "eval/binding/episodes.jsonl",
         },
         "counts": {
             "pages": len(plan.pages),

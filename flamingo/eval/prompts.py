@@ -2,6 +2,7 @@
 
     captioning: "<image>Output: a red circle on a blue background<|endofchunk|>"
     vqa:        "<image>Question: what colour is the circle? Short answer: red<|endofchunk|>"
+    naming:     "<image>ko-ba.<|endofchunk|>"
 
 A prompt is the support examples (in the order given: RICES puts the most similar last) and
 then the query, which ends where the model's answer starts. The zero-shot trick (paper §3):
@@ -34,6 +35,8 @@ FORMATS: dict[str, PromptFormat] = {
     "vqa": PromptFormat(
         example="Question: {question} Short answer: {answer}", query="Question: {question} Short answer:"
     ),
+    # Fast binding (flamingo/eval/binding.py): invented names given to pictures in the context.
+    "naming": PromptFormat(example="{answer}.", query=""),
 }
 
 

@@ -66,6 +66,8 @@ class Flamingo(nn.Module):
     def _build(self, config: FlamingoConfig) -> None:
         tokenizer = _tokenizer_for(config)
         base_vocab = len(tokenizer)
+        # A tokenizer that already holds the Flamingo tokens came with an LM pretrained on them.
+        pretrained_tokens = [t for t in (config.media_token, config.eoc_token) if t in tokenizer.get_vocab()]
         self.media_token_id, self.eoc_token_id = add_flamingo_tokens(
             tokenizer, media_token=config.media_token, eoc_token=config.eoc_token
         )
@@ -88,7 +90,11 @@ class Flamingo(nn.Module):
         num_rows = self.lm.get_input_embeddings().weight.shape[0]
         if base_vocab > num_rows:
             raise ValueError(f"tokenizer has {base_vocab} tokens but the LM only {num_rows} embedding rows")
-        add_token_rows(self.lm, [self.media_token_id, self.eoc_token_id])
+        add_token_rows(
+            self.lm,
+            [self.media_token_id, self.eoc_token_id],
+            known=tuple(tokenizer.convert_tokens_to_ids(pretrained_tokens)),
+        )
         self.resampler = PerceiverResampler(
             input_dim=self.vision.hidden_size,
             dim=config.resampler_dim,

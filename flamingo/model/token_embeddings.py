@@ -57,14 +57,23 @@ class AddedTokenHead(nn.Module):
         return logits.index_copy(-1, self.token_ids, added.to(logits.dtype))
 
 
-def add_token_rows(lm: nn.Module, token_ids: list[int]) -> None:
-    """Give `token_ids` trainable embedding (and output) rows, initialised to the mean row."""
+def add_token_rows(lm: nn.Module, token_ids: list[int], *, known: tuple[int, ...] = ()) -> None:
+    """Give `token_ids` trainable embedding (and output) rows, initialised to the mean row; ids in
+    `known` (tokens the LM was pretrained with, e.g. a demo LM that saw `<image>` in its text)
+    start from the LM's own row instead."""
     base_in = lm.get_input_embeddings()
     base_out = lm.get_output_embeddings()
     dim = base_in.weight.shape[1]
+
+    def initial_rows(table: torch.Tensor) -> torch.Tensor:
+        rows = table.float().mean(0, keepdim=True).expand(len(token_ids), dim).clone()
+        for i, token in enumerate(token_ids):
+            if token in known and token < table.shape[0]:
+                rows[i] = table[token].float()
+        return rows.to(table.dtype)
+
     with torch.no_grad():
-        init = base_in.weight.float().mean(0, keepdim=True).expand(len(token_ids), dim)
-        rows_in = nn.Parameter(init.clone().to(base_in.weight.dtype))
+        rows_in = nn.Parameter(initial_rows(base_in.weight))
     lm.set_input_embeddings(AddedTokenEmbedding(base=base_in, token_ids=token_ids, rows=rows_in))
     tied = base_out is not None and base_out.weight is base_in.weight
     if base_out is None:
@@ -73,8 +82,7 @@ def add_token_rows(lm: nn.Module, token_ids: list[int]) -> None:
         rows_out = rows_in
     else:
         with torch.no_grad():
-            init = base_out.weight.float().mean(0, keepdim=True).expand(len(token_ids), dim)
-            rows_out = nn.Parameter(init.clone().to(base_out.weight.dtype))
+            rows_out = nn.Parameter(initial_rows(base_out.weight))
     num_base = base_out.weight.shape[0]
     lm.set_output_embeddings(
         AddedTokenHead(base=base_out, token_ids=token_ids, rows=rows_out, num_base=num_base)

@@ -23,6 +23,8 @@ def demo_run(tmp_path_factory):
             num_pages=8,
             lm_steps=5,
             max_queries=4,
+            icl_seeds=(0, 1),
+            max_episodes=6,
             progress=False,
         )
     finally:

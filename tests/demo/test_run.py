@@ -30,6 +30,17 @@ def test_demo_smoke_writes_report_json_and_html(demo_run):
     assert "rejects by reason" in html and 'src="data:image/png;base64,' in html  # the loss chart, inline
     assert (out / "loss.png").stat().st_size > 1000
     assert report["eval"]["chance"] == saved["eval"]["chance"]
+    # The in-context-learning entries: the shots curves over two seeds, and the binding task.
+    ev = saved["eval"]
+    assert set(ev["shots_curve"]) == set(ev["shots_curve_random"]) == {"0", "1", "2", "4", "8"}
+    assert all(0.0 <= acc <= 1.0 for acc in ev["shots_curve"].values())
+    rices = ev["shots_curve_detail"]["rices"]
+    assert all(len(runs) == 2 for runs in rices["runs"].values()) and rices["mean"] == ev["shots_curve"]
+    binding = ev["binding"]
+    assert binding["episodes"] == 6 and binding["chance"] == 0.25 and binding["seeds"] == [0, 1]
+    assert {"accuracy", "zero_shot", "shuffled_support"} <= set(binding)
+    assert (out / "shots.png").stat().st_size > 1000
+    assert "accuracy against shots" in html and "Fast binding" in html
 
 
 def test_demo_help_exits_cleanly(capsys):

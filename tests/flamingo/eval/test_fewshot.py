@@ -77,3 +77,34 @@ def test_rank_and_generate_run_on_a_tiny_model():
     assert all(p["prediction"] in ("a red square", "a blue square") for p in ranked.predictions)
     generated = evaluate(model, support, queries, shots=0, method="generate", max_new_tokens=4)
     assert generated.num_queries == 2 and 0.0 <= generated.accuracy <= 1.0
+
+
+def test_candidate_scores_with_the_shared_prompt_cache_equal_scoring_each_full_row():
+    from flamingo import Flamingo, FlamingoConfig
+    from flamingo.eval.fewshot import candidate_logprobs
+
+    torch.manual_seed(0)
+    model = Flamingo(FlamingoConfig.preset("tiny")).eval()
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if "gate" in name:
+                param.fill_(0.7)  # open the gates: the tails must read the prompt's last image
+    prompt = "<image>Output: a red circle on a blue background<|endofchunk|>" * 2 + "<image>Output:"
+    candidates = ["a red circle on a blue background", "a star", "a green square in the corner"]
+    media = torch.randn(3, 1, 3, model.image_size, model.image_size)
+    tok = model.tokenizer
+    prompt_ids = tok(prompt, add_special_tokens=False)["input_ids"]
+    expected = []
+    for c in candidates:
+        tail = tok(" " + c, add_special_tokens=False)["input_ids"] + [model.eoc_token_id]
+        ids = torch.tensor([prompt_ids + tail])
+        with torch.no_grad():
+            logits = model(ids, media=media[None]).logits.float()
+        logp = torch.log_softmax(logits[0, :-1], -1).gather(-1, ids[0, 1:, None]).squeeze(-1)
+        expected.append(logp[len(prompt_ids) - 1 :].sum())
+    scores = candidate_logprobs(model, prompt, media, candidates)
+    assert torch.allclose(scores, torch.stack(expected), atol=1e-4)
+    # A different last image changes the scores: the tails do read it.
+    other = media.clone()
+    other[-1] = -other[-1]
+    assert not torch.allclose(candidate_logprobs(model, prompt, other, candidates), scores, atol=1e-4)
