@@ -34,11 +34,15 @@ import argparse
 import csv
 import io
 import logging
+import math
 import multiprocessing
 import os
+import resource
 import shutil
 import statistics
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 
@@ -78,13 +82,26 @@ def make_images(count: int, size: int = 256, sizes: list[tuple[int, int]] | None
     return out
 
 
+def source_images(sources: str) -> list[tuple[str, bytes]]:
+    """(extension, bytes) of the images the server cycles through."""
+    if sources == "photos":
+        from bench.photos import real_photos
+
+        return [(name.rsplit(".", 1)[1], data) for name, data in real_photos()]
+    return [("jpg", data) for data in make_images(32, sizes=WEB_SIZES if sources == "web" else None)]
+
+
+def image_path(i: int, images: list[tuple[str, bytes]]) -> str:
+    return f"/img/{i}.{images[i % len(images)][0]}"
+
+
 def _serve(count: int, sources: str, conn) -> None:
-    """Child process: serve /img/0.jpg .. /img/{count-1}.jpg (32 distinct images in turn) until told
-    to stop."""
-    images = make_images(32, sizes=WEB_SIZES if sources == "web" else None)
+    """Child process: serve /img/0.EXT .. /img/{count-1}.EXT (the sources in turn) until told to stop."""
+    images = source_images(sources)
     with HttpFixture() as server:
         for i in range(count):
-            server.add(f"/img/{i}.jpg", images[i % len(images)])
+            ext, data = images[i % len(images)]
+            server.add(image_path(i, images), data, ctype="image/png" if ext == "png" else "image/jpeg")
         conn.send(server.url(""))
         conn.recv()  # the parent's stop
 
@@ -163,58 +180,146 @@ def run_ours(url_csv: str, out: str, filters_yaml: str, args) -> int:
     return manifest["written"]
 
 
+def whole_process_commands(url_csv: str, out: str, filters_yaml: str, args) -> dict[str, list[str]]:
+    """The command lines a user runs: img2dataset's CLI with one process per core x 32 threads
+    (and shards small enough that every process gets two), ours with its defaults."""
+    bin_dir = os.path.dirname(sys.executable)
+    cores = os.cpu_count() or 1
+    per_shard = max(1, math.ceil(args.num_images / (2 * cores)))
+    # fire parses each value; the opt-out header check is off so loopback is not refused
+    i2d = {
+        "url_list": url_csv,
+        "input_format": "csv",
+        "url_col": "url",
+        "caption_col": "caption",
+        "output_folder": os.path.join(out, "img2dataset"),
+        "output_format": "webdataset",
+        "image_size": args.image_size,
+        "resize_mode": "border",
+        "processes_count": cores,
+        "thread_count": 32,
+        "number_sample_per_shard": per_shard,
+        "disallowed_header_directives": "[]",
+        "enable_wandb": False,
+    }
+    ours = ["build", "pairs", "--input", url_csv, "--output", os.path.join(out, "flamingo-data")]
+    ours += ["--allow-private", "--no-progress", "--filters", filters_yaml, "--no-dedup"]
+    ours += ["--image-size", str(args.image_size), "--runner=FnApiRunner"]  # the local profile's runner
+    return {
+        "img2dataset": [os.path.join(bin_dir, "img2dataset"), *(f"--{k}={v}" for k, v in i2d.items())],
+        "flamingo-data": [os.path.join(bin_dir, "flamingo"), *ours],
+    }
+
+
+def count_tar_samples(folder: str) -> int:
+    """Samples (image members) in the .tar files directly under `folder`."""
+    total = 0
+    for name in os.listdir(folder):
+        if name.endswith(".tar"):
+            with tarfile.open(os.path.join(folder, name)) as tar:
+                total += sum(m.name.endswith((".jpg", ".png", ".webp")) for m in tar.getmembers())
+    return total
+
+
+def timed_commands(commands: dict[str, list[str]], out: str, repeats: int) -> dict[str, list[float]]:
+    """Each command's wall times over `repeats` rounds after one warm-up round, interleaved; the CPU
+    seconds its processes used (user + system, children included) are printed beside them."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for rep in range(repeats + 1):
+        for name, cmd in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            elapsed = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            if done.returncode != 0:
+                raise RuntimeError(f"{name} failed ({done.returncode}): {done.stderr[-2000:]}")
+            written = count_tar_samples(os.path.join(out, name))
+            if rep:  # round 0 warms the page cache and both tools' imports
+                times[name].append(elapsed)
+            line = f"  {name} round {rep}: {elapsed:.2f} s, {cpu:.1f} CPU s, {written} samples"
+            print(line, file=sys.stderr)
+            shutil.rmtree(os.path.join(out, name), ignore_errors=True)
+    return times
+
+
+def report(title: str, times: dict[str, list[float]], num_images: int) -> None:
+    rates = {name: num_images / statistics.median(ts) for name, ts in times.items()}
+    print(title)
+    for name, ts in times.items():
+        print(
+            f"  {name:>14}: {rates[name]:7.1f} samples/s  median {statistics.median(ts):.2f} s "
+            f"(runs {[round(t, 2) for t in ts]} s)"
+        )
+    print(f"  ratio flamingo-data / img2dataset: {rates['flamingo-data'] / rates['img2dataset']:.2f}x")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--num-images", type=int, default=500)
-    p.add_argument("--threads", type=int, default=16)
+    p.add_argument("--num-images", type=int, default=2000)
+    p.add_argument("--threads", type=int, default=16, help="in-process comparison: threads of each tool")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--image-size", type=int, default=224)
-    p.add_argument("--sources", choices=("web", "256"), default="web", help="source image sizes (see above)")
+    p.add_argument(
+        "--sources", choices=("photos", "web", "256"), default="photos", help="source images (see above)"
+    )
+    p.add_argument("--only", choices=("whole-process", "in-process"), help="run one of the two comparisons")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    tmp = tempfile.mkdtemp(prefix="bench-pairs-")
+    base, stop_server = start_server(args.num_images, args.sources)
+    try:
+        images = source_images(args.sources)
+        url_csv = os.path.join(tmp, "pairs.csv")
+        with open(url_csv, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["url", "caption"])
+            for i in range(args.num_images):
+                w.writerow([f"{base}{image_path(i, images)}", f"a picture number {i}"])
+        filters_yaml = os.path.join(tmp, "nofilters.yaml")
+        with open(filters_yaml, "w") as f:
+            f.write("pair: []\n")  # img2dataset filters nothing; neither do we here
+        what = f"{args.num_images} images ({args.sources} sources) -> {args.image_size} px border"
+        if args.only != "in-process":
+            commands = whole_process_commands(url_csv, tmp, filters_yaml, args)
+            times = timed_commands(commands, tmp, args.repeats)
+            title = f"whole process, {what}, median of {args.repeats} after a warm-up:"
+            report(title, times, args.num_images)
+        if args.only != "whole-process":
+            times = in_process_times(url_csv, tmp, filters_yaml, args)
+            report(
+                f"in process, {what}, {args.threads} threads, one process each, median of {args.repeats}:",
+                times,
+                args.num_images,
+            )
+    finally:
+        stop_server()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def in_process_times(url_csv: str, tmp: str, filters_yaml: str, args) -> dict[str, list[float]]:
     # imports outside the timed region: both tools' start-up in a fresh process is not the point
     import img2dataset  # noqa: F401
 
     import crawlers.media.images  # noqa: F401
     import pipeline.jobs.pairs  # noqa: F401
 
-    tmp = tempfile.mkdtemp(prefix="bench-pairs-")
     times: dict[str, list[float]] = {"img2dataset": [], "flamingo-data": []}
-    base, stop_server = start_server(args.num_images, args.sources)
-    try:
-        url_csv = os.path.join(tmp, "pairs.csv")
-        with open(url_csv, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["url", "caption"])
-            for i in range(args.num_images):
-                w.writerow([f"{base}/img/{i}.jpg", f"a picture number {i}"])
-        filters_yaml = os.path.join(tmp, "nofilters.yaml")
-        with open(filters_yaml, "w") as f:
-            f.write("pair: []\n")  # img2dataset filters nothing; neither do we here
-        for rep in range(args.repeats):
-            for name in times:
-                out = os.path.join(tmp, f"{name}-{rep}")
-                start = time.perf_counter()
-                if name == "img2dataset":
-                    run_img2dataset(url_csv, out, args)
-                else:
-                    written = run_ours(url_csv, out, filters_yaml, args)
-                    if written != args.num_images:
-                        print(f"warning: flamingo-data wrote {written}/{args.num_images}", file=sys.stderr)
-                times[name].append(time.perf_counter() - start)
-                shutil.rmtree(out, ignore_errors=True)
-    finally:
-        stop_server()
-    shutil.rmtree(tmp, ignore_errors=True)
-    rates = {name: args.num_images / statistics.median(ts) for name, ts in times.items()}
-    for name, rate in rates.items():
-        print(
-            f"{name:>14}: {rate:8.1f} samples/s  (median of {args.repeats}; "
-            f"runs {[round(t, 2) for t in times[name]]} s)"
-        )
-    print(f"{args.num_images} images ({args.sources} sources), {args.threads} threads, one process each")
-    print(f"ratio flamingo-data / img2dataset: {rates['flamingo-data'] / rates['img2dataset']:.2f}x")
-    return 0
+    for rep in range(args.repeats):
+        for name in times:
+            out = os.path.join(tmp, f"{name}-{rep}")
+            start = time.perf_counter()
+            if name == "img2dataset":
+                run_img2dataset(url_csv, out, args)
+            else:
+                written = run_ours(url_csv, out, filters_yaml, args)
+                if written != args.num_images:
+                    print(f"warning: flamingo-data wrote {written}/{args.num_images}", file=sys.stderr)
+            times[name].append(time.perf_counter() - start)
+            shutil.rmtree(out, ignore_errors=True)
+    return times
 
 
 if __name__ == "__main__":
