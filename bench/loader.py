@@ -1,6 +1,6 @@
 """Loader throughput: `flamingo.data.make_loader` (decode + tokenise + mask + collate into
 batches) against a raw `webdataset` decode loop (decode images to pixels, read captions), on
-the same pair shards, in one process, median of several passes. Target: ratio >= 0.9.
+the same pair shards, in one process, median of several passes. Target: ratio >= 1.0.
 
     python bench/loader.py [--samples 2000] [--image-size 224] [--source-size 256] [--repeats 3]
 
@@ -90,7 +90,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--image-size", type=int, default=224, help="model input side")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        help="torch.set_num_threads for both sides (DataLoader workers run with 1); default torch's",
+    )
     args = parser.parse_args(argv)
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     with tempfile.TemporaryDirectory() as tmp:
         urls = write_shards(tmp, args.samples, args.per_shard, args.source_size)
         rates: dict[str, list[float]] = {"flamingo.data": [], "webdataset": []}
@@ -106,11 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     med = {k: statistics.median(v) for k, v in rates.items()}
     sys.stdout.write(
         f"loader: {args.samples} samples {args.source_size}px JPEG -> {args.image_size}px, "
-        f"batch {args.batch_size}\n"
+        f"batch {args.batch_size}, torch threads {args.torch_threads or 'default'}\n"
         f"  flamingo.data (decode+tokenise+collate): {med['flamingo.data']:.0f} samples/s "
         f"(median of {args.repeats})\n"
         f"  webdataset raw decode loop:              {med['webdataset']:.0f} samples/s\n"
-        f"  ratio ours/webdataset: {med['flamingo.data'] / med['webdataset']:.2f} (target >= 0.9)\n"
+        f"  ratio ours/webdataset: {med['flamingo.data'] / med['webdataset']:.2f} (target >= 1.0)\n"
     )
     return 0
 
