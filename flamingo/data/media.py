@@ -52,7 +52,7 @@ class ImageTransform:
         table = self._table()
         out = np.empty((3, *array.shape[:2]), dtype=np.float32)  # [C, H, W]
         for channel in range(3):
-            np.take(table[channel], array[:, :, channel], out=out[channel])
+            out[channel] = table[channel][array[:, :, channel]]  # (np.take with out= was 3x slower)
         return torch.from_numpy(out)
 
     def _table(self) -> np.ndarray:
