@@ -1,11 +1,37 @@
 """Loader throughput: `flamingo.data.make_loader` (decode + tokenise + mask + collate into
 batches) against a raw `webdataset` decode loop (decode images to pixels, read captions), on
-the same pair shards, in one process, median of several passes. Target: ratio >= 0.9.
+the same pair shards, in one process, median of several passes. Target: ratio >= 1.0.
 
-    python bench/loader.py [--samples 2000] [--image-size 224] [--source-size 256] [--repeats 3]
+    python bench/loader.py [--samples 2000] [--image-size 224] [--source-size 256] [--repeats 3] \\
+        [--torch-threads N]
 
 Both sides end with normalised float pixels at the model's input size, so the comparison is
 what a training loop would get from each; ours also produces token ids, labels and batches.
+`--torch-threads 1` is what each DataLoader worker runs with (torch sets it in workers).
+
+Where the time goes (cProfile, 2000 samples, torch threads 1, both sides): Pillow's bicubic resize
+256 -> 224 is 5.3-5.7 s of 15-16 s on either side (the same call, kept: it defines the pixels),
+JPEG decode 1.0-1.2 s, tar reading 1.5-1.7 s; the raw loop's per-pixel torch normalise 2.6 s;
+ours: tokenising 1.4 s (0.5 s in the Rust tokenizer, the rest transformers' wrapper), the
+normalise 1.7 s as a numpy take (since a fancy-index gather, 3x faster). With torch's default
+threads (2 here) on the loaded box, every small torch op (`.to(float)`, `addcmul`, `.contiguous()`,
+the batch `torch.stack`) ran an OpenMP parallel region whose threads spun while other jobs held the
+cores: 15-36 ms per image op and 300 ms per batch stack, 95% of both sides' time. Ours now
+normalises by a [3, 256] table look-up (flamingo/data/media.py: same bits as the arithmetic,
+tests/flamingo/data/test_media.py) and stacks with numpy, so it runs no parallel region per image.
+
+Measured on the shared 2-core dev box (load average 5-11 from other jobs, so passes vary by tens
+of percent; passes are interleaved so drift hits both), 2026-12-07, ours / raw loop:
+
+    torch's default threads (2)   `--samples 2000 --repeats 3`: 149 vs 24 samples/s, 6.14x (load 11)
+                                  `--samples 1000 --repeats 3`: 254 vs 168 samples/s, 1.51x (load 5-7)
+    --torch-threads 1             `--samples 2000 --repeats 3`: 162 vs 152, 1.07x
+                                  `--samples 1000 --repeats 7`: 137 vs 136, 1.01x; again 183 vs 206, 0.89x
+
+Before this change the issue measured 0.80-0.87x. With torch's default threads the target is met
+(by a margin that grows with the machine's load, as the raw loop's per-image torch ops stall);
+with one torch thread, as in DataLoader workers, ours is at parity within the noise (0.89-1.07x),
+not reliably above it: the remaining extra work is tokenising (~0.7 ms a sample, 9%).
 """
 
 from __future__ import annotations
@@ -90,7 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--image-size", type=int, default=224, help="model input side")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        help="torch.set_num_threads for both sides (DataLoader workers run with 1); default torch's",
+    )
     args = parser.parse_args(argv)
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     with tempfile.TemporaryDirectory() as tmp:
         urls = write_shards(tmp, args.samples, args.per_shard, args.source_size)
         rates: dict[str, list[float]] = {"flamingo.data": [], "webdataset": []}
@@ -106,11 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     med = {k: statistics.median(v) for k, v in rates.items()}
     sys.stdout.write(
         f"loader: {args.samples} samples {args.source_size}px JPEG -> {args.image_size}px, "
-        f"batch {args.batch_size}\n"
+        f"batch {args.batch_size}, torch threads {args.torch_threads or 'default'}\n"
         f"  flamingo.data (decode+tokenise+collate): {med['flamingo.data']:.0f} samples/s "
         f"(median of {args.repeats})\n"
         f"  webdataset raw decode loop:              {med['webdataset']:.0f} samples/s\n"
-        f"  ratio ours/webdataset: {med['flamingo.data'] / med['webdataset']:.2f} (target >= 0.9)\n"
+        f"  ratio ours/webdataset: {med['flamingo.data'] / med['webdataset']:.2f} (target >= 1.0)\n"
     )
     return 0
 

@@ -102,6 +102,11 @@ def send(
 
 
 class _QuietServer(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a client opening dozens of connections at once
+    # (img2dataset's 32 threads per process, one connection per image) overflows it, and each
+    # dropped SYN costs that fetch a 1 s retransmit. 128 is Linux's default somaxconn before 5.4.
+    request_queue_size = 128
+
     def handle_error(self, request, client_address):
         # clients hanging up mid-body is what half the routes provoke; not worth a traceback
         pass

@@ -3,6 +3,14 @@
 Shards hold images the build jobs already resized (DESIGN §4), so decoding is the cost that
 matters: JPEGs are decoded with PIL's draft mode (DCT scaling straight to about the target
 size), which is several times faster for images much larger than the model's input.
+
+Normalising is a table look-up, not arithmetic: a channel's uint8 value has 256 possible results,
+so `(x / 255 - mean) / std` is computed once per (channel, value) by the same torch expression
+the loader used per pixel (a fused multiply-add), and each image gathers from that [3, 256]
+table with numpy, which writes the [C, H, W] float32 tensor in one pass. Same bits as the
+per-pixel torch ops (tests/flamingo/data/test_media.py), and no torch intra-op parallel region
+per image: on a loaded 2-core box torch's OpenMP threads spun in every small op (a 224 px image's
+normalise took 0.4 ms median but 56 ms at the 90th percentile; the look-up 0.29 / 0.49 ms).
 """
 
 from __future__ import annotations
@@ -38,20 +46,25 @@ class ImageTransform:
                 if rgb.size != (self.image_size, self.image_size):
                     # Squash to the square input: the jobs already letterboxed ("border" mode).
                     rgb = rgb.resize((self.image_size, self.image_size), Image.Resampling.BICUBIC)
-                array = np.array(rgb)  # [H, W, 3] uint8, writable (torch warns on read-only arrays)
+                array = np.asarray(rgb)  # [H, W, 3] uint8, only read below
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
             raise SampleError("bad_image", f"{where}: {type(exc).__name__}: {exc}") from exc
-        scale, shift = self._affine()
-        pixels = torch.from_numpy(array).permute(2, 0, 1)  # [C, H, W] uint8 (a view)
-        # (x / 255 - mean) / std as one fused multiply-add, written contiguous.
-        return torch.addcmul(shift, pixels.to(torch.float32), scale).contiguous()
+        table = self._table()
+        out = np.empty((3, *array.shape[:2]), dtype=np.float32)  # [C, H, W]
+        for channel in range(3):
+            out[channel] = table[channel][array[:, :, channel]]  # (np.take with out= was 3x slower)
+        return torch.from_numpy(out)
 
-    def _affine(self) -> tuple[torch.Tensor, torch.Tensor]:
-        cached = self.__dict__.get("_affine_cache")
+    def _table(self) -> np.ndarray:
+        """[3, 256] float32: every channel value's normalised pixel."""
+        cached = self.__dict__.get("_table_cache")
         if cached is None:
             std, mean = torch.tensor(self.std).view(3, 1, 1), torch.tensor(self.mean).view(3, 1, 1)
-            cached = (1.0 / (255.0 * std), -mean / std)
-            object.__setattr__(self, "_affine_cache", cached)  # frozen dataclass: a private cache
+            scale, shift = 1.0 / (255.0 * std), -mean / std
+            values = torch.arange(256, dtype=torch.float32).expand(3, 1, 256)  # [C, 1, 256]
+            # (x / 255 - mean) / std as one fused multiply-add, as it was per pixel
+            cached = torch.addcmul(shift, values, scale).reshape(3, 256).numpy()
+            object.__setattr__(self, "_table_cache", cached)  # frozen dataclass: a private cache
         return cached
 
 

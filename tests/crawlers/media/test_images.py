@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import zlib
 
 import pytest
 from PIL import Image
@@ -134,3 +135,33 @@ def test_sixteen_bit_rgb_png_is_decoded_by_pillow_to_eight_bits():
     )
     assert out.ok and (out.original_width, out.original_height) == (40, 20)
     assert near(decode(out.data).getpixel((8, 8)), (128, 128, 128), 0)
+
+
+def _png_with_chunk_before_iend(png: bytes, kind: bytes, data: bytes) -> bytes:
+    """A PNG with one more chunk after its pixels (Pillow finds it only by decoding them)."""
+    chunk = len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+    end = png.rindex(b"IEND") - 4
+    return png[:end] + chunk + png[end:]
+
+
+def test_plain_png_is_decoded_once_by_opencv_not_first_by_pillow_for_its_exif():
+    png = image_bytes((40, 20), fmt="PNG")
+    proc = ImageProcessor(ResizeConfig(image_size=16))
+    with Image.open(io.BytesIO(png)) as im:
+        pixels, scale = proc.decode(im, png)
+        assert im._im is None  # Pillow never decoded the pixels; OpenCV did, once
+    assert (pixels.shape, scale) == ((20, 40, 3), 1)
+
+
+def test_png_exif_orientation_after_the_pixels_is_still_applied():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 CW: stored 40 x 20, shown 20 x 40
+    png = _png_with_chunk_before_iend(image_bytes((40, 20), fmt="PNG"), b"eXIf", exif.tobytes())
+    with Image.open(io.BytesIO(png)) as im:
+        assert "exif" not in im.info  # not seen at open: only a full decode finds it
+    out = ImageProcessor(ResizeConfig(image_size=16, resize_mode="no")).process(png)
+    assert out.ok and (out.width, out.height) == (20, 40)
+    # a text chunk after the pixels (XMP could be one) also takes Pillow's path: same size, no rotation
+    png = _png_with_chunk_before_iend(image_bytes((40, 20), fmt="PNG"), b"tEXt", b"Comment\0late")
+    out = ImageProcessor(ResizeConfig(image_size=16, resize_mode="no")).process(png)
+    assert out.ok and (out.width, out.height) == (40, 20)
