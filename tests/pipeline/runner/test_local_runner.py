@@ -1,10 +1,12 @@
-"""LocalRunner: the FnApiRunner with the in-process gRPC workers' timed flush turned off."""
+"""LocalRunner: the FnApiRunner with the data plane's timed flush turned off (workers and runner)."""
 
 import json
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.portability import python_urns
+from apache_beam.runners.portability.fn_api_runner import worker_handlers
+from apache_beam.runners.worker import data_plane
 from apache_beam.transforms.environments import EmbeddedPythonEnvironment, EmbeddedPythonGrpcEnvironment
 
 from pipeline.runner.local_runner import NO_TIMED_FLUSH_MS, LocalRunner, runner_for, without_timed_flush
@@ -56,3 +58,17 @@ def test_multi_threading_pipeline_runs_and_counts(tmp_path):
             | beam.Map(lambda n: out.write_text(str(n)))
         )
     assert out.read_text() == "1000"
+
+
+def test_the_runner_side_of_the_data_plane_flushes_by_size_only_after_a_run():
+    """The streams carrying bundle inputs from the runner to its workers come from GrpcServer's
+    BeamFnDataServicer, built with worker_handlers' module limit: time-flushed, a chunk the runner
+    writes between the timer's get() and _clear() is lost (see pipeline/runner/local_runner.py)."""
+    opts = PipelineOptions(["--runner=FnApiRunner", "--direct_running_mode=in_memory"])
+    with beam.Pipeline(runner=runner_for(opts), options=opts) as p:
+        _ = p | beam.Create([1, 2]) | beam.Map(lambda x: x + 1)
+    assert worker_handlers.DATA_BUFFER_TIME_LIMIT_MS == NO_TIMED_FLUSH_MS
+    servicer = data_plane.BeamFnDataServicer(worker_handlers.DATA_BUFFER_TIME_LIMIT_MS)
+    stream = servicer.get_conn_by_worker_id("worker_1").output_stream("bundle_1", "transform_1")
+    assert type(stream) is data_plane.SizeBasedBufferingClosableOutputStream
+    stream.close()
