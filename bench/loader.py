@@ -32,6 +32,15 @@ Before this change the issue measured 0.80-0.87x. With torch's default threads t
 (by a margin that grows with the machine's load, as the raw loop's per-image torch ops stall);
 with one torch thread, as in DataLoader workers, ours is at parity within the noise (0.89-1.07x),
 not reliably above it: the remaining extra work is tokenising (~0.7 ms a sample, 9%).
+
+Rerun on the same box with nothing else running (load ~1), after the merge, 2026-12-07:
+
+    `python -m bench.loader --torch-threads 1`   366 vs 413 samples/s, 0.89x
+    `python -m bench.loader`                     304 vs 421 samples/s, 0.72x
+
+So on an idle box the target (>= 1x) is not met, with either thread setting: the gains above were
+mostly the loaded box stalling the raw loop's torch ops. Next: decode in DataLoader workers
+straight into a preallocated uint8 batch, and tokenise with the fast tokenizer's batch call.
 """
 
 from __future__ import annotations
