@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from flamingo.model.config import FlamingoConfig
@@ -56,3 +58,35 @@ def random_interleaved_ids(model: Flamingo, *, length: int, num_images: int, see
     positions = torch.randperm(length, generator=gen)[:num_images]
     ids[0, positions] = model.media_token_id
     return ids
+
+
+def write_base_models(root: Path) -> tuple[Path, Path]:
+    """A tiny Llama (with its tokenizer) and a tiny SigLIP vision tower, saved as hub repos hold them."""
+    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
+
+    from flamingo.model.tokenizer import build_tiny_tokenizer
+
+    tok = build_tiny_tokenizer(["a red circle on a blue background"])
+    tok.save_pretrained(root / "lm")
+    lm_config = AutoConfig.for_model(
+        "llama",
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        vocab_size=len(tok),
+        max_position_embeddings=64,
+    )
+    torch.manual_seed(0)
+    AutoModelForCausalLM.from_config(lm_config).save_pretrained(root / "lm")
+    vision_config = AutoConfig.for_model(
+        "siglip_vision_model",
+        image_size=16,
+        patch_size=8,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+    )
+    AutoModel.from_config(vision_config).save_pretrained(root / "vision")
+    return root / "lm", root / "vision"

@@ -18,7 +18,13 @@ from flamingo.model.config import FlamingoConfig
 from flamingo.model.flamingo import Flamingo
 from flamingo.model.hub import BaseModelMismatch, hub_kwargs, hub_offline
 from tests.flamingo.fake_hub import FakeHub
-from tests.flamingo.model_helpers import open_model, random_interleaved_ids, random_media, tiny_model
+from tests.flamingo.model_helpers import (
+    open_model,
+    random_interleaved_ids,
+    random_media,
+    tiny_model,
+    write_base_models,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -27,38 +33,6 @@ def logits(model: Flamingo) -> torch.Tensor:
     ids = random_interleaved_ids(model, length=10, num_images=2, seed=0)
     with torch.no_grad():
         return model(ids, random_media(model, 1, 2)).logits
-
-
-def write_base_models(root: Path) -> tuple[Path, Path]:
-    """A tiny Llama (with its tokenizer) and a tiny SigLIP vision tower, saved as hub repos hold them."""
-    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
-
-    from flamingo.model.tokenizer import build_tiny_tokenizer
-
-    tok = build_tiny_tokenizer(["a red circle on a blue background"])
-    tok.save_pretrained(root / "lm")
-    lm_config = AutoConfig.for_model(
-        "llama",
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        vocab_size=len(tok),
-        max_position_embeddings=64,
-    )
-    torch.manual_seed(0)
-    AutoModelForCausalLM.from_config(lm_config).save_pretrained(root / "lm")
-    vision_config = AutoConfig.for_model(
-        "siglip_vision_model",
-        image_size=16,
-        patch_size=8,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-    )
-    AutoModel.from_config(vision_config).save_pretrained(root / "vision")
-    return root / "lm", root / "vision"
 
 
 def on_hub_bases(**names) -> FlamingoConfig:

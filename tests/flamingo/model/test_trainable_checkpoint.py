@@ -12,7 +12,13 @@ from flamingo.model.trainable_checkpoint import (
     save_model_checkpoint,
     save_trainable,
 )
-from tests.flamingo.model_helpers import open_model, random_interleaved_ids, random_media, tiny_model
+from tests.flamingo.model_helpers import (
+    open_model,
+    random_interleaved_ids,
+    random_media,
+    tiny_model,
+    write_base_models,
+)
 
 
 def test_trainable_roundtrip_reproduces_logits(tmp_path):
@@ -47,34 +53,11 @@ def test_load_with_mismatched_shapes_is_an_error(tmp_path):
 
 
 def test_base_models_and_tokenizer_from_local_directories(tmp_path):
-    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM
 
-    from flamingo.model.tokenizer import build_tiny_tokenizer
-
-    tok = build_tiny_tokenizer(["a red circle on a blue background"])
-    tok.save_pretrained(tmp_path / "lm")
-    lm_cfg = AutoConfig.for_model(
-        "llama",
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        vocab_size=len(tok),
-        max_position_embeddings=64,
-    )
-    torch.manual_seed(0)
-    lm = AutoModelForCausalLM.from_config(lm_cfg)
-    lm.save_pretrained(tmp_path / "lm")
-    vis_cfg = AutoConfig.for_model(
-        "siglip_vision_model",
-        image_size=16,
-        patch_size=8,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-    )
-    AutoModel.from_config(vis_cfg).save_pretrained(tmp_path / "vision")
+    write_base_models(tmp_path)
+    lm = AutoModelForCausalLM.from_pretrained(tmp_path / "lm")
+    vocab = lm.config.vocab_size
 
     config = FlamingoConfig.preset(
         "tiny",
@@ -91,8 +74,8 @@ def test_base_models_and_tokenizer_from_local_directories(tmp_path):
     with torch.no_grad():
         logits = model(ids, media).logits
         plain = torch.tensor([[2, 3, 4]])  # <unk> a blue: ids inside the saved LM's vocabulary
-        assert torch.equal(model(plain).logits[..., : len(tok)], lm.eval()(input_ids=plain).logits)
-    assert logits.shape == (1, ids.shape[1], len(tok) + 2)
+        assert torch.equal(model(plain).logits[..., :vocab], lm.eval()(input_ids=plain).logits)
+    assert logits.shape == (1, ids.shape[1], vocab + 2)
     # A trainable checkpoint made on the directory-loaded model loads back onto it.
     open_model(model)
     save_model_checkpoint(model, tmp_path / "ckpt")
