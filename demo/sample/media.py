@@ -71,6 +71,20 @@ def random_scene(rng: Random) -> Scene:
     )
 
 
+def placed_scene(rng: Random, shape: str, colour: str, background: str) -> Scene:
+    """The given shape and colours at a random size (0.4-0.65 of the side) and place in the frame."""
+    scale = rng.uniform(0.4, 0.65)
+    margin = scale / 2 + 0.02
+    return Scene(
+        shape=shape,
+        colour=colour,
+        background=background,
+        cx=rng.uniform(margin, 1 - margin),
+        cy=rng.uniform(margin, 1 - margin),
+        scale=scale,
+    )
+
+
 def _shape_polygon(shape: str, cx: float, cy: float, r: float) -> list[tuple[float, float]]:
     if shape == "square":
         return [(cx - r, cy - r), (cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r)]

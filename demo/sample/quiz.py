@@ -26,7 +26,7 @@ import itertools
 from dataclasses import dataclass
 from random import Random
 
-from demo.sample.media import COLOURS, SHAPES, Scene
+from demo.sample.media import COLOURS, SHAPES, Scene, placed_scene
 from demo.sample.plan import Page, SiteImage, Slot
 from demo.sample.prose import ProseWriter
 
@@ -72,16 +72,7 @@ def _objects(rng: Random, k: int) -> list[tuple[str, str]]:
 
 def _picture(rng: Random, shape: str, colour: str) -> Scene:
     background = rng.choice([c for c in sorted(COLOURS) if c != colour])
-    scale = rng.uniform(0.4, 0.65)
-    margin = scale / 2 + 0.02
-    return Scene(
-        shape=shape,
-        colour=colour,
-        background=background,
-        cx=rng.uniform(margin, 1 - margin),
-        cy=rng.uniform(margin, 1 - margin),
-        scale=scale,
-    )
+    return placed_scene(rng, shape, colour, background)
 
 
 def plan_quiz(seed: int, num_pages: int = NUM_QUIZ_PAGES) -> tuple[list[Page], list[SiteImage]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from random import Random
 
-from demo.sample.media import COLOURS, SHAPES, Scene
+from demo.sample.media import COLOURS, SHAPES, Scene, placed_scene
 from demo.sample.plan import Page, SiteImage, Slot
 from demo.sample.prose import ProseWriter
 
@@ -39,16 +39,7 @@ def _scene(rng: Random, theme: str, value: str) -> Scene:
         colour, background = value, rng.choice([c for c in colours if c != value])
     else:
         colour, background = rng.sample(colours, 2)
-    scale = rng.uniform(0.4, 0.65)
-    margin = scale / 2 + 0.02
-    return Scene(
-        shape=shape,
-        colour=colour,
-        background=background,
-        cx=rng.uniform(margin, 1 - margin),
-        cy=rng.uniform(margin, 1 - margin),
-        scale=scale,
-    )
+    return placed_scene(rng, shape, colour, background)
 
 
 def plan_series(
