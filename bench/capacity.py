@@ -11,6 +11,10 @@ Stated assumptions (ASSUMPTIONS below; each is a knob, not a measurement):
 - one Dataflow vCPU does the work of one core of the bench machine (a shared 2-core box; cloud
   vCPUs are hyperthreads, so this is optimistic by up to ~1.5x where the box had its core to itself);
 - M3W pages: the measured m3w CPU per page covers its page and the images it carried in the WARC;
+  the pages are the bench's generated ones (bench/realistic_pages.py), not real ones: on real
+  pages the HTML -> text step alone took 4.8 ms a page (206.8 pages/s, 102 pages of
+  ../shared/data/article-extraction-dev, mean 174 KB, `python -m bench.extract --corpus real
+  --rounds 3`, 2026-12-07), a tenth of the per-page figure below, so page size moves it little;
   the paper's 185M images are 4.3 per page, so the images beyond the bench's per-page count are
   charged at the pairs job's CPU per image (fetch, decode, resize, encode);
 - fetching: an image or clip waits `fetch_latency_s` on the network; a worker keeps
